@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the Debian packages skolval needs, skipping those already installed.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+PACKAGES=(
+    make gcc libc6-dev
+    "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
+    "postgresql-$PG_MAJOR-postgis-3" "postgresql-$PG_MAJOR-pgrouting"
+    "postgresql-$PG_MAJOR-cron"
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    say "all Debian packages present"
+    exit 0
+fi
+
+say "installing: ${missing[*]}"
+# Debian's postgresql-common would create and start a 'main' cluster on port 5432; skolval
+# runs its own cluster, so ask it not to (only affects a first install of postgresql-common).
+if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+    as_root mkdir -p /etc/postgresql-common
+    echo 'create_main_cluster = false' | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+fi
+as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"

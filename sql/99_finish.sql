@@ -1,0 +1,57 @@
+-- skolval: finishing touches that must run after every object exists.
+
+CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON skolval.settings
+  FOR EACH ROW EXECUTE FUNCTION skolval._settings_guard();
+
+-- Pin the search_path of every SQL and plpgsql function: pg_catalog first, then skolval and
+-- the schemas PostGIS and pgRouting live in (wherever they were installed), pg_temp last.
+-- Nothing in the extension then depends on, or can be hijacked through, the caller's path.
+DO $finish$
+DECLARE
+  path text;
+  f regprocedure;
+BEGIN
+  SELECT pg_catalog.concat_ws(', ', 'pg_catalog', 'skolval',
+           pg_catalog.string_agg(DISTINCT pg_catalog.quote_ident(n.nspname), ', '), 'pg_temp')
+    INTO path
+    FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
+   WHERE e.extname IN ('postgis', 'pgrouting') AND n.nspname NOT IN ('pg_catalog', 'skolval');
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_language l ON l.oid = p.prolang
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE l.lanname IN ('sql', 'plpgsql')
+  LOOP
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s SET search_path = %s', f, path);
+  END LOOP;
+END
+$finish$;
+
+-- The tables hold the municipality's data, not extension objects: pg_dump must dump their rows
+-- (and the identity sequences' positions).
+DO $dump$
+DECLARE
+  t regclass;
+  s text;
+BEGIN
+  FOR t IN
+    SELECT c.oid::regclass FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE c.relkind = 'r'
+  LOOP
+    PERFORM pg_catalog.pg_extension_config_dump(t, '');
+    FOR s IN
+      SELECT pg_catalog.pg_get_serial_sequence(t::text, a.attname)
+        FROM pg_catalog.pg_attribute a
+       WHERE a.attrelid = t AND a.attidentity <> '' AND NOT a.attisdropped
+    LOOP
+      PERFORM pg_catalog.pg_extension_config_dump(s::regclass, '');
+    END LOOP;
+  END LOOP;
+END
+$dump$;
