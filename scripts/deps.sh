@@ -8,6 +8,7 @@ PACKAGES=(
     "postgresql-$PG_MAJOR" "postgresql-server-dev-$PG_MAJOR"
     "postgresql-$PG_MAJOR-postgis-3" "postgresql-$PG_MAJOR-pgrouting"
     "postgresql-$PG_MAJOR-cron"
+    osmium-tool osm2pgrouting
 )
 
 missing=()
