@@ -22,11 +22,5 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 say "installing: ${missing[*]}"
-# Debian's postgresql-common would create and start a 'main' cluster on port 5432; skolval
-# runs its own cluster, so ask it not to (only affects a first install of postgresql-common).
-if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
-    as_root mkdir -p /etc/postgresql-common
-    echo 'create_main_cluster = false' | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
-fi
 as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}"
