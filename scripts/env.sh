@@ -7,7 +7,25 @@ PG_BIN=${PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 export PG_CONFIG=${PG_CONFIG:-$PG_BIN/pg_config}
 
 # The private cluster: its own data dir, port and socket dir, run as a non-root OS user.
-SKOLVAL_CLUSTER_DIR=${SKOLVAL_CLUSTER_DIR:-$SKOLVAL_ROOT/.cluster}
+# Can other users (the cluster's OS user) walk down to this directory?
+path_traversable() {
+    local d=$1 perms
+    while [ "$d" != / ]; do
+        perms=$(stat -c %a "$d") || return 1
+        [ $((0$perms & 1)) -eq 1 ] || return 1
+        d=$(dirname "$d")
+    done
+}
+
+# The cluster lives in .cluster/ of the checkout; when root runs from a checkout the cluster's
+# OS user cannot reach (a private temporary directory, say), it moves to /var/tmp.
+if [ -z "${SKOLVAL_CLUSTER_DIR:-}" ]; then
+    if [ "$(id -u)" != 0 ] || path_traversable "$SKOLVAL_ROOT"; then
+        SKOLVAL_CLUSTER_DIR=$SKOLVAL_ROOT/.cluster
+    else
+        SKOLVAL_CLUSTER_DIR=/var/tmp/skolval-cluster-$(printf '%s' "$SKOLVAL_ROOT" | md5sum | cut -c1-8)
+    fi
+fi
 SKOLVAL_PGPORT=${SKOLVAL_PGPORT:-54315}
 SKOLVAL_OS_USER=${SKOLVAL_OS_USER:-skolval}
 SKOLVAL_DB=${SKOLVAL_DB:-skolval}
