@@ -12,7 +12,7 @@ LOG=$SKOLVAL_CLUSTER_DIR/postgresql.log
 
 # Run a command as the cluster's OS user.
 as_owner() {
-    if [ "$(id -u)" = 0 ]; then runuser -u "$SKOLVAL_OS_USER" -- "$@"; else "$@"; fi
+    if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$SKOLVAL_OS_USER" -- "$@"); else "$@"; fi
 }
 
 ensure_owner() {

@@ -40,7 +40,7 @@ for t in test/scripts/*.sh; do
     set -e
     case $rc in
         0)  passed=$((passed + 1)); echo "script $name ... ok" ;;
-        77) skipped=$((skipped + 1)); echo "script $name ... skipped: $(grep -m1 '^SKIP' <<<"$out")" ;;
+        77) skipped=$((skipped + 1)); echo "script $name ... $(grep -m1 "^SKIP" <<<"$out")" ;;
         *)  failed=$((failed + 1)); echo "script $name ... FAILED"; echo "$out" | tail -n 40 ;;
     esac
 done
