@@ -81,6 +81,8 @@ CREATE TABLE skolval.settings (
   srid               integer NOT NULL DEFAULT 3006,
   network_margin_m   double precision NOT NULL DEFAULT 5000
                      CONSTRAINT network_margin_positive CHECK (network_margin_m > 0),
+  snap_limit_m       double precision NOT NULL DEFAULT 250
+                     CONSTRAINT snap_limit_positive CHECK (snap_limit_m > 0),
   updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE skolval.settings IS
@@ -92,6 +94,8 @@ COMMENT ON COLUMN skolval.settings.srid IS
   'Metric coordinate system every stored point and line is kept in; default 3006 (SWEREF99 TM). Input in other systems, such as WGS84 (4326), is transformed on the way in. Can only change while no geometry is stored';
 COMMENT ON COLUMN skolval.settings.network_margin_m IS
   'A home or unit farther than this many metres from the active path network''s extent is rejected as a coordinate error';
+COMMENT ON COLUMN skolval.settings.snap_limit_m IS
+  'A home or unit farther than this many metres from every walkable edge is not snapped: it becomes a data issue (home_off_network, unit_off_network), never a guess';
 COMMENT ON COLUMN skolval.settings.updated_at IS 'When the settings last changed';
 
 CREATE FUNCTION skolval.srid() RETURNS integer
@@ -108,25 +112,28 @@ CREATE FUNCTION skolval.configure(
   municipality_code text DEFAULT NULL,
   municipality_name text DEFAULT NULL,
   srid integer DEFAULT NULL,
-  network_margin_m double precision DEFAULT NULL)
+  network_margin_m double precision DEFAULT NULL,
+  snap_limit_m double precision DEFAULT NULL)
 RETURNS skolval.settings
 LANGUAGE plpgsql AS $$
 DECLARE
   result skolval.settings;
 BEGIN
-  INSERT INTO skolval.settings AS s (singleton, municipality_code, municipality_name, srid, network_margin_m)
+  INSERT INTO skolval.settings AS s (singleton, municipality_code, municipality_name, srid, network_margin_m, snap_limit_m)
   VALUES (true, configure.municipality_code, configure.municipality_name,
-          coalesce(configure.srid, 3006), coalesce(configure.network_margin_m, 5000))
+          coalesce(configure.srid, 3006), coalesce(configure.network_margin_m, 5000),
+          coalesce(configure.snap_limit_m, 250))
   ON CONFLICT (singleton) DO UPDATE
      SET municipality_code = coalesce(configure.municipality_code, s.municipality_code),
          municipality_name = coalesce(configure.municipality_name, s.municipality_name),
          srid              = coalesce(configure.srid, s.srid),
          network_margin_m  = coalesce(configure.network_margin_m, s.network_margin_m),
+         snap_limit_m      = coalesce(configure.snap_limit_m, s.snap_limit_m),
          updated_at        = pg_catalog.now()
   RETURNING * INTO result;
   RETURN result;
 END $$;
-COMMENT ON FUNCTION skolval.configure(text, text, integer, double precision) IS
+COMMENT ON FUNCTION skolval.configure(text, text, integer, double precision, double precision) IS
   'Set the municipality''s settings; arguments left NULL keep their current value';
 
 -- The coordinate system must be metric and cannot change under stored geometry.

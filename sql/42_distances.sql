@@ -1,0 +1,534 @@
+-- skolval: walking distances — snapping homes and units to the network, many-to-many walking
+-- distances through pgRouting, nearest units, relative proximity and route geometry.
+--
+-- How a distance is measured (doc/distances.md): the home and the unit are each snapped to the
+-- nearest point on a walkable edge (not to a vertex); the walk is the perpendicular from the home
+-- to that point, the shortest path along the network, and the perpendicular to the unit.
+
+CREATE TABLE skolval.snap (
+  network_id     bigint NOT NULL REFERENCES skolval.network ON DELETE CASCADE,
+  point_kind     text NOT NULL CONSTRAINT snap_point_kind_known CHECK (point_kind IN ('home', 'unit')),
+  ref_id         bigint NOT NULL,
+  source_point   geometry(Point) NOT NULL,
+  edge_id        bigint,
+  fraction       double precision,
+  snap_m         double precision,
+  snapped_point  geometry(Point),
+  snapped_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (network_id, point_kind, ref_id),
+  CONSTRAINT snap_edge_and_fraction_together CHECK ((edge_id IS NULL) = (fraction IS NULL)),
+  CONSTRAINT snap_fraction_inside_edge CHECK (fraction > 0 AND fraction < 1)
+);
+COMMENT ON TABLE skolval.snap IS
+  'Where each home (residence) and unit meets the walkable network: the nearest point on the nearest edge, per network version';
+COMMENT ON COLUMN skolval.snap.network_id IS 'Network version snapped to';
+COMMENT ON COLUMN skolval.snap.point_kind IS 'home (ref_id is a residence_id) or unit (ref_id is a unit_id)';
+COMMENT ON COLUMN skolval.snap.ref_id IS 'residence_id or unit_id';
+COMMENT ON COLUMN skolval.snap.source_point IS 'The home or unit point as it was when snapped; when the register''s point differs, the snap is redone';
+COMMENT ON COLUMN skolval.snap.edge_id IS 'Nearest walkable edge; NULL when none lies within settings.snap_limit_m (a data issue)';
+COMMENT ON COLUMN skolval.snap.fraction IS 'Position on the edge from its source (0) to its target (1), kept strictly inside (0, 1) because pgRouting 3.4 drops points at exactly 0 or 1';
+COMMENT ON COLUMN skolval.snap.snap_m IS 'Straight distance in metres from the point to the edge; added to every walk from or to it';
+COMMENT ON COLUMN skolval.snap.snapped_point IS 'The point on the edge';
+COMMENT ON COLUMN skolval.snap.snapped_at IS 'When the snap was made';
+
+CREATE TABLE skolval.distance (
+  network_id    bigint NOT NULL REFERENCES skolval.network ON DELETE CASCADE,
+  residence_id  bigint NOT NULL REFERENCES skolval.residence ON DELETE CASCADE,
+  unit_id       bigint NOT NULL REFERENCES skolval.unit ON DELETE CASCADE,
+  child_id      bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
+  status        text NOT NULL CONSTRAINT distance_status_known
+                CHECK (status IN ('ok', 'unreachable', 'home_off_network', 'unit_off_network', 'no_home_point')),
+  walking_m     double precision,
+  straight_m    double precision,
+  computed_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  PRIMARY KEY (network_id, residence_id, unit_id),
+  CONSTRAINT distance_walking_only_when_ok CHECK ((status = 'ok') = (walking_m IS NOT NULL)),
+  CONSTRAINT distance_walking_not_shorter_than_straight CHECK (walking_m >= straight_m - 0.5)
+);
+CREATE INDEX distance_child_idx ON skolval.distance (child_id);
+CREATE INDEX distance_unit_idx ON skolval.distance (unit_id);
+COMMENT ON TABLE skolval.distance IS
+  'Walking distance from a home (a residence period''s point) to a unit on a network version, or the explicit reason there is none';
+COMMENT ON COLUMN skolval.distance.network_id IS 'Network version the distance was computed on';
+COMMENT ON COLUMN skolval.distance.residence_id IS 'The home: the residence period whose point the walk starts from';
+COMMENT ON COLUMN skolval.distance.unit_id IS 'The unit walked to';
+COMMENT ON COLUMN skolval.distance.child_id IS 'The child living there (from the residence)';
+COMMENT ON COLUMN skolval.distance.status IS
+  'ok; unreachable (no path on the network); home_off_network / unit_off_network (farther than the snap limit from every edge); no_home_point (the address has no point)';
+COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres along the network including both snap segments; NULL unless status is ok';
+COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres between home and unit, for comparison only; never used as a fallback';
+COMMENT ON COLUMN skolval.distance.computed_at IS 'When it was computed';
+
+CREATE TABLE skolval.round_home (
+  round_id      bigint NOT NULL REFERENCES skolval.placement_round ON DELETE CASCADE,
+  child_id      bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
+  residence_id  bigint REFERENCES skolval.residence ON DELETE SET NULL,
+  network_id    bigint REFERENCES skolval.network ON DELETE SET NULL,
+  PRIMARY KEY (round_id, child_id)
+);
+COMMENT ON TABLE skolval.round_home IS
+  'The home each child of a round is measured from (the residence on the round''s cohort date) and the network used';
+COMMENT ON COLUMN skolval.round_home.round_id IS 'The round';
+COMMENT ON COLUMN skolval.round_home.child_id IS 'The child';
+COMMENT ON COLUMN skolval.round_home.residence_id IS 'Residence period used; NULL when the child had no registered residence on that day (a data issue)';
+COMMENT ON COLUMN skolval.round_home.network_id IS 'Network version the distances were computed on';
+
+-- ---------------------------------------------------------------------------------------
+-- Snapping
+-- ---------------------------------------------------------------------------------------
+
+-- Drop a session temp table if it exists, without DROP IF EXISTS's NOTICE.
+CREATE FUNCTION skolval._drop_temp(name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident(name)) IS NOT NULL THEN
+    EXECUTE pg_catalog.format('DROP TABLE pg_temp.%I', name);
+  END IF;
+END $$;
+
+-- Snap the points in temp table _sv_snap_todo(point_kind, ref_id, pt) to a network.
+CREATE FUNCTION skolval._snap_todo(network_id bigint) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  lim double precision := coalesce((SELECT s.snap_limit_m FROM skolval.settings s), 250);
+  n bigint;
+BEGIN
+  DELETE FROM skolval.snap s USING _sv_snap_todo t
+   WHERE s.network_id = _snap_todo.network_id AND s.point_kind = t.point_kind AND s.ref_id = t.ref_id;
+  INSERT INTO skolval.snap (network_id, point_kind, ref_id, source_point, edge_id, fraction, snap_m, snapped_point)
+  SELECT _snap_todo.network_id, t.point_kind, t.ref_id, t.pt, e.edge_id, f.fraction, e.d,
+         CASE WHEN e.edge_id IS NOT NULL THEN ST_LineInterpolatePoint(e.geom, f.fraction) END
+    FROM _sv_snap_todo t
+    LEFT JOIN LATERAL (
+      SELECT x.edge_id, x.geom, ST_Distance(x.geom, t.pt) AS d
+        FROM skolval.edge x
+       WHERE x.network_id = _snap_todo.network_id
+       ORDER BY x.geom <-> t.pt, x.edge_id
+       LIMIT 1) e0 ON true
+    LEFT JOIN LATERAL (SELECT e0.* WHERE e0.d <= lim) e ON true
+    -- pgRouting 3.4 returns nothing for a point at fraction exactly 0 or 1: keep it just inside.
+    LEFT JOIN LATERAL (SELECT LEAST(GREATEST(ST_LineLocatePoint(e.geom, t.pt), 1e-9), 1 - 1e-9) AS fraction) f
+      ON e.edge_id IS NOT NULL;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+
+-- ---------------------------------------------------------------------------------------
+-- Routing: walking metres for the pairs in temp table _sv_pairs(residence_id, unit_id)
+-- ---------------------------------------------------------------------------------------
+
+-- Fills _sv_walk(residence_id, unit_id, walking_m) for every pair whose home and unit are both
+-- snapped; pairs with no path get no row and are classified by the caller.
+CREATE FUNCTION skolval._route_pairs(network_id bigint, batch_size integer DEFAULT 25) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+  starts_are_units boolean;
+  start_ids bigint[];
+  batch bigint[];
+  i integer;
+  nbatches integer;
+  t0 timestamptz := pg_catalog.clock_timestamp();
+  rows_in bigint;
+BEGIN
+  PERFORM skolval._drop_temp('_sv_pts');
+  CREATE TEMP TABLE _sv_pts (pid bigint PRIMARY KEY, point_kind text, ref_id bigint,
+                             edge_id bigint, fraction double precision, snap_m double precision,
+                             UNIQUE (point_kind, ref_id));
+  INSERT INTO _sv_pts
+  SELECT row_number() OVER (ORDER BY s.point_kind, s.ref_id), s.point_kind, s.ref_id, s.edge_id, s.fraction, s.snap_m
+    FROM skolval.snap s
+   WHERE s.network_id = _route_pairs.network_id AND s.edge_id IS NOT NULL
+     AND ((s.point_kind = 'home' AND s.ref_id IN (SELECT p.residence_id FROM _sv_pairs p))
+       OR (s.point_kind = 'unit' AND s.ref_id IN (SELECT p.unit_id FROM _sv_pairs p)));
+  ANALYZE _sv_pts;
+
+  PERFORM skolval._drop_temp('_sv_walk');
+  CREATE TEMP TABLE _sv_walk (residence_id bigint, unit_id bigint, walking_m double precision);
+
+  -- Walking is symmetric: run one Dijkstra per point on the smaller side.
+  starts_are_units := (SELECT count(*) FROM _sv_pts WHERE point_kind = 'unit')
+                   <= (SELECT count(*) FROM _sv_pts WHERE point_kind = 'home');
+  SELECT array_agg(-pid ORDER BY pid) INTO start_ids FROM _sv_pts
+   WHERE point_kind = CASE WHEN starts_are_units THEN 'unit' ELSE 'home' END;
+  IF start_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  nbatches := (cardinality(start_ids) + batch_size - 1) / batch_size;
+
+  FOR i IN 0 .. nbatches - 1 LOOP
+    batch := start_ids[i * batch_size + 1 : (i + 1) * batch_size];
+    INSERT INTO _sv_walk (residence_id, unit_id, walking_m)
+    SELECT h.ref_id, u.ref_id, r.agg_cost + h.snap_m + u.snap_m
+      FROM pgr_withPointsCost(
+             skolval.network_edges_sql(_route_pairs.network_id),
+             'SELECT pid, edge_id, fraction FROM _sv_pts',
+             batch,
+             (SELECT array_agg(-p.pid) FROM _sv_pts p
+               WHERE p.point_kind = CASE WHEN starts_are_units THEN 'home' ELSE 'unit' END),
+             directed => false) r
+      JOIN _sv_pts h ON h.pid = -(CASE WHEN starts_are_units THEN r.end_pid ELSE r.start_pid END)
+      JOIN _sv_pts u ON u.pid = -(CASE WHEN starts_are_units THEN r.start_pid ELSE r.end_pid END)
+     WHERE h.point_kind = 'home' AND u.point_kind = 'unit'
+       AND (h.ref_id, u.ref_id) IN (SELECT p.residence_id, p.unit_id FROM _sv_pairs p);
+    IF nbatches > 1 THEN
+      RAISE NOTICE 'distances: routed % of % % (% s)', LEAST((i + 1) * batch_size, cardinality(start_ids)),
+        cardinality(start_ids), CASE WHEN starts_are_units THEN 'units' ELSE 'homes' END,
+        round(extract(epoch FROM pg_catalog.clock_timestamp() - t0)::numeric, 1);
+    END IF;
+  END LOOP;
+
+  -- pgRouting has no row for two points at the same place (distance 0): add those pairs.
+  INSERT INTO _sv_walk (residence_id, unit_id, walking_m)
+  SELECT p.residence_id, p.unit_id, h.snap_m + u.snap_m + abs(h.fraction - u.fraction) * e.length_m
+    FROM _sv_pairs p
+    JOIN _sv_pts h ON h.point_kind = 'home' AND h.ref_id = p.residence_id
+    JOIN _sv_pts u ON u.point_kind = 'unit' AND u.ref_id = p.unit_id
+    JOIN skolval.edge e ON e.network_id = _route_pairs.network_id AND e.edge_id = h.edge_id
+   WHERE h.edge_id = u.edge_id AND abs(h.fraction - u.fraction) * e.length_m < 0.01
+     AND NOT EXISTS (SELECT 1 FROM _sv_walk w WHERE w.residence_id = p.residence_id AND w.unit_id = p.unit_id);
+
+  SELECT count(*) INTO rows_in FROM _sv_walk;
+  RETURN rows_in;
+END $$;
+
+-- ---------------------------------------------------------------------------------------
+-- Computing and refreshing distances
+-- ---------------------------------------------------------------------------------------
+
+-- Data issues found by one computation are collected in _sv_issue and reconciled with the open
+-- ones: an issue still present stays open (one row, not one per night), one that is gone is
+-- resolved, a new one is added.
+CREATE FUNCTION skolval._record_issue(category text, severity text, child_id bigint, unit_id bigint,
+                                      round_id bigint, message text, detail jsonb)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO _sv_issue (category, severity, child_id, unit_id, round_id, message, detail)
+  VALUES (category, severity, child_id, unit_id, round_id, message, detail);
+END $$;
+
+CREATE FUNCTION skolval._reconcile_issues(round_id bigint, categories text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE skolval.data_issue i
+     SET resolved_at = pg_catalog.now(), resolution = 'no longer found by a later computation'
+   WHERE i.round_id = _reconcile_issues.round_id AND i.resolved_at IS NULL
+     AND i.category = ANY (categories)
+     AND NOT EXISTS (SELECT 1 FROM _sv_issue n
+                      WHERE n.category = i.category AND n.child_id IS NOT DISTINCT FROM i.child_id
+                        AND n.unit_id IS NOT DISTINCT FROM i.unit_id);
+  INSERT INTO skolval.data_issue (category, severity, child_id, unit_id, round_id, message, detail)
+  SELECT n.category, n.severity, n.child_id, n.unit_id, n.round_id, n.message, n.detail
+    FROM _sv_issue n
+   WHERE NOT EXISTS (SELECT 1 FROM skolval.data_issue i
+                      WHERE i.round_id = _reconcile_issues.round_id AND i.resolved_at IS NULL
+                        AND i.category = n.category AND i.child_id IS NOT DISTINCT FROM n.child_id
+                        AND i.unit_id IS NOT DISTINCT FROM n.unit_id);
+END $$;
+
+CREATE FUNCTION skolval.compute_distances(
+  round_id bigint,
+  radius_m double precision DEFAULT NULL,
+  full_refresh boolean DEFAULT false,
+  OUT children bigint, OUT homes_routed bigint, OUT units bigint, OUT pairs bigint,
+  OUT pairs_computed bigint, OUT ok bigint, OUT unreachable bigint, OUT off_network bigint,
+  OUT no_home bigint, OUT milliseconds bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  r skolval.placement_round;
+  nid bigint;
+  on_day date;
+  t0 timestamptz := pg_catalog.clock_timestamp();
+  bad record;
+BEGIN
+  SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = compute_distances.round_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'placement round % does not exist', compute_distances.round_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF radius_m IS NOT NULL AND radius_m <= 0 THEN
+    RAISE EXCEPTION 'radius_m must be positive, got %', radius_m USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  nid := skolval.active_network_id();
+  IF nid IS NULL THEN
+    RAISE EXCEPTION 'no active network: walking distances need one'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Load a network into skolval.edge and call skolval.network_finish(network_id).';
+  END IF;
+  -- One computation per round at a time; a second caller waits rather than interleaves.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skolval.compute_distances'), r.round_id::integer);
+  on_day := coalesce(r.cohort_date, r.start_date);
+
+  -- The home of every cohort child on the cohort date.
+  DELETE FROM skolval.round_home h WHERE h.round_id = r.round_id
+     AND NOT EXISTS (SELECT 1 FROM skolval.round_cohort c WHERE c.round_id = r.round_id AND c.child_id = h.child_id);
+  INSERT INTO skolval.round_home (round_id, child_id, residence_id, network_id)
+  SELECT r.round_id, c.child_id, res.residence_id, nid
+    FROM skolval.round_cohort c
+    LEFT JOIN skolval.residence res ON res.child_id = c.child_id AND res.valid_from <= on_day
+                                   AND (res.valid_to IS NULL OR res.valid_to >= on_day)
+   WHERE c.round_id = r.round_id
+  ON CONFLICT ON CONSTRAINT round_home_pkey
+  DO UPDATE SET residence_id = EXCLUDED.residence_id, network_id = EXCLUDED.network_id;
+
+  -- Relevant pairs: every unit offering the form (within the radius when one is given) and
+  -- every wished unit.
+  PERFORM skolval._drop_temp('_sv_all_pairs');
+  CREATE TEMP TABLE _sv_all_pairs AS
+  SELECT h.residence_id, h.child_id, u.unit_id, res.home, u.location
+    FROM skolval.round_home h
+    JOIN skolval.residence res ON res.residence_id = h.residence_id
+    JOIN skolval.unit u ON r.school_form = ANY (u.school_forms::text[])
+   WHERE h.round_id = r.round_id
+     AND (radius_m IS NULL OR ST_DWithin(res.home, u.location, radius_m)
+          OR EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id
+                        AND w.child_id = h.child_id AND w.unit_id = u.unit_id));
+  CREATE INDEX ON _sv_all_pairs (residence_id, unit_id);
+  ANALYZE _sv_all_pairs;
+
+  -- (Re)snap homes and units that are new or whose point changed since they were snapped.
+  PERFORM skolval._drop_temp('_sv_snap_todo');
+  CREATE TEMP TABLE _sv_snap_todo AS
+  SELECT DISTINCT 'home'::text AS point_kind, p.residence_id AS ref_id, p.home AS pt
+    FROM _sv_all_pairs p
+    LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = p.residence_id
+   WHERE p.home IS NOT NULL AND (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, p.home) OR full_refresh)
+  UNION ALL
+  SELECT DISTINCT 'unit', p.unit_id, p.location
+    FROM _sv_all_pairs p
+    LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = p.unit_id
+   WHERE s.ref_id IS NULL OR NOT ST_Equals(s.source_point, p.location) OR full_refresh;
+  PERFORM skolval._snap_todo(nid);
+
+  -- Pairs to compute: all on a full refresh; otherwise those of a re-snapped home or unit and
+  -- those without a stored distance on this network.
+  PERFORM skolval._drop_temp('_sv_pairs');
+  CREATE TEMP TABLE _sv_pairs AS
+  SELECT p.residence_id, p.child_id, p.unit_id, p.home, p.location
+    FROM _sv_all_pairs p
+   WHERE full_refresh
+      OR EXISTS (SELECT 1 FROM _sv_snap_todo t WHERE (t.point_kind, t.ref_id) IN (('home', p.residence_id), ('unit', p.unit_id)))
+      OR NOT EXISTS (SELECT 1 FROM skolval.distance d
+                      WHERE d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id);
+  CREATE INDEX ON _sv_pairs (residence_id, unit_id);
+  ANALYZE _sv_pairs;
+  SELECT count(*), count(DISTINCT residence_id) INTO pairs_computed, homes_routed FROM _sv_pairs;
+
+  IF pairs_computed > 0 THEN
+    PERFORM skolval._route_pairs(nid);
+
+    -- A walk shorter than the straight line means a broken network or snap: stop, store nothing.
+    SELECT p.child_id, p.unit_id, w.walking_m, ST_Distance(p.home, p.location) AS straight INTO bad
+      FROM _sv_walk w JOIN _sv_pairs p USING (residence_id, unit_id)
+     WHERE w.walking_m < ST_Distance(p.home, p.location) - 0.5
+     LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION 'walking distance from the home of child % to unit % is shorter than the straight line',
+                      bad.child_id, bad.unit_id
+        USING ERRCODE = 'internal_error',
+              DETAIL = pg_catalog.format('Walking %s m, straight line %s m.', round(bad.walking_m::numeric, 1), round(bad.straight::numeric, 1)),
+              HINT = 'The network''s edge lengths do not match their geometry; check length_m in skolval.edge.';
+    END IF;
+
+    DELETE FROM skolval.distance d USING _sv_pairs p
+     WHERE d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
+    INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
+    SELECT nid, p.residence_id, p.unit_id, p.child_id,
+           CASE WHEN p.home IS NULL THEN 'no_home_point'
+                WHEN hs.edge_id IS NULL THEN 'home_off_network'
+                WHEN us.edge_id IS NULL THEN 'unit_off_network'
+                WHEN w.walking_m IS NULL THEN 'unreachable'
+                ELSE 'ok' END,
+           w.walking_m,
+           ST_Distance(p.home, p.location)
+      FROM _sv_pairs p
+      LEFT JOIN skolval.snap hs ON hs.network_id = nid AND hs.point_kind = 'home' AND hs.ref_id = p.residence_id
+      LEFT JOIN skolval.snap us ON us.network_id = nid AND us.point_kind = 'unit' AND us.ref_id = p.unit_id
+      LEFT JOIN _sv_walk w ON w.residence_id = p.residence_id AND w.unit_id = p.unit_id;
+  END IF;
+
+
+  -- Data issues for everything that is not a distance.
+  PERFORM skolval._drop_temp('_sv_issue');
+  CREATE TEMP TABLE _sv_issue (category text, severity text, child_id bigint, unit_id bigint,
+                               round_id bigint, message text, detail jsonb);
+  PERFORM skolval._record_issue('no_residence', 'error', h.child_id, NULL, r.round_id,
+            pg_catalog.format('child %s has no registered residence on %s', h.child_id, on_day),
+            jsonb_build_object('date', on_day))
+     FROM skolval.round_home h WHERE h.round_id = r.round_id AND h.residence_id IS NULL;
+  PERFORM skolval._record_issue('no_home_point', 'error', x.child_id, NULL, r.round_id,
+            pg_catalog.format('child %s: the registered address has no point', x.child_id),
+            jsonb_build_object('residence_id', x.residence_id))
+     FROM (SELECT DISTINCT h.child_id, h.residence_id FROM skolval.round_home h
+             JOIN skolval.residence res USING (residence_id)
+            WHERE h.round_id = r.round_id AND res.home IS NULL) x;
+  PERFORM skolval._record_issue('home_off_network', 'error', x.child_id, NULL, r.round_id,
+            pg_catalog.format('child %s: home lies %s m from the nearest walkable edge, more than the snap limit',
+                              x.child_id, round(x.d::numeric)),
+            jsonb_build_object('residence_id', x.residence_id, 'distance_m', round(x.d::numeric, 1)))
+     FROM (SELECT h.child_id, h.residence_id,
+                  (SELECT ST_Distance(e.geom, res.home) FROM skolval.edge e WHERE e.network_id = nid
+                    ORDER BY e.geom <-> res.home LIMIT 1) AS d
+             FROM skolval.round_home h
+             JOIN skolval.residence res USING (residence_id)
+             JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = h.residence_id
+            WHERE h.round_id = r.round_id AND s.edge_id IS NULL) x;
+  PERFORM skolval._record_issue('unit_off_network', 'error', NULL, x.unit_id, r.round_id,
+            pg_catalog.format('unit %s lies farther than the snap limit from every walkable edge', x.unit_code),
+            '{}'::jsonb)
+     FROM (SELECT DISTINCT u.unit_id, u.unit_code FROM _sv_all_pairs p
+             JOIN skolval.unit u USING (unit_id)
+             JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
+            WHERE s.edge_id IS NULL) x;
+  PERFORM skolval._record_issue('unreachable_unit', 'error', d.child_id, d.unit_id, r.round_id,
+            pg_catalog.format('child %s cannot reach unit %s on the network', d.child_id, d.unit_id),
+            jsonb_build_object('residence_id', d.residence_id, 'network_id', nid))
+     FROM skolval.distance d
+     JOIN _sv_all_pairs p ON p.residence_id = d.residence_id AND p.unit_id = d.unit_id
+    WHERE d.network_id = nid AND d.status = 'unreachable';
+
+  PERFORM skolval._reconcile_issues(r.round_id,
+            ARRAY['no_residence', 'no_home_point', 'home_off_network', 'unit_off_network', 'unreachable_unit']);
+
+  SELECT count(*) INTO children FROM skolval.round_home h WHERE h.round_id = r.round_id;
+  SELECT count(DISTINCT p.unit_id), count(*),
+         count(*) FILTER (WHERE d.status = 'ok'),
+         count(*) FILTER (WHERE d.status = 'unreachable'),
+         count(*) FILTER (WHERE d.status IN ('home_off_network', 'unit_off_network')),
+         count(*) FILTER (WHERE d.status = 'no_home_point')
+    INTO units, pairs, ok, unreachable, off_network, no_home
+    FROM _sv_all_pairs p
+    JOIN skolval.distance d ON d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
+  milliseconds := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000);
+  RAISE NOTICE 'distances for round "%": % children, % units, % pairs (% computed now): % ok, % unreachable, % off the network, % without a home point',
+    r.name, children, units, pairs, pairs_computed, ok, unreachable, off_network, no_home;
+END $$;
+COMMENT ON FUNCTION skolval.compute_distances(bigint, double precision, boolean) IS
+  'Walking distances for a round on the active network: from the home of every cohort child (its residence on the cohort date) to every unit offering the round''s form (only those within radius_m metres in a straight line, when given) and to every wished unit. Only new or changed homes and units are computed unless full_refresh; every pair gets a row, and every pair without a distance a data issue';
+
+-- ---------------------------------------------------------------------------------------
+-- Nearest units and relative proximity
+-- ---------------------------------------------------------------------------------------
+
+CREATE VIEW skolval.child_nearest_unit AS
+WITH ranked AS (
+  SELECT h.round_id, h.child_id, d.unit_id, d.walking_m,
+         row_number() OVER (PARTITION BY h.round_id, h.child_id ORDER BY d.walking_m, d.unit_id) AS k
+    FROM skolval.round_home h
+    JOIN skolval.placement_round r ON r.round_id = h.round_id
+    JOIN skolval.distance d ON d.network_id = h.network_id AND d.residence_id = h.residence_id
+    JOIN skolval.unit u ON u.unit_id = d.unit_id
+   WHERE d.status = 'ok' AND u.organizer = 'municipal' AND r.school_form = ANY (u.school_forms::text[])
+)
+SELECT h.round_id, h.child_id,
+       max(k.unit_id) FILTER (WHERE k.k = 1) AS nearest_unit_id,
+       max(k.walking_m) FILTER (WHERE k.k = 1) AS nearest_m,
+       max(k.unit_id) FILTER (WHERE k.k = 2) AS second_unit_id,
+       max(k.walking_m) FILTER (WHERE k.k = 2) AS second_m
+  FROM skolval.round_home h
+  LEFT JOIN ranked k ON k.round_id = h.round_id AND k.child_id = h.child_id AND k.k <= 2
+ GROUP BY h.round_id, h.child_id;
+COMMENT ON VIEW skolval.child_nearest_unit IS
+  'Per round and child: the nearest and second-nearest municipal unit offering the round''s form, by walking (ties broken by unit_id). NULL where no distance exists (see data issues)';
+COMMENT ON COLUMN skolval.child_nearest_unit.round_id IS 'The round';
+COMMENT ON COLUMN skolval.child_nearest_unit.child_id IS 'The child';
+COMMENT ON COLUMN skolval.child_nearest_unit.nearest_unit_id IS 'Nearest municipal unit by walking';
+COMMENT ON COLUMN skolval.child_nearest_unit.nearest_m IS 'Walking metres to it';
+COMMENT ON COLUMN skolval.child_nearest_unit.second_unit_id IS 'Second-nearest municipal unit by walking';
+COMMENT ON COLUMN skolval.child_nearest_unit.second_m IS 'Walking metres to it';
+
+CREATE VIEW skolval.wish_proximity AS
+SELECT w.round_id, w.child_id, w.rank, w.unit_id,
+       coalesce(d.status, 'not_computed') AS status,
+       d.walking_m AS distance_m,
+       d.straight_m,
+       CASE WHEN n.nearest_unit_id = w.unit_id THEN n.second_unit_id ELSE n.nearest_unit_id END AS alternative_unit_id,
+       CASE WHEN n.nearest_unit_id = w.unit_id THEN n.second_m ELSE n.nearest_m END AS alternative_m,
+       (CASE WHEN n.nearest_unit_id = w.unit_id THEN n.second_m ELSE n.nearest_m END) - d.walking_m
+         AS relative_proximity_m
+  FROM skolval.wish w
+  LEFT JOIN skolval.round_home h ON h.round_id = w.round_id AND h.child_id = w.child_id
+  LEFT JOIN skolval.distance d ON d.network_id = h.network_id AND d.residence_id = h.residence_id
+                              AND d.unit_id = w.unit_id
+  LEFT JOIN skolval.child_nearest_unit n ON n.round_id = w.round_id AND n.child_id = w.child_id;
+COMMENT ON VIEW skolval.wish_proximity IS
+  'Per wish: the walking distance to the wished unit, the alternative unit (the nearest municipal unit other than this one) and the relative proximity RN = d(alternative) - d(unit) in metres; higher RN ranks first, it may be negative';
+COMMENT ON COLUMN skolval.wish_proximity.round_id IS 'The round';
+COMMENT ON COLUMN skolval.wish_proximity.child_id IS 'The child';
+COMMENT ON COLUMN skolval.wish_proximity.rank IS 'Rank of the wish';
+COMMENT ON COLUMN skolval.wish_proximity.unit_id IS 'The wished unit';
+COMMENT ON COLUMN skolval.wish_proximity.status IS 'Status of the distance (ok, unreachable, ..., or not_computed before compute_distances ran)';
+COMMENT ON COLUMN skolval.wish_proximity.distance_m IS 'Walking metres from home to the wished unit';
+COMMENT ON COLUMN skolval.wish_proximity.straight_m IS 'Straight-line metres, for comparison only';
+COMMENT ON COLUMN skolval.wish_proximity.alternative_unit_id IS 'The alternative unit: the nearest municipal unit, or the second-nearest when the wished unit is the nearest';
+COMMENT ON COLUMN skolval.wish_proximity.alternative_m IS 'Walking metres to the alternative unit';
+COMMENT ON COLUMN skolval.wish_proximity.relative_proximity_m IS 'Relative proximity (relativ närhet) RN = alternative_m - distance_m';
+
+-- ---------------------------------------------------------------------------------------
+-- Route geometry
+-- ---------------------------------------------------------------------------------------
+
+CREATE FUNCTION skolval.route(residence_id bigint, unit_id bigint, network_id bigint DEFAULT NULL)
+RETURNS geometry
+LANGUAGE plpgsql AS $$
+DECLARE
+  nid bigint := coalesce(route.network_id, skolval.active_network_id());
+  hs skolval.snap;
+  us skolval.snap;
+  home geometry;
+  pieces geometry[];
+  e skolval.edge;
+BEGIN
+  IF nid IS NULL THEN
+    RAISE EXCEPTION 'no active network' USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  SELECT r.home INTO home FROM skolval.residence r WHERE r.residence_id = route.residence_id;
+  IF home IS NULL THEN
+    RAISE EXCEPTION 'residence % does not exist or has no point', route.residence_id USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO hs FROM skolval.snap s WHERE s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = route.residence_id;
+  SELECT * INTO us FROM skolval.snap s WHERE s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = route.unit_id;
+  IF hs.network_id IS NULL OR us.network_id IS NULL THEN
+    RAISE EXCEPTION 'residence % or unit % is not snapped to network %', route.residence_id, route.unit_id, nid
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Run skolval.compute_distances() first.';
+  END IF;
+  IF hs.edge_id IS NULL OR us.edge_id IS NULL THEN
+    RAISE EXCEPTION 'residence % or unit % lies off the network: there is no route', route.residence_id, route.unit_id
+      USING ERRCODE = 'no_data_found';
+  END IF;
+  IF hs.source_point IS DISTINCT FROM home AND NOT ST_Equals(hs.source_point, home) THEN
+    RAISE EXCEPTION 'residence % moved since it was snapped', route.residence_id
+      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Run skolval.compute_distances() first.';
+  END IF;
+
+  IF hs.edge_id = us.edge_id THEN
+    SELECT * INTO e FROM skolval.edge x WHERE x.network_id = nid AND x.edge_id = hs.edge_id;
+    pieces := ARRAY[CASE WHEN hs.fraction <= us.fraction
+                         THEN ST_LineSubstring(e.geom, hs.fraction, us.fraction)
+                         ELSE ST_Reverse(ST_LineSubstring(e.geom, us.fraction, hs.fraction)) END];
+  ELSE
+    -- pgRouting gives the sequence of nodes and edges; each edge is cut to the part walked,
+    -- from where the walk enters it to where it leaves it, in walking order.
+    SELECT array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
+                          ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY p.seq)
+      INTO pieces
+      FROM (SELECT q.seq, q.node, q.edge, lead(q.node) OVER (ORDER BY q.seq) AS next_node
+              FROM pgr_withPoints(skolval.network_edges_sql(nid),
+                                  pg_catalog.format('SELECT 1 AS pid, %s::bigint AS edge_id, %s::float8 AS fraction '
+                                                    'UNION ALL SELECT 2, %s, %s',
+                                                    hs.edge_id, hs.fraction, us.edge_id, us.fraction),
+                                  -1, -2, directed => false) q) p
+      JOIN skolval.edge x ON x.network_id = nid AND x.edge_id = p.edge
+      CROSS JOIN LATERAL (SELECT
+          CASE p.node WHEN -1 THEN hs.fraction WHEN -2 THEN us.fraction
+                      ELSE CASE WHEN p.node = x.source THEN 0 ELSE 1 END END AS a,
+          CASE p.next_node WHEN -1 THEN hs.fraction WHEN -2 THEN us.fraction
+                      ELSE CASE WHEN p.next_node = x.source THEN 0 ELSE 1 END END AS b) pos
+     WHERE p.edge > 0;
+    IF pieces IS NULL THEN
+      RAISE EXCEPTION 'no route from residence % to unit % on network %', route.residence_id, route.unit_id, nid
+        USING ERRCODE = 'no_data_found';
+    END IF;
+  END IF;
+  RETURN ST_MakeLine(ARRAY[home] || pieces || ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
+END $$;
+COMMENT ON FUNCTION skolval.route(bigint, bigint, bigint) IS
+  'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path, the snap segment to the unit. Its length equals the stored walking distance';
