@@ -139,3 +139,60 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION skolval.network_finish(bigint, boolean) IS
   'Finish loading a network: keep the largest connected component (NOTICE with what was dropped), compute hash, counts and extent, and by default make it the active network';
+
+-- Load a network from any query returning pgRouting-ready edges: id, source, target, geom and
+-- optionally kind and name. Geometry in another SRID is transformed; lengths are measured in
+-- metres in the stored system. A bad row stops the load with its id in the message.
+CREATE FUNCTION skolval.network_load(name text, source text, edges_sql text, activate boolean DEFAULT true)
+RETURNS skolval.network
+LANGUAGE plpgsql AS $$
+DECLARE
+  cols text[];
+  nid bigint;
+  srid integer := skolval.srid();
+  bad record;
+  missing text[];
+BEGIN
+  PERFORM skolval._drop_temp('_sv_load');
+  EXECUTE pg_catalog.format('CREATE TEMP TABLE _sv_load AS SELECT * FROM (%s) q', edges_sql);
+  SELECT array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = 'pg_temp._sv_load'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
+  SELECT array_agg(c) INTO missing FROM unnest(ARRAY['id', 'source', 'target', 'geom']) c WHERE NOT c = ANY (cols);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'edges query lacks column(s) %', array_to_string(missing, ', ')
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'It returns ' || array_to_string(cols, ', ') || '.',
+            HINT = 'Return id, source, target and geom (a LineString with an SRID), optionally kind and name.';
+  END IF;
+  IF NOT 'kind' = ANY (cols) THEN ALTER TABLE _sv_load ADD COLUMN kind text; END IF;
+  IF NOT 'name' = ANY (cols) THEN ALTER TABLE _sv_load ADD COLUMN name text; END IF;
+
+  -- Multi-part lines that merge into one line are accepted (NVDB exports them).
+  UPDATE _sv_load SET geom = ST_LineMerge(geom) WHERE GeometryType(geom) = 'MULTILINESTRING';
+  SELECT l.id, CASE WHEN l.geom IS NULL THEN 'has no geometry'
+                    WHEN ST_SRID(l.geom) = 0 THEN 'has no coordinate system (SRID 0)'
+                    WHEN GeometryType(l.geom) <> 'LINESTRING' THEN 'is a ' || GeometryType(l.geom) || ', not a LineString'
+                    WHEN l.source IS NULL OR l.target IS NULL THEN 'has no source or target vertex'
+                    WHEN l.id IS NULL THEN 'has no id' END AS problem
+    INTO bad
+    FROM _sv_load l
+   WHERE l.geom IS NULL OR ST_SRID(l.geom) = 0 OR GeometryType(l.geom) <> 'LINESTRING'
+      OR l.source IS NULL OR l.target IS NULL OR l.id IS NULL
+   LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'edge % %', coalesce(bad.id::text, '(without id)'), bad.problem
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+
+  INSERT INTO skolval.network (name, source, srid) VALUES (network_load.name, network_load.source, srid)
+  RETURNING network_id INTO nid;
+  INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, kind, name, geom)
+  SELECT nid, l.id, l.source, l.target, ST_Length(g.g), l.kind, l.name, g.g
+    FROM _sv_load l,
+         LATERAL (SELECT CASE WHEN ST_SRID(l.geom) = srid THEN l.geom ELSE ST_Transform(l.geom, srid) END AS g) g
+   WHERE ST_Length(g.g) > 0;
+  DROP TABLE _sv_load;
+  RETURN skolval.network_finish(nid, activate);
+END $$;
+COMMENT ON FUNCTION skolval.network_load(text, text, text, boolean) IS
+  'Load a walking network from a query returning id, source, target, geom (LineString with an SRID; MultiLineStrings that merge are accepted) and optionally kind and name, then finish it (largest component kept, hash, extent) and by default activate it. Zero-length edges are skipped';
