@@ -40,29 +40,26 @@ SELECT pg_catalog.clock_timestamp() AS t0 \gset
 CREATE TEMP TABLE summary AS
   SELECT * FROM skolval.demo_municipality(children => :children, seed => :seed, network_edges => :edges);
 SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz)::numeric, 1) AS seconds \gset
-CREATE TEMP TABLE v AS
-  SELECT e.source AS id, ST_StartPoint(e.geom) AS geom FROM skolval.edge e
-  UNION SELECT e.target, ST_EndPoint(e.geom) FROM skolval.edge e;
-CREATE INDEX ON v USING gist (geom);
--- Each cohort child's nearest förskoleklass school by straight line, and whether the river
--- lies between them.
+-- Walking distances from every cohort home to every förskoleklass unit.
+CREATE TEMP TABLE dist AS
+  SELECT * FROM skolval.compute_distances((SELECT round_id FROM skolval.placement_round ORDER BY round_id LIMIT 1));
+-- Per child: the nearest unit by straight line and by walking, and whether the river lies
+-- between the child and the straight-line nearest one.
 CREATE TEMP TABLE near AS
-  SELECT rc.child_id, r.home, s.location AS school,
-         ST_Contains(f.geom, r.home) <> ST_Contains(f.geom, s.location) AS across
-    FROM skolval.round_cohort rc
-    JOIN skolval.residence r ON r.child_id = rc.child_id AND r.home IS NOT NULL
-   CROSS JOIN LATERAL (SELECT u.location FROM skolval.unit u
-                        WHERE 'forskoleklass' = ANY (u.school_forms::text[])
-                        ORDER BY u.location <-> r.home LIMIT 1) s
-   CROSS JOIN (SELECT geom FROM skolval.demo_feature WHERE feature = 'north_of_river') f;
--- Walking distance (between the nearest network vertices) for those across the river.
+  SELECT h.child_id, h.residence_id, s.unit_id AS by_straight, w.unit_id AS by_walking
+    FROM skolval.round_home h
+    JOIN (SELECT DISTINCT ON (d.residence_id) d.residence_id, d.unit_id FROM skolval.distance d
+           WHERE d.status = 'ok' ORDER BY d.residence_id, d.straight_m, d.unit_id) s USING (residence_id)
+    JOIN (SELECT DISTINCT ON (d.residence_id) d.residence_id, d.unit_id FROM skolval.distance d
+           WHERE d.status = 'ok' ORDER BY d.residence_id, d.walking_m, d.unit_id) w USING (residence_id);
 CREATE TEMP TABLE walk AS
-  SELECT n.child_id, ST_Distance(n.home, n.school) AS straight, d.agg_cost AS walking
+  SELECT n.child_id, x.straight_m AS straight, x.walking_m AS walking
     FROM near n
-   CROSS JOIN LATERAL (SELECT v.id FROM v ORDER BY v.geom <-> n.home LIMIT 1) a
-   CROSS JOIN LATERAL (SELECT v.id FROM v ORDER BY v.geom <-> n.school LIMIT 1) b
-   CROSS JOIN LATERAL pgr_dijkstraCost(skolval.network_edges_sql(skolval.active_network_id()), a.id, b.id, false) d
-   WHERE n.across;
+    JOIN skolval.distance x ON x.residence_id = n.residence_id AND x.unit_id = n.by_straight
+    JOIN skolval.residence r ON r.residence_id = n.residence_id
+    JOIN skolval.unit u ON u.unit_id = n.by_straight
+   CROSS JOIN (SELECT geom FROM skolval.demo_feature WHERE feature = 'north_of_river') f
+   WHERE ST_Contains(f.geom, r.home) <> ST_Contains(f.geom, u.location);
 
 WITH s AS (SELECT pg_catalog.jsonb_object_agg(item, value) AS j FROM summary),
      g AS (SELECT (s.j ->> k)::bigint AS n, k FROM s, jsonb_object_keys(s.j) k)
@@ -96,10 +93,17 @@ SELECT line FROM (VALUES
   (10, format('Register   %s enrollments at independent units in 2026; %s children in all',
              (SELECT n FROM g WHERE k = 'enrollments in 2026 at independent units'),
              (SELECT n FROM g WHERE k = 'children in the register'))),
-  (11, format('River      %s of %s cohort children (%s %%) have their nearest school by straight line across the river',
-             (SELECT count(*) FROM near WHERE across), (SELECT count(*) FROM near),
-             round(100.0 * (SELECT count(*) FROM near WHERE across) / greatest(1, (SELECT count(*) FROM near)), 1))),
-  (12, format('           for them: straight line median %s m, walking median %s m (a median %s times as far)',
+  (11, format('Distances  %s pairs (%s children x %s units) walked in %s s: snap %s ms, route %s ms, store %s ms',
+             (SELECT pairs FROM dist), (SELECT children FROM dist), (SELECT units FROM dist),
+             round((SELECT milliseconds FROM dist) / 1000.0, 1),
+             (SELECT snap_ms FROM dist), (SELECT route_ms FROM dist), (SELECT store_ms FROM dist))),
+  (12, format('           %s ok, %s unreachable, %s off the network, %s without a home point',
+             (SELECT ok FROM dist), (SELECT unreachable FROM dist), (SELECT off_network FROM dist), (SELECT no_home FROM dist))),
+  (13, format('           %s of %s children (%s %%) have a nearer school by straight line than by walking',
+             (SELECT count(*) FROM near WHERE by_straight <> by_walking), (SELECT count(*) FROM near),
+             round(100.0 * (SELECT count(*) FROM near WHERE by_straight <> by_walking) / greatest(1, (SELECT count(*) FROM near)), 1))),
+  (14, format('River      %s children have their nearest school by straight line across the river', (SELECT count(*) FROM walk))),
+  (15, format('           for them: straight line median %s m, walking median %s m (a median %s times as far)',
              (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY straight)) FROM walk),
              (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY walking)) FROM walk),
              (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY walking / greatest(straight, 1)))::numeric, 1) FROM walk)))
