@@ -48,8 +48,6 @@ CREATE TABLE skolval.distance (
   CONSTRAINT distance_walking_only_when_ok CHECK ((status = 'ok') = (walking_m IS NOT NULL)),
   CONSTRAINT distance_walking_not_shorter_than_straight CHECK (walking_m >= straight_m - 0.5)
 );
-CREATE INDEX distance_child_idx ON skolval.distance (child_id);
-CREATE INDEX distance_unit_idx ON skolval.distance (unit_id);
 COMMENT ON TABLE skolval.distance IS
   'Walking distance from a home (a residence period''s point) to a unit on a network version, or the explicit reason there is none';
 COMMENT ON COLUMN skolval.distance.network_id IS 'Network version the distance was computed on';
@@ -144,7 +142,7 @@ END $$;
 
 -- Fills _sv_walk(residence_id, unit_id, walking_m) for every pair whose home and unit are both
 -- snapped; pairs with no path get no row and are classified by the caller.
-CREATE FUNCTION skolval._route_pairs(network_id bigint, batch_size integer DEFAULT 25) RETURNS bigint
+CREATE FUNCTION skolval._route_pairs(network_id bigint, batch_size integer DEFAULT 100) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   starts_are_units boolean;
@@ -193,8 +191,7 @@ BEGIN
              directed => false) r
       JOIN _sv_pts h ON h.pid = -(CASE WHEN starts_are_units THEN r.end_pid ELSE r.start_pid END)
       JOIN _sv_pts u ON u.pid = -(CASE WHEN starts_are_units THEN r.start_pid ELSE r.end_pid END)
-     WHERE h.point_kind = 'home' AND u.point_kind = 'unit'
-       AND (h.ref_id, u.ref_id) IN (SELECT p.residence_id, p.unit_id FROM _sv_pairs p);
+     WHERE h.point_kind = 'home' AND u.point_kind = 'unit';
     IF nbatches > 1 THEN
       RAISE NOTICE 'distances: routed % of % % (% s)', LEAST((i + 1) * batch_size, cardinality(start_ids)),
         cardinality(start_ids), CASE WHEN starts_are_units THEN 'units' ELSE 'homes' END,
@@ -212,6 +209,7 @@ BEGIN
    WHERE h.edge_id = u.edge_id AND abs(h.fraction - u.fraction) * e.length_m < 0.01
      AND NOT EXISTS (SELECT 1 FROM _sv_walk w WHERE w.residence_id = p.residence_id AND w.unit_id = p.unit_id);
 
+  ANALYZE _sv_walk;
   SELECT count(*) INTO rows_in FROM _sv_walk;
   RETURN rows_in;
 END $$;
@@ -298,16 +296,26 @@ BEGIN
 
   -- Relevant pairs: every unit offering the form (within the radius when one is given) and
   -- every wished unit.
+  -- Homes and units with their coordinates taken out once: per-pair geometry functions cost
+  -- more than the routing itself at 60,000 pairs.
+  PERFORM skolval._drop_temp('_sv_homes');
+  CREATE TEMP TABLE _sv_homes AS
+  SELECT h.residence_id, h.child_id, res.home, ST_X(res.home) AS x, ST_Y(res.home) AS y
+    FROM skolval.round_home h JOIN skolval.residence res ON res.residence_id = h.residence_id
+   WHERE h.round_id = r.round_id;
+  PERFORM skolval._drop_temp('_sv_units');
+  CREATE TEMP TABLE _sv_units AS
+  SELECT u.unit_id, u.unit_code, u.location, ST_X(u.location) AS x, ST_Y(u.location) AS y
+    FROM skolval.unit u WHERE r.school_form = ANY (u.school_forms::text[]);
+  ANALYZE _sv_homes;
+  ANALYZE _sv_units;
   PERFORM skolval._drop_temp('_sv_all_pairs');
   CREATE TEMP TABLE _sv_all_pairs AS
-  SELECT h.residence_id, h.child_id, u.unit_id, res.home, u.location
-    FROM skolval.round_home h
-    JOIN skolval.residence res ON res.residence_id = h.residence_id
-    JOIN skolval.unit u ON r.school_form = ANY (u.school_forms::text[])
-   WHERE h.round_id = r.round_id
-     AND (radius_m IS NULL OR ST_DWithin(res.home, u.location, radius_m)
-          OR EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id
-                        AND w.child_id = h.child_id AND w.unit_id = u.unit_id));
+  SELECT h.residence_id, h.child_id, u.unit_id
+    FROM _sv_homes h CROSS JOIN _sv_units u
+   WHERE radius_m IS NULL OR (h.x - u.x) ^ 2 + (h.y - u.y) ^ 2 <= radius_m ^ 2
+      OR EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id
+                    AND w.child_id = h.child_id AND w.unit_id = u.unit_id);
   CREATE INDEX ON _sv_all_pairs (residence_id, unit_id);
   ANALYZE _sv_all_pairs;
 
@@ -316,15 +324,17 @@ BEGIN
   -- (Re)snap homes and units that are new or whose point changed since they were snapped.
   PERFORM skolval._drop_temp('_sv_snap_todo');
   CREATE TEMP TABLE _sv_snap_todo AS
-  SELECT DISTINCT 'home'::text AS point_kind, p.residence_id AS ref_id, p.home AS pt
-    FROM _sv_all_pairs p
-    LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = p.residence_id
-   WHERE p.home IS NOT NULL AND (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, p.home) OR full_refresh)
+  SELECT 'home'::text AS point_kind, h.residence_id AS ref_id, h.home AS pt
+    FROM _sv_homes h
+    LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = h.residence_id
+   WHERE h.home IS NOT NULL AND (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, h.home) OR full_refresh)
+     AND EXISTS (SELECT 1 FROM _sv_all_pairs p WHERE p.residence_id = h.residence_id)
   UNION ALL
-  SELECT DISTINCT 'unit', p.unit_id, p.location
-    FROM _sv_all_pairs p
-    LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = p.unit_id
-   WHERE s.ref_id IS NULL OR NOT ST_Equals(s.source_point, p.location) OR full_refresh;
+  SELECT 'unit', u.unit_id, u.location
+    FROM _sv_units u
+    LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
+   WHERE (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, u.location) OR full_refresh)
+     AND EXISTS (SELECT 1 FROM _sv_all_pairs p WHERE p.unit_id = u.unit_id);
   PERFORM skolval._snap_todo(nid);
   snap_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
   t := pg_catalog.clock_timestamp();
@@ -333,7 +343,7 @@ BEGIN
   -- those without a stored distance on this network.
   PERFORM skolval._drop_temp('_sv_pairs');
   CREATE TEMP TABLE _sv_pairs AS
-  SELECT p.residence_id, p.child_id, p.unit_id, p.home, p.location
+  SELECT p.residence_id, p.child_id, p.unit_id
     FROM _sv_all_pairs p
     LEFT JOIN _sv_snap_todo th ON th.point_kind = 'home' AND th.ref_id = p.residence_id
     LEFT JOIN _sv_snap_todo tu ON tu.point_kind = 'unit' AND tu.ref_id = p.unit_id
@@ -349,9 +359,9 @@ BEGIN
     t := pg_catalog.clock_timestamp();
 
     -- A walk shorter than the straight line means a broken network or snap: stop, store nothing.
-    SELECT p.child_id, p.unit_id, w.walking_m, ST_Distance(p.home, p.location) AS straight INTO bad
-      FROM _sv_walk w JOIN _sv_pairs p USING (residence_id, unit_id)
-     WHERE w.walking_m < ST_Distance(p.home, p.location) - 0.5
+    SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) AS straight INTO bad
+      FROM _sv_walk w JOIN _sv_homes h USING (residence_id) JOIN _sv_units u USING (unit_id)
+     WHERE w.walking_m < sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) - 0.5
      LIMIT 1;
     IF FOUND THEN
       RAISE EXCEPTION 'walking distance from the home of child % to unit % is shorter than the straight line',
@@ -365,14 +375,16 @@ BEGIN
      WHERE d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
     INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
     SELECT nid, p.residence_id, p.unit_id, p.child_id,
-           CASE WHEN p.home IS NULL THEN 'no_home_point'
+           CASE WHEN h.x IS NULL THEN 'no_home_point'
                 WHEN hs.edge_id IS NULL THEN 'home_off_network'
                 WHEN us.edge_id IS NULL THEN 'unit_off_network'
                 WHEN w.walking_m IS NULL THEN 'unreachable'
                 ELSE 'ok' END,
            w.walking_m,
-           ST_Distance(p.home, p.location)
+           sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2)
       FROM _sv_pairs p
+      JOIN _sv_homes h ON h.residence_id = p.residence_id
+      JOIN _sv_units u ON u.unit_id = p.unit_id
       LEFT JOIN skolval.snap hs ON hs.network_id = nid AND hs.point_kind = 'home' AND hs.ref_id = p.residence_id
       LEFT JOIN skolval.snap us ON us.network_id = nid AND us.point_kind = 'unit' AND us.ref_id = p.unit_id
       LEFT JOIN _sv_walk w ON w.residence_id = p.residence_id AND w.unit_id = p.unit_id;
