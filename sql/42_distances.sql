@@ -362,6 +362,7 @@ BEGIN
     SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) AS straight INTO bad
       FROM _sv_walk w JOIN _sv_homes h USING (residence_id) JOIN _sv_units u USING (unit_id)
      WHERE w.walking_m < sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) - 0.5
+     ORDER BY h.child_id, w.unit_id
      LIMIT 1;
     IF FOUND THEN
       RAISE EXCEPTION 'walking distance from the home of child % to unit % is shorter than the straight line',
