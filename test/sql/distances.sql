@@ -114,6 +114,25 @@ UPDATE skolval.residence SET home = pg_temp.pt(210, 190) WHERE residence_id = 11
 SELECT pg_temp.expect_error($$ SELECT * FROM skolval.compute_distances(1) $$);
 SELECT round(walking_m::numeric, 3) AS unchanged FROM skolval.distance WHERE residence_id = 11 AND unit_id = 1;
 
+-- Loading a network from a query: columns checked, WGS84 transformed, bad rows named.
+SELECT pg_temp.expect_error($$ SELECT skolval.network_load('x', 'test', 'SELECT 1 AS id, 1 AS source') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval.network_load('x', 'test',
+  'SELECT 7 AS id, 1 AS source, 2 AS target, ''LINESTRING(0 0, 1 1)''::geometry AS geom') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval.network_load('x', 'test',
+  'SELECT 8 AS id, 1 AS source, 2 AS target, ''SRID=3006;POINT(0 0)''::geometry AS geom') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval.network_load('x', 'test',
+  'SELECT 9 AS id, NULL::bigint AS source, 2 AS target, ''SRID=3006;LINESTRING(0 0, 1 1)''::geometry AS geom') $$);
+SELECT count(*) AS networks_after_errors FROM skolval.network;
+-- (network 1 above was given its id by hand; move the identity past it)
+SELECT setval(pg_get_serial_sequence('skolval.network', 'network_id'), 1);
+SELECT name, edge_count, vertex_count, round(total_length_m) AS metres, srid, is_active
+  FROM skolval.network_load('wgs84 square', 'test',
+    $q$SELECT id, s AS source, t AS target, ST_Transform(ST_MakeLine(pg_temp.pt(x1, y1), pg_temp.pt(x2, y2)), 4326) AS geom,
+              'footway' AS kind
+         FROM (VALUES (1, 1, 2, 0, 0, 100, 0), (2, 2, 3, 100, 0, 100, 100), (3, 3, 1, 100, 100, 0, 0),
+                      (4, 8, 9, 0, 500, 10, 500)) v(id, s, t, x1, y1, x2, y2)$q$);
+SELECT network_id, is_active FROM skolval.network ORDER BY network_id;
+
 DELETE FROM skolval.data_issue;
 DELETE FROM skolval.placement_round;
 DELETE FROM skolval.child;
