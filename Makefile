@@ -19,7 +19,7 @@ REGRESS_OPTS = --inputdir=test --load-extension=postgis --load-extension=pgrouti
                --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11
-PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Debian's server headers live here; fall back to it when pg_config is not on PATH.
 PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)

@@ -61,9 +61,15 @@ CREATE TEMP TABLE walk AS
    CROSS JOIN (SELECT geom FROM skolval.demo_feature WHERE feature = 'north_of_river') f
    WHERE ST_Contains(f.geom, r.home) <> ST_Contains(f.geom, u.location);
 
+-- Placement: deferred acceptance over Lund's criteria, then administrative placement.
+CREATE TEMP TABLE run AS
+  SELECT * FROM skolval.allocate((SELECT round_id FROM skolval.placement_round ORDER BY round_id LIMIT 1));
+CREATE TEMP TABLE cmp AS SELECT * FROM skolval.mechanism_comparison WHERE run_id = (SELECT run_id FROM run);
+
 WITH s AS (SELECT pg_catalog.jsonb_object_agg(item, value) AS j FROM summary),
      g AS (SELECT (s.j ->> k)::bigint AS n, k FROM s, jsonb_object_keys(s.j) k)
-SELECT line FROM (VALUES
+SELECT line FROM (
+SELECT o, line FROM (VALUES
   (1, format('Exempelkommun (municipality code 9999), seed %s, generated in %s s', :seed, :'seconds')),
   (2, format('Network    %s edges, %s vertices, %s km of streets and paths (EPSG:3006)',
              (SELECT n FROM g WHERE k = 'network edges'), (SELECT n FROM g WHERE k = 'network vertices'),
@@ -106,8 +112,24 @@ SELECT line FROM (VALUES
   (15, format('           for them: straight line median %s m, walking median %s m (a median %s times as far)',
              (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY straight)) FROM walk),
              (SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY walking)) FROM walk),
-             (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY walking / greatest(straight, 1)))::numeric, 1) FROM walk)))
+             (SELECT round((percentile_cont(0.5) WITHIN GROUP (ORDER BY walking / greatest(straight, 1)))::numeric, 1) FROM walk))),
+  (16, format('Placement run %s (deferred acceptance, %s ms): %s children placed, %s %% first choice, %s %% one of the top three',
+             (SELECT run_id FROM run), (SELECT milliseconds FROM run), (SELECT children FROM run),
+             (SELECT first_choice_pct FROM cmp), (SELECT top3_pct FROM cmp))),
+  (17, format('           %s without wishes offered their nearest school, %s placed administratively (least total walking)',
+             (SELECT near_home_offer FROM run), (SELECT administrative FROM run))),
+  (18, 'Most oversubscribed (first choices / seats) and their cut-offs:')
 ) v(o, line)
+UNION ALL
+SELECT * FROM (
+  SELECT 19 + row_number() OVER (ORDER BY s.first_choice_applicants::numeric / s.seats DESC, s.unit_name),
+         format('  %-28s %3s seats, %3s first choices; last admitted: %s', s.unit_name, s.seats,
+                s.first_choice_applicants, s.cutoff_sv)
+    FROM skolval.placement_unit_stats s
+   WHERE s.run_id = (SELECT run_id FROM run) AND s.seats > 0 AND s.oversubscribed
+   ORDER BY s.first_choice_applicants::numeric / s.seats DESC, s.unit_name
+   LIMIT 3) top
+) lines
 ORDER BY o;
 SQL
 ms=$(( ($(date +%s%N) - started) / 1000000 ))

@@ -120,7 +120,11 @@ BEGIN
                  (SELECT count(*) FROM (SELECT e2.source FROM skolval.edge e2 WHERE e2.network_id = net.network_id
                                         UNION SELECT e2.target FROM skolval.edge e2 WHERE e2.network_id = net.network_id) v) AS vertices,
                  sum(e.length_m) AS total,
-                 ST_SetSRID(ST_Extent(e.geom)::geometry, net.srid) AS extent,
+                 -- a network along one straight line has a flat box: widen it to a polygon
+                 ST_SetSRID(CASE WHEN ST_XMin(ST_Extent(e.geom)) = ST_XMax(ST_Extent(e.geom))
+                                   OR ST_YMin(ST_Extent(e.geom)) = ST_YMax(ST_Extent(e.geom))
+                                 THEN ST_Expand(ST_Extent(e.geom), 1)::geometry
+                                 ELSE ST_Extent(e.geom)::geometry END, net.srid) AS extent,
                  pg_catalog.md5(pg_catalog.string_agg(
                    pg_catalog.md5(e.edge_id || ':' || e.source || ':' || e.target || ':' ||
                                   pg_catalog.round(e.length_m::numeric, 3) || ':' ||

@@ -1,0 +1,129 @@
+/*
+ * placement.h — the placement core: matching children to units (förskoleklass placement).
+ *
+ * Pure C11: no PostgreSQL headers and no allocation.  The caller sizes a workspace with
+ * sv_place_workspace_size() / sv_admin_workspace_size() and passes it in, so the glue can
+ * palloc it and the C tests can malloc it.  Long loops call the instance's optional
+ * check_interrupts(interrupt_arg) every few thousand steps; it may longjmp (ereport), since
+ * nothing here holds resources.
+ *
+ * Indexes are 0-based.  "Wish w" is an index into wish_unit[]; child i's wishes are
+ * wish_start[i] .. wish_start[i+1]-1, rank 1 first.
+ */
+#ifndef SKOLVAL_PLACEMENT_H
+#define SKOLVAL_PLACEMENT_H
+
+#include <stddef.h>
+
+/* Error codes; 0 is success.  sv_place_error() gives an English message. */
+#define SV_OK 0
+#define SV_ERR_INPUT 1			/* sizes, CSR offsets, unit index or capacity out of range */
+#define SV_ERR_INFEASIBLE 2		/* admin: some child has no candidate seat left */
+#define SV_ERR_DUPLICATE 3		/* a child lists a unit twice */
+#define SV_ERR_NAN 4			/* a priority key or a cost is NaN (or a cost infinite) */
+#define SV_ERR_MECHANISM 5		/* unknown mechanism */
+
+typedef struct SvInstance
+{
+	int			n_children;
+	int			n_units;
+	const int  *capacity;		/* [n_units], >= 0 */
+	const int  *wish_start;		/* [n_children + 1], wish_start[0] = 0, non-decreasing */
+	const int  *wish_unit;		/* [n_wishes]: a unit at most once per child */
+	int			n_keys;			/* length of a priority key, >= 1 */
+	/*
+	 * [n_wishes * n_keys]: the child's priority at the wished unit, compared
+	 * lexicographically, LOWER = HIGHER priority.  Keys of different children at one unit
+	 * should never tie completely (append a lottery number); if they do, the lower child
+	 * index wins, so the result is still deterministic.
+	 */
+	const double *wish_key;
+	void		(*check_interrupts) (void *arg);	/* optional */
+	void	   *interrupt_arg;
+} SvInstance;
+
+typedef enum SvMechanism
+{
+	SV_DEFERRED_ACCEPTANCE,		/* student-proposing DA (Gale–Shapley with capacities) */
+	SV_IMMEDIATE_ACCEPTANCE,	/* Boston */
+	SV_TOP_TRADING_CYCLES		/* Abdulkadiroğlu–Sönmez 2003, multi-capacity */
+} SvMechanism;
+
+/*
+ * All arrays are allocated by the caller.  The cut-off fields are defined the same way for
+ * every mechanism, from the outcome alone:
+ *   last_admitted_wish[u]  the admitted wish at u with the LOWEST priority (-1: none);
+ *   first_rejected_wish[u] among children who listed u ABOVE what they got (or listed u
+ *                          and got nothing), the wish with the HIGHEST priority (-1: none).
+ * Under DA (stable, non-wasteful) first_rejected is always below last_admitted, so these two
+ * are the unit's cut-off.  Under IA and TTC first_rejected may be above last_admitted: a
+ * child who lost a seat by ranking the unit too low (IA) or by the trading (TTC).
+ */
+typedef struct SvResult
+{
+	int		   *assigned_wish;	/* [n_children]: wish obtained, or -1 (unplaced) */
+	int		   *last_admitted_wish; /* [n_units] */
+	int		   *first_rejected_wish;	/* [n_units] */
+	int		   *applicants;		/* [n_units]: children who listed the unit */
+	int		   *admitted;		/* [n_units]: children placed there */
+} SvResult;
+
+/* Bytes of workspace sv_place needs for this instance (any mechanism). */
+size_t		sv_place_workspace_size(const SvInstance *in);
+
+/*
+ * Place the children by mechanism m.  Returns 0 or an error code (the instance is checked
+ * first; out is then undefined).  The result never exceeds a capacity and gives each child
+ * one of its own wishes or nothing.  Deterministic.
+ *   DA:  stable (no child prefers a unit that has a free seat or admitted a lower-priority
+ *        child), the child-optimal stable matching, strategy-proof for children.
+ *        O(n_wishes * log capacity).
+ *   IA:  round k: every unplaced child applies to its k-th wish; a unit admits by priority
+ *        up to its remaining seats, for good.  Equal to DA with priorities (rank, key).
+ *   TTC: children point to their best wished unit with a seat left, units to their
+ *        highest-priority remaining child among those who wished them; each cycle trades
+ *        one seat per unit.  A unit no remaining child wished points nowhere: no child can
+ *        point to it either, so it could never be in a cycle.  A child with no wished unit
+ *        with seats left leaves unplaced.  Pareto-efficient for children, strategy-proof.
+ */
+int			sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out);
+
+const char *sv_place_error(int code);
+
+/* Administrative placement of children left without a seat: a sparse candidate list. */
+typedef struct SvAdminInstance
+{
+	int			n_children;
+	int			n_units;
+	const int  *seats_left;		/* [n_units], >= 0 */
+	const int  *cand_start;		/* [n_children + 1] CSR */
+	const int  *cand_unit;		/* [n_cands] candidate unit */
+	const double *cand_cost;	/* [n_cands] walking metres, finite */
+	const double *order;		/* [n_children] lower first (the lottery); ties by index */
+	void		(*check_interrupts) (void *arg);	/* optional */
+	void	   *interrupt_arg;
+} SvAdminInstance;
+
+/* Bytes of workspace either admin function needs. */
+size_t		sv_admin_workspace_size(const SvAdminInstance *in);
+
+/*
+ * Greedy: children in `order` each take their cheapest candidate with a seat left (ties:
+ * the earlier candidate).  assigned_cand[i] is an index into cand_* or -1 when none of the
+ * child's candidates has a seat left.  Returns 0 or SV_ERR_INPUT / SV_ERR_NAN.
+ */
+int			sv_admin_nearest_free(const SvAdminInstance *in, void *workspace,
+								  int *assigned_cand);
+
+/*
+ * Exact: an assignment of every child to one of its candidates, within seats_left, with the
+ * least total cost (successive shortest paths, Dijkstra with potentials, one child at a time
+ * in `order`).  Returns 0, or SV_ERR_INFEASIBLE when the candidates cannot hold every
+ * child: assigned_cand then still holds a largest possible assignment, of least cost among
+ * those placing the same children, and the children left at -1 are the ones the order
+ * reached when no seat could be freed for them any more.  *total_cost sums the placed.
+ */
+int			sv_admin_min_cost(const SvAdminInstance *in, void *workspace,
+							  int *assigned_cand, double *total_cost);
+
+#endif
