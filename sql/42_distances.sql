@@ -392,6 +392,11 @@ BEGIN
   END IF;
 
 
+  -- Bulk changes leave the planner's statistics behind; placement reads these tables next.
+  IF pairs_computed > 1000 THEN
+    ANALYZE skolval.distance;
+    ANALYZE skolval.round_home;
+  END IF;
   store_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
 
   -- Data issues for everything that is not a distance.

@@ -328,6 +328,13 @@ BEGIN
             HINT = pg_catalog.format('Run skolval.compute_distances(%s) on the active network and resolve its data issues.', r.round_id);
   END IF;
 
+  -- Nearest and second-nearest municipal units, once, for the implicit applications and RN.
+  PERFORM skolval._drop_temp('_sv_near');
+  CREATE TEMP TABLE _sv_near AS
+    SELECT * FROM skolval.child_nearest_unit n WHERE n.round_id = r.round_id;
+  CREATE UNIQUE INDEX ON _sv_near (child_id);
+  ANALYZE _sv_near;
+
   PERFORM skolval._drop_temp('_sv_app');
   CREATE TEMP TABLE _sv_app AS
   WITH apps AS (
@@ -336,7 +343,7 @@ BEGIN
     UNION ALL
     SELECT c.child_id, 1::smallint, n.nearest_unit_id, true, false
       FROM skolval.round_cohort c
-      JOIN skolval.child_nearest_unit n ON n.round_id = c.round_id AND n.child_id = c.child_id
+      JOIN _sv_near n ON n.child_id = c.child_id
      WHERE c.round_id = r.round_id
        AND NOT EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id AND w.child_id = c.child_id)
   )
@@ -360,7 +367,8 @@ BEGIN
     JOIN skolval.residence res ON res.residence_id = h.residence_id
     JOIN skolval.unit u ON u.unit_id = a.unit_id
     LEFT JOIN skolval.distance d ON d.network_id = h.network_id AND d.residence_id = h.residence_id AND d.unit_id = a.unit_id
-    LEFT JOIN skolval.child_nearest_unit n ON n.round_id = r.round_id AND n.child_id = a.child_id;
+    LEFT JOIN _sv_near n ON n.child_id = a.child_id;
+  ANALYZE _sv_app;
 
   -- Every cohort child applies somewhere, and every application has a distance.
   SELECT count(*), string_agg(c.child_id::text, ', ' ORDER BY c.child_id) FILTER (WHERE c.rn <= 20)
@@ -513,7 +521,9 @@ BEGIN
     mech,
     (SELECT array_agg(u.seats ORDER BY u.idx) FROM _sv_unit u),
     (SELECT array_agg(s ORDER BY i) FROM (
-        SELECT c.idx AS i, (SELECT min(a.wish_idx) FROM _sv_app a WHERE a.child_idx = c.idx) AS s FROM _sv_child c
+        SELECT c.idx AS i, (sum(coalesce(x.cnt, 0)) OVER (ORDER BY c.idx) - coalesce(x.cnt, 0))::int AS s
+          FROM _sv_child c
+          LEFT JOIN (SELECT a.child_idx, count(*) AS cnt FROM _sv_app a GROUP BY a.child_idx) x ON x.child_idx = c.idx
         UNION ALL SELECT (SELECT count(*) FROM _sv_child), (SELECT count(*) FROM _sv_app)::int) x),
     (SELECT array_agg(a.unit_idx ORDER BY a.wish_idx) FROM _sv_app a),
     n_keys,
@@ -623,10 +633,7 @@ BEGIN
   INSERT INTO skolval.placement_unit (run_id, unit_id, seats, applicants, first_choice_applicants, admitted, placed,
                                       oversubscribed, cutoff_child_id, cutoff_values, cutoff_sv)
   SELECT rid, u.unit_id, u.seats,
-         (SELECT count(*) FROM _sv_app a WHERE a.unit_id = u.unit_id),
-         (SELECT count(*) FROM _sv_app a WHERE a.unit_id = u.unit_id AND a.rank = 1 AND NOT a.implicit),
-         (SELECT count(*) FROM _sv_final f WHERE f.unit_id = u.unit_id AND f.kind <> 'administrative'),
-         (SELECT count(*) FROM _sv_final f WHERE f.unit_id = u.unit_id),
+         coalesce(ap.n, 0), coalesce(ap.first, 0), coalesce(pl.admitted, 0), coalesce(pl.placed, 0),
          first_rejected[u.idx + 1] >= 0,
          la.child_id,
          CASE WHEN first_rejected[u.idx + 1] >= 0 THEN
@@ -634,7 +641,12 @@ BEGIN
          CASE WHEN first_rejected[u.idx + 1] >= 0 THEN
            skolval._criteria_sv(r.criteria, la.near_home, la.active_choice, la.sibling, la.rn, la.walking_m, la.lottery) END
     FROM _sv_unit u
+    LEFT JOIN (SELECT a.unit_id, count(*) AS n, count(*) FILTER (WHERE a.rank = 1 AND NOT a.implicit) AS first
+                 FROM _sv_app a GROUP BY a.unit_id) ap ON ap.unit_id = u.unit_id
+    LEFT JOIN (SELECT f.unit_id, count(*) FILTER (WHERE f.kind <> 'administrative') AS admitted, count(*) AS placed
+                 FROM _sv_final f GROUP BY f.unit_id) pl ON pl.unit_id = u.unit_id
     LEFT JOIN _sv_app la ON la.wish_idx = last_admitted[u.idx + 1];
+  ANALYZE _sv_final;
 
   -- Per application: outcome, and for a wish not met the decisive criterion against the cut-off.
   INSERT INTO skolval.placement_wish (run_id, child_id, rank, unit_id, implicit, outcome, decisive_criterion,

@@ -837,6 +837,9 @@ BEGIN
   PERFORM skolval._demo_units(seed, children);
   PERFORM skolval._demo_people(seed, children);
   rid := skolval._demo_round(seed, children);
+  -- Fresh statistics, so the first distance and placement runs get good plans.
+  ANALYZE skolval.unit, skolval.child, skolval.residence, skolval.enrollment, skolval.sibling,
+          skolval.round_cohort, skolval.round_capacity, skolval.wish;
 
   RETURN QUERY
   WITH net AS (SELECT * FROM skolval.network n WHERE n.network_id = nid),
