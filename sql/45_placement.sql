@@ -558,9 +558,11 @@ BEGIN
       (SELECT array_agg(u.seats - coalesce(m.admitted[u.idx + 1], 0) ORDER BY u.idx) FROM _sv_unit u),
       (SELECT array_agg(s ORDER BY i) FROM (
           SELECT y.j AS i, (sum(y.cnt) OVER (ORDER BY y.j) - y.cnt)::int AS s
-            FROM (SELECT row_number() OVER (ORDER BY mm.child_id) - 1 AS j,
-                         (SELECT count(*) FROM _sv_cand c WHERE c.child_id = mm.child_id) AS cnt
-                    FROM _sv_match mm WHERE mm.unit_id IS NULL) y
+            FROM (SELECT row_number() OVER (ORDER BY mm.child_id) - 1 AS j, coalesce(cc.cnt, 0) AS cnt
+                    FROM _sv_match mm
+                    LEFT JOIN (SELECT c.child_id, count(*) AS cnt FROM _sv_cand c GROUP BY c.child_id) cc
+                      ON cc.child_id = mm.child_id
+                   WHERE mm.unit_id IS NULL) y
           UNION ALL SELECT (SELECT count(*) FROM _sv_match WHERE unit_id IS NULL), (SELECT count(*) FROM _sv_cand)::int) x),
       (SELECT array_agg(u.idx ORDER BY c.cand_idx) FROM _sv_cand c JOIN _sv_unit u USING (unit_id)),
       (SELECT array_agg(c.walking_m ORDER BY c.cand_idx) FROM _sv_cand c),
