@@ -1,321 +1,461 @@
 /*
- * admin.c — administrative placement of children the matching left without a place
- * (see placement.h): greedy nearest free seat, or a least-total-walking assignment.
+ * admin.c — administrative placement of children the matching left without a seat (see
+ * placement.h): greedy nearest free seat in lottery order, or a least-total-walking
+ * assignment by successive shortest paths.
  */
-#include "placement/placement.h"
+#include "placement/placement_int.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
-#define SV_ALIGN(x) (((x) + 15) & ~(size_t) 15)
-
-static inline void
-swap_int(int *a, int *b)
+typedef struct AdminWork
 {
-	int			t = *a;
+	int		   *idx;			/* [C] children in processing order */
+	int		   *tmp;			/* [C] for sorting */
+	int		   *used;			/* [U] children placed at the unit */
+	/* min_cost only */
+	int		   *cand_child;		/* [K] */
+	int		   *slot_start;		/* [U+1] per unit: slots for its placed children's cands */
+	int		   *slots;			/* [K] */
+	int		   *slot_of;		/* [C] the child's slot */
+	int		   *ex_start;		/* [U+1] per unit: room for its exits */
+	int		   *ex_len;			/* [U] */
+	int		   *ex_k;			/* [R] exit: a placed child's candidate at another unit */
+	double	   *ex_d;			/* [R] its extra cost: cost(k) - cost(current) */
+	unsigned char *dirty;		/* [U] exits to rebuild (the unit's children changed) */
+	int		   *best_k;			/* [U] scratch for the rebuild, -1 between rebuilds */
+	int		   *via;			/* [U] candidate by which a unit was reached */
+	int		   *heap;			/* [U] indexed binary heap of units by dist */
+	int		   *heap_pos;		/* [U] -1 when not in the heap */
+	int		   *touched;		/* [U] units given a distance this search */
+	unsigned char *done;		/* [U] */
+	double	   *dist;			/* [U] */
+	double	   *pot;			/* [U] potentials: reduced costs stay >= 0 */
+} AdminWork;
 
-	*a = *b;
-	*b = t;
+/*
+ * Room for each unit's exits: at most one per other unit, and at most K_max - 1 per child it
+ * can hold.  Returns the total; fills ex_start when given.
+ */
+static size_t
+exit_room(const SvAdminInstance *in, int *ex_start)
+{
+	int			kmax = 0;
+	size_t		total = 0;
+
+	for (int c = 0; c < in->n_children; c++)
+		if (in->cand_start[c + 1] - in->cand_start[c] > kmax)
+			kmax = in->cand_start[c + 1] - in->cand_start[c];
+	for (int u = 0; u < in->n_units; u++)
+	{
+		int64_t		room = (int64_t) in->seats_left[u] * (kmax > 0 ? kmax - 1 : 0);
+
+		if (room > in->n_units - 1)
+			room = in->n_units - 1;
+		if (ex_start)
+			ex_start[u] = (int) total;
+		total += (size_t) room;
+	}
+	if (ex_start)
+		ex_start[in->n_units] = (int) total;
+	return total;
 }
 
-typedef struct Arena
+static void
+admin_carve(SvArena *a, const SvAdminInstance *in, int n_cands, size_t room, AdminWork *w)
 {
-	char	   *next;
-} Arena;
+	int			U = in->n_units;
 
-static void *
-take(Arena *a, size_t bytes)
+	w->idx = sv_take(a, in->n_children, sizeof(int));
+	w->tmp = sv_take(a, in->n_children, sizeof(int));
+	w->used = sv_take(a, U, sizeof(int));
+	w->cand_child = sv_take(a, n_cands, sizeof(int));
+	w->slot_start = sv_take(a, U + 1, sizeof(int));
+	w->slots = sv_take(a, n_cands, sizeof(int));
+	w->slot_of = sv_take(a, in->n_children, sizeof(int));
+	w->ex_start = sv_take(a, U + 1, sizeof(int));
+	w->ex_len = sv_take(a, U, sizeof(int));
+	w->ex_k = sv_take(a, room, sizeof(int));
+	w->ex_d = sv_take(a, room, sizeof(double));
+	w->dirty = sv_take(a, U, 1);
+	w->best_k = sv_take(a, U, sizeof(int));
+	w->via = sv_take(a, U, sizeof(int));
+	w->heap = sv_take(a, U, sizeof(int));
+	w->heap_pos = sv_take(a, U, sizeof(int));
+	w->touched = sv_take(a, U, sizeof(int));
+	w->done = sv_take(a, U, 1);
+	w->dist = sv_take(a, U, sizeof(double));
+	w->pot = sv_take(a, U, sizeof(double));
+}
+
+static int
+n_cands_of(const SvAdminInstance *in)
 {
-	void	   *p = a->next;
+	return in->n_children > 0 && in->cand_start ? in->cand_start[in->n_children] : 0;
+}
 
-	a->next += SV_ALIGN(bytes);
-	return p;
+static int
+check_admin(const SvAdminInstance *in)
+{
+	if (in->n_children < 0 || in->n_units < 0 || !in->cand_start || in->cand_start[0] != 0)
+		return SV_ERR_INPUT;
+	if ((in->n_units > 0 && !in->seats_left) || (in->n_children > 0 && !in->order))
+		return SV_ERR_INPUT;
+	for (int u = 0; u < in->n_units; u++)
+		if (in->seats_left[u] < 0)
+			return SV_ERR_INPUT;
+	for (int c = 0; c < in->n_children; c++)
+	{
+		if (in->cand_start[c + 1] < in->cand_start[c])
+			return SV_ERR_INPUT;
+		if (isnan(in->order[c]))
+			return SV_ERR_NAN;
+	}
+	if (n_cands_of(in) > 0 && (!in->cand_unit || !in->cand_cost))
+		return SV_ERR_INPUT;
+	for (int k = 0; k < n_cands_of(in); k++)
+	{
+		if (in->cand_unit[k] < 0 || in->cand_unit[k] >= in->n_units)
+			return SV_ERR_INPUT;
+		if (!isfinite(in->cand_cost[k]))
+			return SV_ERR_NAN;
+		if (in->cand_cost[k] < 0)
+			return SV_ERR_INPUT;	/* the potentials below start at 0 */
+	}
+	return SV_OK;
+}
+
+/* Children by order[], then by index (stable merge sort of the identity). */
+static void
+sort_children(const double *order, int *idx, int n, int *tmp)
+{
+	for (int c = 0; c < n; c++)
+		idx[c] = c;
+	for (int width = 1; width < n; width *= 2)
+	{
+		for (int lo = 0; lo < n; lo += 2 * width)
+		{
+			int			mid = lo + width < n ? lo + width : n,
+						hi = lo + 2 * width < n ? lo + 2 * width : n,
+						i = lo,
+						j = mid,
+						k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = order[idx[j]] < order[idx[i]] ? idx[j++] : idx[i++];
+			while (i < mid)
+				tmp[k++] = idx[i++];
+			while (j < hi)
+				tmp[k++] = idx[j++];
+		}
+		memcpy(idx, tmp, sizeof(int) * n);
+	}
 }
 
 size_t
 sv_admin_workspace_size(const SvAdminInstance *in)
 {
-	size_t		n = (size_t) in->n_children,
-				u = (size_t) in->n_units,
-				k = n > 0 ? (size_t) in->cand_start[n] : 0;
+	SvArena		a = {NULL, 0};
+	AdminWork	w;
 
-	/* ints: order, seats, per-unit candidate lists (k + u + 1), heap nodes, parent; doubles:
-	 * potentials and distances over n + u nodes */
-	return SV_ALIGN((n + 1) * sizeof(int)) * 2 + SV_ALIGN((u + 1) * sizeof(int)) * 2 +
-		SV_ALIGN((k + 1) * sizeof(int)) * 2 + SV_ALIGN((n + u + 1) * sizeof(int)) * 4 +
-		SV_ALIGN((n + u + 1) * sizeof(double)) * 3 + 1024;
-}
-
-/* Children in greedy order: by order[], then by index (heap sort, no qsort context needed). */
-static int
-order_less(const double *order, int a, int b)
-{
-	return order[a] < order[b] || (order[a] == order[b] && a < b);
-}
-
-static void
-sort_children(const double *order, int *idx, int n)
-{
-	for (int start = n / 2 - 1, end = n; end > 1;)
-	{
-		int			i;
-
-		if (start >= 0)
-			i = start--;
-		else
-		{
-			int			t = idx[0];
-
-			idx[0] = idx[--end];
-			idx[end] = t;
-			i = 0;
-		}
-		for (;;)
-		{
-			int			l = 2 * i + 1,
-						r = l + 1,
-						m = i;
-
-			if (l < end && order_less(order, idx[m], idx[l]))
-				m = l;
-			if (r < end && order_less(order, idx[m], idx[r]))
-				m = r;
-			if (m == i)
-				break;
-			swap_int(&idx[m], &idx[i]);
-			i = m;
-		}
-	}
+	if (check_admin(in) != SV_OK)
+		return 16;
+	admin_carve(&a, in, n_cands_of(in), exit_room(in, NULL), &w);
+	return a.used;
 }
 
 int
 sv_admin_nearest_free(const SvAdminInstance *in, void *workspace, int *assigned_cand)
 {
-	Arena		ar = {(char *) workspace};
-	int		   *idx = take(&ar, sizeof(int) * (in->n_children + 1));
-	int		   *seats = take(&ar, sizeof(int) * (in->n_units + 1));
-	int			rc = SV_OK;
+	SvArena		a = {workspace, 0};
+	AdminWork	w;
+	int			rc = check_admin(in);
 
-	for (int c = 0; c < in->n_children; c++)
-		idx[c] = c;
-	sort_children(in->order, idx, in->n_children);
-	memcpy(seats, in->seats_left, sizeof(int) * in->n_units);
+	if (rc != SV_OK)
+		return rc;
+	admin_carve(&a, in, n_cands_of(in), exit_room(in, NULL), &w);
+	sort_children(in->order, w.idx, in->n_children, w.tmp);
+	memset(w.used, 0, sizeof(int) * in->n_units);
 	for (int i = 0; i < in->n_children; i++)
 	{
-		int			c = idx[i],
+		int			c = w.idx[i],
 					best = -1;
 
-		if (in->check_interrupts && i % 1024 == 0)
+		if (in->check_interrupts && i % SV_INTERRUPT_EVERY == 0)
 			in->check_interrupts(in->interrupt_arg);
 		for (int k = in->cand_start[c]; k < in->cand_start[c + 1]; k++)
-			if (seats[in->cand_unit[k]] > 0 &&
-				(best < 0 || in->cand_cost[k] < in->cand_cost[best] ||
-				 (in->cand_cost[k] == in->cand_cost[best] && in->cand_unit[k] < in->cand_unit[best])))
+			if (w.used[in->cand_unit[k]] < in->seats_left[in->cand_unit[k]] &&
+				(best < 0 || in->cand_cost[k] < in->cand_cost[best]))
 				best = k;
 		assigned_cand[c] = best;
 		if (best < 0)
 			rc = SV_ERR_INFEASIBLE;
 		else
-			seats[in->cand_unit[best]]--;
+			w.used[in->cand_unit[best]]++;
 	}
 	return rc;
 }
 
-/* Binary heap of (distance, node) for Dijkstra; ties by node keep it deterministic. */
-typedef struct Heap
-{
-	int		   *node;
-	int			len;
-	const double *dist;
-} Heap;
+/* ---- min-cost assignment ------------------------------------------------------------- */
 
+/* Ties by unit number keep the search, and so the result, deterministic. */
 static int
-heap_less(const Heap *h, int a, int b)
+unit_less(const AdminWork *w, int a, int b)
 {
-	return h->dist[a] < h->dist[b] || (h->dist[a] == h->dist[b] && a < b);
+	return w->dist[a] < w->dist[b] || (w->dist[a] == w->dist[b] && a < b);
 }
 
 static void
-heap_push(Heap *h, int v)
+heap_up(AdminWork *w, int i)
 {
-	int			i = h->len++;
+	int			v = w->heap[i];
 
-	h->node[i] = v;
-	while (i > 0 && heap_less(h, h->node[i], h->node[(i - 1) / 2]))
+	while (i > 0 && unit_less(w, v, w->heap[(i - 1) / 2]))
 	{
-		int			p = (i - 1) / 2,
-					t = h->node[p];
-
-		h->node[p] = h->node[i];
-		h->node[i] = t;
-		i = p;
+		w->heap[i] = w->heap[(i - 1) / 2];
+		w->heap_pos[w->heap[i]] = i;
+		i = (i - 1) / 2;
 	}
+	w->heap[i] = v;
+	w->heap_pos[v] = i;
 }
 
 static int
-heap_pop(Heap *h)
+heap_pop(AdminWork *w, int *len)
 {
-	int			top = h->node[0],
+	int			top = w->heap[0],
+				v = w->heap[--*len],
 				i = 0;
 
-	h->node[0] = h->node[--h->len];
+	w->heap_pos[top] = -1;
+	if (*len == 0)
+		return top;
 	for (;;)
 	{
-		int			l = 2 * i + 1,
-					r = l + 1,
-					m = i;
+		int			m = 2 * i + 1;
 
-		if (l < h->len && heap_less(h, h->node[l], h->node[m]))
-			m = l;
-		if (r < h->len && heap_less(h, h->node[r], h->node[m]))
-			m = r;
-		if (m == i)
+		if (m >= *len)
 			break;
-		swap_int(&h->node[m], &h->node[i]);
+		if (m + 1 < *len && unit_less(w, w->heap[m + 1], w->heap[m]))
+			m++;
+		if (!unit_less(w, w->heap[m], v))
+			break;
+		w->heap[i] = w->heap[m];
+		w->heap_pos[w->heap[i]] = i;
 		i = m;
 	}
+	w->heap[i] = v;
+	w->heap_pos[v] = i;
 	return top;
 }
 
+/* Offer unit v the distance d, reached by candidate k. */
+static void
+relax(AdminWork *w, int *len, int *n_touched, int v, double d, int k)
+{
+	if (w->done[v] || d >= w->dist[v])
+		return;
+	if (w->dist[v] == INFINITY)
+		w->touched[(*n_touched)++] = v;
+	w->dist[v] = d;
+	w->via[v] = k;
+	if (w->heap_pos[v] < 0)
+	{
+		w->heap_pos[v] = *len;
+		w->heap[(*len)++] = v;
+	}
+	heap_up(w, w->heap_pos[v]);
+}
+
+static void
+slot_add(const SvAdminInstance *in, AdminWork *w, int c, int k)
+{
+	int			u = in->cand_unit[k],
+				s = w->slot_start[u] + w->used[u]++;
+
+	w->slots[s] = k;
+	w->slot_of[c] = s;
+	w->dirty[u] = 1;
+}
+
+static void
+slot_remove(const SvAdminInstance *in, AdminWork *w, int c, int k)
+{
+	int			u = in->cand_unit[k],
+				s = w->slot_of[c],
+				last = w->slot_start[u] + --w->used[u];
+
+	w->slots[s] = w->slots[last];
+	w->slot_of[w->cand_child[w->slots[s]]] = s;
+	w->dirty[u] = 1;
+}
+
 /*
- * Successive shortest paths: children are added one at a time (in order[]); each takes the
- * cheapest augmenting path in the residual graph — possibly moving already placed children to
- * other units — to a unit with a seat left. Dijkstra on reduced costs (Johnson potentials)
- * stops at the first such unit. The result is a least-cost assignment of all children added.
- * Nodes: children 0..n-1, units n..n+U-1.
+ * A unit's exits: for each other unit v, the cheapest way to free a seat here by moving one
+ * of its children to v, as (candidate of that child at v, extra cost).  Independent of the
+ * potentials, so rebuilt only when the unit's children change.
+ */
+static void
+rebuild_exits(const SvAdminInstance *in, AdminWork *w, int u)
+{
+	int			n = 0,
+				base = w->ex_start[u];
+
+	for (int j = w->slot_start[u]; j < w->slot_start[u] + w->used[u]; j++)
+	{
+		int			cur = w->slots[j],
+					c = w->cand_child[cur];
+
+		for (int k = in->cand_start[c]; k < in->cand_start[c + 1]; k++)
+		{
+			int			v = in->cand_unit[k],
+						b = w->best_k[v];
+
+			if (v == u)
+				continue;
+			if (b < 0)
+			{
+				w->best_k[v] = base + n;	/* position of v's exit */
+				w->ex_k[base + n] = k;
+				w->ex_d[base + n++] = in->cand_cost[k] - in->cand_cost[cur];
+			}
+			else if (in->cand_cost[k] - in->cand_cost[cur] < w->ex_d[b])
+			{
+				w->ex_k[b] = k;
+				w->ex_d[b] = in->cand_cost[k] - in->cand_cost[cur];
+			}
+		}
+	}
+	for (int i = 0; i < n; i++)
+		w->best_k[in->cand_unit[w->ex_k[base + i]]] = -1;
+	w->ex_len[u] = n;
+	w->dirty[u] = 0;
+}
+
+/*
+ * Children are added one at a time in order; each is brought in by the cheapest augmenting
+ * path: to a candidate unit, and while that unit is full, one of its children moves on to
+ * another of its candidates, until a unit with a free seat.  A placed child is reached only
+ * from its own unit, so the search runs over units alone, along their exits.  Dijkstra on
+ * reduced costs (unit potentials) stops at the first free unit: all free units keep equal
+ * potentials (only units settled before the target change theirs), so that unit ends the
+ * cheapest path.  After k children the assignment is a least-cost one of those k; a child
+ * with no path stays unplaced, and (Berge) no later augmentation can create one for it.
  */
 int
 sv_admin_min_cost(const SvAdminInstance *in, void *workspace, int *assigned_cand, double *total_cost)
 {
-	Arena		ar = {(char *) workspace};
-	int			n = in->n_children,
+	SvArena		a = {workspace, 0};
+	AdminWork	w;
+	int			C = in->n_children,
 				U = in->n_units,
-				V = n + U;
-	int			n_cand = in->cand_start[n];
-	int		   *idx = take(&ar, sizeof(int) * (n + 1));
-	int		   *cand_child = take(&ar, sizeof(int) * (n_cand + 1));
-	int		   *unit_start = take(&ar, sizeof(int) * (U + 1));
-	int		   *unit_cands = take(&ar, sizeof(int) * (n_cand + 1));
-	int		   *seats = take(&ar, sizeof(int) * (U + 1));
-	int		   *via = take(&ar, sizeof(int) * (V + 1));	/* candidate used to reach a node */
-	int		   *done = take(&ar, sizeof(int) * (V + 1));
-	double	   *pot = take(&ar, sizeof(double) * (V + 1));
-	double	   *dist = take(&ar, sizeof(double) * (V + 1));
-	Heap		h = {take(&ar, sizeof(int) * (V + n_cand + 1)), 0, dist};
-	int			rc = SV_OK;
+				rc = check_admin(in);
+	unsigned	steps = 0;
 
-	memset(unit_start, 0, sizeof(int) * (U + 1));
-	for (int c = 0; c < n; c++)
-	{
-		idx[c] = c;
-		assigned_cand[c] = -1;
+	*total_cost = 0;
+	if (rc != SV_OK)
+		return rc;
+	admin_carve(&a, in, n_cands_of(in), exit_room(in, NULL), &w);
+	exit_room(in, w.ex_start);
+
+	/* A unit holds at most min(seats, its candidates) children: that many slots. */
+	memset(w.slot_start, 0, sizeof(int) * (U + 1));
+	for (int c = 0; c < C; c++)
 		for (int k = in->cand_start[c]; k < in->cand_start[c + 1]; k++)
 		{
-			cand_child[k] = c;
-			unit_start[in->cand_unit[k] + 1]++;
+			w.cand_child[k] = c;
+			w.slot_start[in->cand_unit[k] + 1]++;
 		}
+	for (int u = 0; u < U; u++)
+	{
+		int			n = w.slot_start[u + 1];
+
+		w.slot_start[u + 1] = w.slot_start[u] + (n < in->seats_left[u] ? n : in->seats_left[u]);
 	}
 	for (int u = 0; u < U; u++)
-		unit_start[u + 1] += unit_start[u];
-	memcpy(seats, unit_start, sizeof(int) * U);	/* fill cursor, reused below */
-	for (int k = 0; k < n_cand; k++)
-		unit_cands[seats[in->cand_unit[k]]++] = k;
-	memcpy(seats, in->seats_left, sizeof(int) * U);
-	memset(pot, 0, sizeof(double) * V);
-	sort_children(in->order, idx, n);
-	*total_cost = 0;
-
-	for (int i = 0; i < n; i++)
 	{
-		int			s = idx[i],
-					target = -1;
+		w.used[u] = 0;
+		w.ex_len[u] = 0;
+		w.dirty[u] = 0;
+		w.best_k[u] = -1;
+		w.dist[u] = INFINITY;
+		w.pot[u] = 0;
+		w.heap_pos[u] = -1;
+		w.done[u] = 0;
+	}
+	for (int c = 0; c < C; c++)
+		assigned_cand[c] = -1;
+	sort_children(in->order, w.idx, C, w.tmp);
 
-		if (in->check_interrupts)
+	for (int i = 0; i < C; i++)
+	{
+		int			s = w.idx[i],
+					target = -1,
+					len = 0,
+					n_touched = 0;
+
+		if (in->check_interrupts && i % 256 == 0)
 			in->check_interrupts(in->interrupt_arg);
-		for (int v = 0; v < V; v++)
+		for (int k = in->cand_start[s]; k < in->cand_start[s + 1]; k++)
+			relax(&w, &len, &n_touched, in->cand_unit[k], in->cand_cost[k] - w.pot[in->cand_unit[k]], k);
+		while (len > 0)
 		{
-			dist[v] = INFINITY;
-			done[v] = 0;
-			via[v] = -1;
-		}
-		dist[s] = 0;
-		h.len = 0;
-		heap_push(&h, s);
-		while (h.len > 0)
-		{
-			int			v = heap_pop(&h);
+			int			u = heap_pop(&w, &len);
 
-			if (done[v])
-				continue;
-			done[v] = 1;
-			if (v >= n && seats[v - n] > 0)
+			w.done[u] = 1;
+			if (w.used[u] < in->seats_left[u])
 			{
-				target = v;
+				target = u;
 				break;
 			}
-			if (v < n)
+			if (w.dirty[u])
+				rebuild_exits(in, &w, u);
+			for (int e = w.ex_start[u]; e < w.ex_start[u] + w.ex_len[u]; e++)
 			{
-				/* child -> each candidate unit it is not placed at */
-				for (int k = in->cand_start[v]; k < in->cand_start[v + 1]; k++)
-				{
-					int			u = n + in->cand_unit[k];
-					double		d = dist[v] + in->cand_cost[k] + pot[v] - pot[u];
+				int			v = in->cand_unit[w.ex_k[e]];
 
-					if (k != assigned_cand[v] && !done[u] && d < dist[u])
-					{
-						dist[u] = d;
-						via[u] = k;
-						heap_push(&h, u);
-					}
-				}
+				relax(&w, &len, &n_touched, v, w.dist[u] + w.ex_d[e] + w.pot[u] - w.pot[v], w.ex_k[e]);
 			}
-			else
-			{
-				/* unit -> each child placed there, which could move elsewhere */
-				for (int j = unit_start[v - n]; j < unit_start[v - n + 1]; j++)
-				{
-					int			k = unit_cands[j],
-								c = cand_child[k];
-					double		d;
+			if (++steps % SV_INTERRUPT_EVERY == 0 && in->check_interrupts)
+				in->check_interrupts(in->interrupt_arg);
+		}
+		if (target >= 0)
+		{
+			double		D = w.dist[target];
 
-					if (assigned_cand[c] != k || done[c])
-						continue;
-					d = dist[v] - in->cand_cost[k] + pot[v] - pot[c];
-					if (d < dist[c])
-					{
-						dist[c] = d;
-						via[c] = k;
-						heap_push(&h, c);
-					}
-				}
+			/* Settled units: pot += dist - D; the others (all free units among them) keep theirs. */
+			for (int t = 0; t < n_touched; t++)
+				if (w.done[w.touched[t]])
+					w.pot[w.touched[t]] += w.dist[w.touched[t]] - D;
+			/* Walk back: each child on the path moves to the unit it reached. */
+			for (int v = target;;)
+			{
+				int			k = w.via[v],
+							c = w.cand_child[k],
+							old = assigned_cand[c];
+
+				if (old >= 0)
+					slot_remove(in, &w, c, old);
+				slot_add(in, &w, c, k);
+				assigned_cand[c] = k;
+				if (c == s)
+					break;
+				v = in->cand_unit[old];
 			}
 		}
-		if (target < 0)
-		{
+		else
 			rc = SV_ERR_INFEASIBLE;
-			continue;
-		}
-		/* Keep reduced costs non-negative for the next search. */
-		for (int v = 0; v < V; v++)
-			pot[v] += dist[v] < dist[target] ? dist[v] : dist[target];
-		/*
-		 * Walk the path back from the unit: the child that reached each unit moves there; a
-		 * child already placed came from its old unit, which is the step before it.
-		 */
-		seats[target - n]--;
-		for (int v = target;;)
+		for (int t = 0; t < n_touched; t++)
 		{
-			int			k = via[v];
-			int			c = cand_child[k];
-			int			old = assigned_cand[c];
+			int			v = w.touched[t];
 
-			assigned_cand[c] = k;
-			if (c == s)
-				break;
-			v = n + in->cand_unit[old];
+			w.dist[v] = INFINITY;
+			w.done[v] = 0;
+			w.heap_pos[v] = -1;
 		}
 	}
-	for (int c = 0; c < n; c++)
+	for (int c = 0; c < C; c++)
 		if (assigned_cand[c] >= 0)
 			*total_cost += in->cand_cost[assigned_cand[c]];
 	return rc;

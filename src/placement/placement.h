@@ -84,7 +84,9 @@ size_t		sv_place_workspace_size(const SvInstance *in);
  *        highest-priority remaining child among those who wished them; each cycle trades
  *        one seat per unit.  A unit no remaining child wished points nowhere: no child can
  *        point to it either, so it could never be in a cycle.  A child with no wished unit
- *        with seats left leaves unplaced.  Pareto-efficient for children, strategy-proof.
+ *        with seats left leaves unplaced.  Pareto-efficient for children; no child gains
+ *        by reordering or truncating its list, but since units point only to children who
+ *        listed them, listing an unwanted unit can (rarely) gain pointing power.
  */
 int			sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out);
 
@@ -98,7 +100,7 @@ typedef struct SvAdminInstance
 	const int  *seats_left;		/* [n_units], >= 0 */
 	const int  *cand_start;		/* [n_children + 1] CSR */
 	const int  *cand_unit;		/* [n_cands] candidate unit */
-	const double *cand_cost;	/* [n_cands] walking metres, finite */
+	const double *cand_cost;	/* [n_cands] walking metres, finite and >= 0 */
 	const double *order;		/* [n_children] lower first (the lottery); ties by index */
 	void		(*check_interrupts) (void *arg);	/* optional */
 	void	   *interrupt_arg;
@@ -110,15 +112,17 @@ size_t		sv_admin_workspace_size(const SvAdminInstance *in);
 /*
  * Greedy: children in `order` each take their cheapest candidate with a seat left (ties:
  * the earlier candidate).  assigned_cand[i] is an index into cand_* or -1 when none of the
- * child's candidates has a seat left.  Returns 0 or SV_ERR_INPUT / SV_ERR_NAN.
+ * child's candidates has a seat left; then the return is SV_ERR_INFEASIBLE (the others are
+ * still placed).  Otherwise 0, or SV_ERR_INPUT / SV_ERR_NAN for a bad instance.
  */
 int			sv_admin_nearest_free(const SvAdminInstance *in, void *workspace,
 								  int *assigned_cand);
 
 /*
  * Exact: an assignment of every child to one of its candidates, within seats_left, with the
- * least total cost (successive shortest paths, Dijkstra with potentials, one child at a time
- * in `order`).  Returns 0, or SV_ERR_INFEASIBLE when the candidates cannot hold every
+ * least total cost (successive shortest paths, one child at a time in `order`; Dijkstra with
+ * potentials over units only, each unit keeping its cheapest "move one child elsewhere" per
+ * other unit; 10,000 children x 50 candidates x 150 tight units: ~0.7 s).  Returns 0, or SV_ERR_INFEASIBLE when the candidates cannot hold every
  * child: assigned_cand then still holds a largest possible assignment, of least cost among
  * those placing the same children, and the children left at -1 are the ones the order
  * reached when no seat could be freed for them any more.  *total_cost sums the placed.
