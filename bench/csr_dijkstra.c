@@ -285,7 +285,7 @@ main(int argc, char **argv)
 
     /* ---- search: one Dijkstra per unit, one-to-all ---- */
     double *dist = xmalloc(nv * sizeof *dist);
-    float *result = xmalloc(nu * nh * sizeof *result);   /* walking metres, NAN when unreachable */
+    double *result = xmalloc(nu * nh * sizeof *result);   /* walking metres, NAN when unreachable */
     size_t pairs = 0;
     double checksum = 0;
     for (size_t u = 0; u < nu; u++) {
@@ -335,7 +335,7 @@ main(int argc, char **argv)
                 d += hp->snap + up->snap;
                 pairs++;
                 checksum += d;
-                result[u * nh + h] = (float) d;
+                result[u * nh + h] = d;
             } else
                 result[u * nh + h] = NAN;
         }
@@ -355,14 +355,11 @@ main(int argc, char **argv)
             perror(argv[3]);
             return 1;
         }
-        /* float keeps ~7 significant digits: write doubles again from a second pass would cost a
-         * second search, so the comparison tolerance (centimetres) is checked on float values,
-         * which are exact to about 1 mm below 10 km. */
         for (size_t u = 0; u < nu; u++)
             for (size_t h = 0; h < nh; h++)
                 if (!isnan(result[u * nh + h]))
-                    fprintf(o, "%lld,%lld,%.3f\n", (long long) homes[h].ref, (long long) units[u].ref,
-                            (double) result[u * nh + h]);
+                    fprintf(o, "%lld,%lld,%.4f\n", (long long) homes[h].ref, (long long) units[u].ref,
+                            result[u * nh + h]);
         fclose(o);
     }
     return 0;
