@@ -43,7 +43,7 @@ cluster-start:
 cluster-stop:
 	bash scripts/cluster.sh stop
 
-ifneq ($(PGXS),)
+ifneq ($(wildcard $(PGXS)),)
 include $(PGXS)
 
 sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS) skolval.control Makefile
