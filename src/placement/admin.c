@@ -127,30 +127,18 @@ check_admin(const SvAdminInstance *in)
 }
 
 /* Children by order[], then by index (stable merge sort of the identity). */
+static int
+child_before(const void *arg, int x, int y)
+{
+	return ((const double *) arg)[x] < ((const double *) arg)[y];
+}
+
 static void
 sort_children(const double *order, int *idx, int n, int *tmp)
 {
 	for (int c = 0; c < n; c++)
 		idx[c] = c;
-	for (int width = 1; width < n; width *= 2)
-	{
-		for (int lo = 0; lo < n; lo += 2 * width)
-		{
-			int			mid = lo + width < n ? lo + width : n,
-						hi = lo + 2 * width < n ? lo + 2 * width : n,
-						i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				tmp[k++] = order[idx[j]] < order[idx[i]] ? idx[j++] : idx[i++];
-			while (i < mid)
-				tmp[k++] = idx[i++];
-			while (j < hi)
-				tmp[k++] = idx[j++];
-		}
-		memcpy(idx, tmp, sizeof(int) * n);
-	}
+	sv_merge_sort(idx, n, tmp, child_before, order);
 }
 
 size_t

@@ -8,7 +8,7 @@
 #include <string.h>
 
 void
-sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp)
+sv_merge_sort(int *a, int n, int *tmp, int (*before) (const void *arg, int x, int y), const void *arg)
 {
 	/* Bottom-up merge sort: O(n log n) whatever the keys, and stable. */
 	for (int width = 1; width < n; width *= 2)
@@ -22,7 +22,7 @@ sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp)
 						k = lo;
 
 			while (i < mid && j < hi)
-				tmp[k++] = sv_key_cmp(ctx, a[j], a[i]) < 0 ? a[j++] : a[i++];
+				tmp[k++] = before(arg, a[j], a[i]) ? a[j++] : a[i++];
 			while (i < mid)
 				tmp[k++] = a[i++];
 			while (j < hi)
@@ -30,6 +30,18 @@ sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp)
 		}
 		memcpy(a, tmp, sizeof(int) * n);
 	}
+}
+
+static int
+wish_before(const void *arg, int x, int y)
+{
+	return sv_key_cmp((const SvCtx *) arg, x, y) < 0;
+}
+
+void
+sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp)
+{
+	sv_merge_sort(a, n, tmp, wish_before, ctx);
 }
 
 static int

@@ -60,6 +60,10 @@ sv_key_cmp(const SvCtx *ctx, int a, int b)
 /* Sort wishes best first (stable merge sort; tmp has room for n). */
 void		sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp);
 
+/* Stable merge sort of indexes; before(arg, x, y) says whether x goes before y. */
+void		sv_merge_sort(int *a, int n, int *tmp, int (*before) (const void *arg, int x, int y),
+						  const void *arg);
+
 /*
  * The mechanisms (mechanisms.c): each carves its arrays from ws and fills assigned[] (all -1
  * on entry) with wish indexes.  sv_mech_workspace() is the most any of them takes.
