@@ -69,6 +69,38 @@ bad_input(const char *what)
 }
 
 /*
+ * A CSR index: n_rows + 1 offsets from 0 to n_items, never decreasing, and every item an index
+ * below limit. The core reads memory by these numbers, so they are checked here, where the
+ * array lengths are known.
+ */
+static void
+check_csr(const int *start, int n_rows, const int *item, int n_items, int limit, const char *what)
+{
+	if (n_rows < 0 || start[0] != 0 || start[n_rows] != n_items)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid placement input: %s offsets must run from 0 to the number of entries", what)));
+	for (int r = 0; r < n_rows; r++)
+		if (start[r + 1] < start[r])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid placement input: %s offsets must not decrease", what)));
+	for (int k = 0; k < n_items; k++)
+		if (item[k] < 0 || item[k] >= limit)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("invalid placement input: %s entry %d names no unit", what, k)));
+}
+
+static void
+check_nonnegative(const int *v, int n, const char *what)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] < 0)
+			bad_input(what);
+}
+
+/*
  * _match(mechanism text, capacity int4[], wish_start int4[], wish_unit int4[], n_keys int4,
  *        wish_key float8[]) -> (assigned_wish, last_admitted_wish, first_rejected_wish,
  *        applicants, admitted), all int4[] with 0-based indexes, -1 for none.
@@ -117,22 +149,11 @@ skolval_allocate(PG_FUNCTION_ARGS)
 	in.wish_key = (const double *) ARR_DATA_PTR(keys);
 	in.check_interrupts = interrupt_cb;
 
-	/* The core trusts its input: check every invariant it relies on here. */
-	if (in.n_children < 0)
-		bad_input("wish_start must have one element per child plus one");
+	/* Lengths only the glue can see; the core checks the rest (sv_place_error says what). */
 	if (n_keys < 1 || (int64) n_wishes * n_keys != array_length1(keys))
 		bad_input("wish_key must hold n_keys numbers per wish");
-	for (int u = 0; u < in.n_units; u++)
-		if (in.capacity[u] < 0)
-			bad_input("capacity must not be negative");
-	if (in.n_children >= 0 && (in.wish_start[0] != 0 || in.wish_start[in.n_children] != n_wishes))
-		bad_input("wish_start must start at 0 and end at the number of wishes");
-	for (int c = 0; c < in.n_children; c++)
-		if (in.wish_start[c + 1] < in.wish_start[c])
-			bad_input("wish_start must not decrease");
-	for (int w = 0; w < n_wishes; w++)
-		if (in.wish_unit[w] < 0 || in.wish_unit[w] >= in.n_units)
-			bad_input("wish_unit must index the capacity array");
+	check_csr(in.wish_start, in.n_children, in.wish_unit, n_wishes, in.n_units, "wish");
+	check_nonnegative(in.capacity, in.n_units, "capacity must not be negative");
 	for (int64 k = 0; k < (int64) n_wishes * n_keys; k++)
 		if (isnan(in.wish_key[k]))
 			bad_input("wish_key must not contain NaN");
@@ -206,17 +227,11 @@ skolval_admin_place(PG_FUNCTION_ARGS)
 		bad_input("cand_start must have one element per child plus one, child_order one per child");
 	if (array_length1(cost) != n_cand)
 		bad_input("cand_cost must have one element per candidate");
-	if (in.n_children >= 0 && (in.cand_start[0] != 0 || in.cand_start[in.n_children] != n_cand))
-		bad_input("cand_start must start at 0 and end at the number of candidates");
-	for (int c = 0; c < in.n_children; c++)
-		if (in.cand_start[c + 1] < in.cand_start[c])
-			bad_input("cand_start must not decrease");
+	check_csr(in.cand_start, in.n_children, in.cand_unit, n_cand, in.n_units, "candidate");
 	for (int k = 0; k < n_cand; k++)
-		if (in.cand_unit[k] < 0 || in.cand_unit[k] >= in.n_units || !(in.cand_cost[k] >= 0))
-			bad_input("every candidate needs a valid unit and a cost of zero or more");
-	for (int u = 0; u < in.n_units; u++)
-		if (in.seats_left[u] < 0)
-			bad_input("seats_left must not be negative");
+		if (!(in.cand_cost[k] >= 0))
+			bad_input("every candidate needs a cost of zero or more");
+	check_nonnegative(in.seats_left, in.n_units, "seats_left must not be negative");
 
 	assigned = palloc(sizeof(int) * Max(in.n_children, 1));
 	if (min_cost)

@@ -110,3 +110,14 @@ SELECT run_id FROM skolval.allocate(1, admin_policy => 'nearest_free', what_if =
 SELECT run_id, published_run_id, count(*) AS children_moved FROM skolval.placement_run_difference
  WHERE run_id IN (4, 6) GROUP BY 1, 2 ORDER BY 1;
 SELECT count(*) AS unit_rows_of_published_run FROM skolval.placement_unit WHERE run_id = 2;
+
+-- The C entry points check their arrays before the core reads them.
+SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{1}', '{0,2}', '{0}', 1, '{0}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{1}', '{0,1}', '{3}', 1, '{0}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{-1}', '{0,1}', '{0}', 1, '{0}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{1}', '{0,1}', '{0}', 2, '{0}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{1}', '{0,1}', '{0}', 1, '{NaN}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{1,NULL}', '{0,1}', '{0}', 1, '{0}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._admin_place('min_cost', '{1}', '{0,1}', '{0}', '{-5}', '{0.5}') $$);
+SELECT pg_temp.expect_error($$ SELECT skolval._admin_place('fifo', '{1}', '{0,1}', '{0}', '{5}', '{0.5}') $$);
+SELECT (skolval._admin_place('min_cost', '{1,1}', '{0,2,4}', '{0,1,0,1}', '{10,20,10,100}', '{0.1,0.2}')).*;
