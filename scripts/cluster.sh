@@ -44,6 +44,7 @@ listen_addresses = ''
 unix_socket_directories = '$SOCK'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = '$SKOLVAL_DB'
+cron.host = '$SOCK'
 max_connections = 40
 shared_buffers = 512MB
 work_mem = 64MB
