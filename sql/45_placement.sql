@@ -258,12 +258,20 @@ RETURNS jsonb LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     FROM unnest(crit) c
 $$;
 
+-- A child's natural value on one criterion (1/0 for yes/no criteria, metres, the lottery number).
+CREATE FUNCTION skolval._criterion_value(criterion text, near_home integer, active_choice integer, sibling integer,
+                                         rn double precision, walking_m double precision, lottery double precision)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE criterion
+           WHEN 'near_home' THEN near_home WHEN 'active_choice' THEN active_choice WHEN 'sibling' THEN sibling
+           WHEN 'relative_proximity' THEN rn WHEN 'distance' THEN walking_m WHEN 'lottery' THEN lottery END
+$$;
+
 CREATE FUNCTION skolval._criteria_sv(crit text[], near_home integer, active_choice integer, sibling integer,
                                      rn double precision, walking_m double precision, lottery double precision)
 RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT pg_catalog.string_agg(skolval.criterion_sv(c) || ' ' || skolval.criterion_value_sv(c, CASE c
-           WHEN 'near_home' THEN near_home WHEN 'active_choice' THEN active_choice WHEN 'sibling' THEN sibling
-           WHEN 'relative_proximity' THEN rn WHEN 'distance' THEN walking_m WHEN 'lottery' THEN lottery END), ', ' ORDER BY o)
+  SELECT pg_catalog.string_agg(skolval.criterion_sv(c) || ' ' || skolval.criterion_value_sv(c,
+           skolval._criterion_value(c, near_home, active_choice, sibling, rn, walking_m, lottery)), ', ' ORDER BY o)
     FROM unnest(crit) WITH ORDINALITY x(c, o)
 $$;
 
@@ -679,15 +687,10 @@ BEGIN
       SELECT CASE WHEN la.child_id IS NULL THEN NULL
                   WHEN a.key[k.i] < la.key[k.i] THEN 'earlier_round'
                   WHEN k.i <= ncrit THEN r.criteria[k.i] ELSE 'lottery' END AS criterion,
-             CASE WHEN k.i <= ncrit THEN
-               CASE r.criteria[k.i] WHEN 'near_home' THEN a.near_home WHEN 'active_choice' THEN a.active_choice
-                    WHEN 'sibling' THEN a.sibling WHEN 'relative_proximity' THEN a.rn WHEN 'distance' THEN a.walking_m
-                    ELSE a.lottery END ELSE a.lottery END AS child_value,
-             CASE WHEN k.i <= ncrit THEN
-               CASE r.criteria[k.i] WHEN 'near_home' THEN la.near_home WHEN 'active_choice' THEN la.active_choice
-                    WHEN 'sibling' THEN la.sibling WHEN 'relative_proximity' THEN la.rn WHEN 'distance' THEN la.walking_m
-                    ELSE la.lottery END ELSE la.lottery END AS cutoff_value
-        FROM (SELECT skolval._key_difference(a.key, la.key) AS i) k
+             skolval._criterion_value(k.c, a.near_home, a.active_choice, a.sibling, a.rn, a.walking_m, a.lottery) AS child_value,
+             skolval._criterion_value(k.c, la.near_home, la.active_choice, la.sibling, la.rn, la.walking_m, la.lottery) AS cutoff_value
+        FROM (SELECT i, CASE WHEN i <= ncrit THEN r.criteria[i] ELSE 'lottery' END AS c
+                FROM (SELECT skolval._key_difference(a.key, la.key) AS i) i0) k
        WHERE o.outcome = 'rejected') d ON true;
 
   -- Per child: the decision and its motivation.
