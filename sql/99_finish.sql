@@ -1,6 +1,6 @@
 -- skolval: finishing touches that must run after every object exists.
 
-CREATE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON skolval.settings
+CREATE OR REPLACE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON skolval.settings
   FOR EACH ROW EXECUTE FUNCTION skolval._settings_guard();
 
 -- Pin the search_path of every SQL and plpgsql function: pg_catalog first, then skolval and

@@ -12,7 +12,11 @@
 
 PG_MODULE_MAGIC;
 
-#define SKOLVAL_C_VERSION "0.1.0"
+/* Set by the Makefile from skolval.control. */
+#ifndef SKOLVAL_VERSION
+#error "SKOLVAL_VERSION must be defined by the build"
+#endif
+#define SKOLVAL_C_VERSION SKOLVAL_VERSION
 
 PG_FUNCTION_INFO_V1(skolval_library_version);
 

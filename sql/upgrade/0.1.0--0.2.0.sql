@@ -1,0 +1,2 @@
+-- skolval 0.1.0 -> 0.2.0: changes to objects that already existed in 0.1.0.
+-- New objects come from their own parts (listed in 0.1.0--0.2.0.parts after this file).
