@@ -1,0 +1,831 @@
+-- skolval: grant payments to independent units (bidrag: grundbelopp and tilläggsbelopp).
+--
+-- Configuration (categories, dated rates, supplements, count policy, accounts) is data; the
+-- month's rows are computed in C (src/payments/, skolval_payment_rows()) from the register as
+-- it is now; a payment run stores them with the issues found, is approved and locked, and is
+-- immutable from then on. Reconciliation recomputes locked months from today's register and
+-- puts the differences into the next run as correction rows.
+
+-- ---------------------------------------------------------------------------------------
+-- Count policy
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.payment_policy (
+  singleton                 boolean PRIMARY KEY DEFAULT true CONSTRAINT payment_policy_single_row CHECK (singleton),
+  basis                     text NOT NULL DEFAULT 'count_day'
+                            CONSTRAINT payment_policy_basis_known CHECK (basis IN ('count_day', 'per_day')),
+  count_day                 smallint NOT NULL DEFAULT 15
+                            CONSTRAINT payment_policy_count_day_range CHECK (count_day BETWEEN 1 AND 28),
+  weekend_shift             text NOT NULL DEFAULT 'next'
+                            CONSTRAINT payment_policy_shift_known CHECK (weekend_shift IN ('next', 'previous', 'none')),
+  age_cutover_month         smallint DEFAULT 9 CONSTRAINT payment_policy_cutover_month CHECK (age_cutover_month BETWEEN 1 AND 12),
+  age_cutover_day           smallint DEFAULT 1 CONSTRAINT payment_policy_cutover_day CHECK (age_cutover_day BETWEEN 1 AND 28),
+  correction_window_months  smallint NOT NULL DEFAULT 1
+                            CONSTRAINT payment_policy_window_range CHECK (correction_window_months BETWEEN 0 AND 24),
+  CONSTRAINT payment_policy_cutover_complete CHECK ((age_cutover_month IS NULL) = (age_cutover_day IS NULL))
+);
+COMMENT ON TABLE skolval.payment_policy IS
+  'How a month is counted (at most one row; without one the column defaults apply, see skolval._payment_policy()). The law sets no count date, proration or correction window: they are the municipality''s rules, written in its grant decision';
+COMMENT ON COLUMN skolval.payment_policy.singleton IS 'Always true: there is one policy';
+COMMENT ON COLUMN skolval.payment_policy.basis IS
+  'count_day: a child is paid a whole month when placed and registered on the count date; per_day: each day of the month counts (amount × days / days in month)';
+COMMENT ON COLUMN skolval.payment_policy.count_day IS 'Day of the month on which children are counted (avläsningsdag), for example 15';
+COMMENT ON COLUMN skolval.payment_policy.weekend_shift IS
+  'When the count date falls on a Saturday, Sunday or a day in payment_holiday: next (following weekday), previous, or none';
+COMMENT ON COLUMN skolval.payment_policy.age_cutover_month IS
+  'Förskola age bands change on this month and day of the year the child turns the band''s age (9 and 1: "from 1 September of the year the child turns 3"); NULL and NULL: on the birthday itself';
+COMMENT ON COLUMN skolval.payment_policy.age_cutover_day IS 'Day of age_cutover_month; see there';
+COMMENT ON COLUMN skolval.payment_policy.correction_window_months IS
+  'How many months back a new run corrects locked months (1: the previous month only, 0: no corrections); older differences are reported by reconcile_payments() but not paid';
+
+CREATE TABLE skolval.payment_special_month (
+  month_of_year  smallint PRIMARY KEY CONSTRAINT payment_special_month_range CHECK (month_of_year BETWEEN 1 AND 12),
+  month_offset   smallint NOT NULL CONSTRAINT payment_special_month_offset CHECK (month_offset BETWEEN -2 AND 2),
+  count_day      smallint NOT NULL CONSTRAINT payment_special_month_day CHECK (count_day BETWEEN 1 AND 28)
+);
+COMMENT ON TABLE skolval.payment_special_month IS
+  'Months counted on another month''s date, for example June paid on the 15 May count (6, -1, 15) and July on the 22 August count (7, 1, 22)';
+COMMENT ON COLUMN skolval.payment_special_month.month_of_year IS 'The paid month (1-12)';
+COMMENT ON COLUMN skolval.payment_special_month.month_offset IS 'Months from the paid month to the month of the count date (-1: the month before)';
+COMMENT ON COLUMN skolval.payment_special_month.count_day IS 'Day of that month to count on (then moved off weekends and holidays as the policy says)';
+
+CREATE TABLE skolval.payment_holiday (
+  day   date PRIMARY KEY,
+  name  text NOT NULL
+);
+COMMENT ON TABLE skolval.payment_holiday IS 'Public holidays (helgdagar) a count date is moved off, like a weekend';
+COMMENT ON COLUMN skolval.payment_holiday.day IS 'The holiday';
+COMMENT ON COLUMN skolval.payment_holiday.name IS 'Its name, for example Trettondedag jul';
+
+-- ---------------------------------------------------------------------------------------
+-- Categories, rates, supplements, accounts
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.payment_category (
+  category_code  text PRIMARY KEY CONSTRAINT payment_category_code_not_blank CHECK (btrim(category_code) <> ''),
+  name_sv        text NOT NULL,
+  school_form    skolval.school_form NOT NULL,
+  grade_from     smallint,
+  grade_to       smallint,
+  age_from       smallint,
+  age_to         smallint,
+  hours_over     numeric(4,1),
+  hours_up_to    numeric(4,1),
+  sort_order     integer NOT NULL DEFAULT 0,
+  CONSTRAINT payment_category_grades CHECK ((grade_from IS NULL) = (grade_to IS NULL) AND grade_from BETWEEN 0 AND 9 AND grade_to BETWEEN grade_from AND 9),
+  CONSTRAINT payment_category_ages CHECK ((age_from IS NULL) = (age_to IS NULL) AND age_from BETWEEN 0 AND 20 AND age_to BETWEEN age_from AND 20),
+  CONSTRAINT payment_category_hours CHECK (hours_over IS NULL OR hours_up_to IS NULL OR hours_up_to > hours_over),
+  CONSTRAINT payment_category_hours_forskola CHECK (school_form = 'forskola' OR (hours_over IS NULL AND hours_up_to IS NULL))
+);
+COMMENT ON TABLE skolval.payment_category IS
+  'Payment categories (ersättningskategorier) and the rule that maps an enrollment to one: school form, then grade band (grundskola, fritidshem), age band (förskola, or fritidshem by age) and hours tier (förskola). An enrollment must match exactly one category; none or several is a data issue';
+COMMENT ON COLUMN skolval.payment_category.category_code IS 'Short code, for example GR1-3 or FSK1-2-15';
+COMMENT ON COLUMN skolval.payment_category.name_sv IS 'Swedish name shown on statements, for example "Förskola 1–2 år, högst 15 h/v"';
+COMMENT ON COLUMN skolval.payment_category.school_form IS 'School form of the enrollments in the category';
+COMMENT ON COLUMN skolval.payment_category.grade_from IS 'Lowest registered grade (årskurs) of the band; NULL: grades do not matter';
+COMMENT ON COLUMN skolval.payment_category.grade_to IS 'Highest grade of the band';
+COMMENT ON COLUMN skolval.payment_category.age_from IS 'Lowest age of the band, counted with the policy''s cut-over date; NULL: age does not matter';
+COMMENT ON COLUMN skolval.payment_category.age_to IS 'Highest age of the band';
+COMMENT ON COLUMN skolval.payment_category.hours_over IS 'Förskola hours tier: more than this many hours a week; NULL: no lower limit';
+COMMENT ON COLUMN skolval.payment_category.hours_up_to IS 'Förskola hours tier: at most this many hours a week; NULL: no upper limit';
+COMMENT ON COLUMN skolval.payment_category.sort_order IS 'Order on statements and in files';
+
+CREATE TABLE skolval.payment_rate (
+  rate_id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  category_code    text NOT NULL REFERENCES skolval.payment_category ON UPDATE CASCADE,
+  valid_from       date NOT NULL,
+  valid_to         date,
+  base_annual      numeric(12,2) NOT NULL CONSTRAINT payment_rate_base_not_negative CHECK (base_annual >= 0),
+  premises_annual  numeric(12,2) NOT NULL DEFAULT 0 CONSTRAINT payment_rate_premises_not_negative CHECK (premises_annual >= 0),
+  admin_pct        numeric(5,2) NOT NULL DEFAULT 3 CONSTRAINT payment_rate_admin_range CHECK (admin_pct BETWEEN 0 AND 100),
+  vat_pct          numeric(5,2) NOT NULL DEFAULT 6 CONSTRAINT payment_rate_vat_range CHECK (vat_pct BETWEEN 0 AND 100),
+  decision         text,
+  CONSTRAINT payment_rate_period CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+CREATE INDEX payment_rate_category_idx ON skolval.payment_rate (category_code, valid_from);
+COMMENT ON TABLE skolval.payment_rate IS
+  'Grant rates for independent units (grundbelopp) per category, dated: rates are decided per calendar year and may change inside it. The periods of one category neither overlap nor leave gaps';
+COMMENT ON COLUMN skolval.payment_rate.rate_id IS 'Internal id, kept on every payment row that used it';
+COMMENT ON COLUMN skolval.payment_rate.category_code IS 'The category';
+COMMENT ON COLUMN skolval.payment_rate.valid_from IS 'First day the rate applies';
+COMMENT ON COLUMN skolval.payment_rate.valid_to IS 'Last day it applies (inclusive); NULL while open';
+COMMENT ON COLUMN skolval.payment_rate.base_annual IS 'Base amount in kronor per child and year, without premises, administration and VAT (a month is a twelfth)';
+COMMENT ON COLUMN skolval.payment_rate.premises_annual IS 'Premises amount (lokalbidrag) in kronor per child and year';
+COMMENT ON COLUMN skolval.payment_rate.admin_pct IS 'Administration supplement in percent of base + premises (skolförordningen: 3 %)';
+COMMENT ON COLUMN skolval.payment_rate.vat_pct IS 'VAT compensation in percent of base + premises + administration (skolförordningen: 6 %)';
+COMMENT ON COLUMN skolval.payment_rate.decision IS 'Reference to the decision that set the rate';
+
+CREATE TABLE skolval.supplement (
+  supplement_id   bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  child_id        bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
+  unit_id         bigint NOT NULL REFERENCES skolval.unit,
+  amount_monthly  numeric(12,2) NOT NULL CONSTRAINT supplement_amount_positive CHECK (amount_monthly > 0),
+  vat_pct         numeric(5,2) NOT NULL DEFAULT 6 CONSTRAINT supplement_vat_range CHECK (vat_pct BETWEEN 0 AND 100),
+  valid_from      date NOT NULL,
+  valid_to        date,
+  decision_ref    text,
+  CONSTRAINT supplement_period CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+CREATE INDEX supplement_child_idx ON skolval.supplement (child_id);
+COMMENT ON TABLE skolval.supplement IS
+  'Tilläggsbelopp: a dated decision for one child at one unit (extraordinary support, mother-tongue tuition); paid on rows of their own, only while the child is placed at the unit and registered in the municipality. Never store a diagnosis here';
+COMMENT ON COLUMN skolval.supplement.supplement_id IS 'Internal id';
+COMMENT ON COLUMN skolval.supplement.child_id IS 'The child';
+COMMENT ON COLUMN skolval.supplement.unit_id IS 'The unit it is paid to';
+COMMENT ON COLUMN skolval.supplement.amount_monthly IS 'Amount in kronor per month, before VAT compensation';
+COMMENT ON COLUMN skolval.supplement.vat_pct IS 'VAT compensation in percent on top (6 % of the total grant unless the decision says otherwise)';
+COMMENT ON COLUMN skolval.supplement.valid_from IS 'First day of the decision';
+COMMENT ON COLUMN skolval.supplement.valid_to IS 'Last day (inclusive); NULL while open';
+COMMENT ON COLUMN skolval.supplement.decision_ref IS 'The decision''s reference (diarienummer), no reasons or diagnoses';
+
+CREATE TABLE skolval.cost_account (
+  cost_account_id  bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  administration   text NOT NULL,
+  school_form      skolval.school_form,
+  account          text NOT NULL CONSTRAINT cost_account_not_blank CHECK (btrim(account) <> '')
+);
+CREATE UNIQUE INDEX cost_account_unique ON skolval.cost_account (administration, coalesce(school_form, ''));
+COMMENT ON TABLE skolval.cost_account IS
+  'Account strings (kontering) per administration, optionally per school form: a payment row is charged to the administration of the district the child lives in (district.administration)';
+COMMENT ON COLUMN skolval.cost_account.cost_account_id IS 'Internal id';
+COMMENT ON COLUMN skolval.cost_account.administration IS 'Administration (förvaltning, nämnd) as named in district.administration';
+COMMENT ON COLUMN skolval.cost_account.school_form IS 'School form the account is for; NULL: every form without an account of its own';
+COMMENT ON COLUMN skolval.cost_account.account IS 'Account string for the finance system, for example "4610 1200 350"';
+
+-- Rate periods of a category must tile time: checked after each statement, so a whole year's
+-- rates can be replaced in one statement.
+CREATE FUNCTION skolval._payment_rate_periods() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT r.category_code, r.valid_from, r.valid_to, r.rate_id,
+         n.valid_from AS next_from, n.rate_id AS next_id
+    INTO bad
+    FROM skolval.payment_rate r
+    JOIN LATERAL (SELECT x.valid_from, x.rate_id FROM skolval.payment_rate x
+                   WHERE x.category_code = r.category_code
+                     AND (x.valid_from, x.rate_id) > (r.valid_from, r.rate_id)
+                   ORDER BY x.valid_from, x.rate_id LIMIT 1) n ON true
+   WHERE r.category_code IN (SELECT category_code FROM changed)
+     AND (r.valid_to IS NULL OR n.valid_from <> r.valid_to + 1)
+   ORDER BY r.category_code, r.valid_from LIMIT 1;
+  IF FOUND THEN
+    IF bad.valid_to IS NULL OR bad.next_from <= bad.valid_to THEN
+      RAISE EXCEPTION 'rate periods of category % overlap', bad.category_code
+        USING ERRCODE = 'exclusion_violation',
+              DETAIL = pg_catalog.format('Rate %s (from %s to %s) overlaps rate %s from %s.', bad.rate_id,
+                         bad.valid_from, coalesce(bad.valid_to::text, 'open'), bad.next_id, bad.next_from),
+              HINT = 'Close the earlier rate (valid_to) the day before the next one starts.';
+    END IF;
+    RAISE EXCEPTION 'rate periods of category % leave a gap from % to %', bad.category_code,
+                    bad.valid_to + 1, bad.next_from - 1
+      USING ERRCODE = 'check_violation',
+            DETAIL = pg_catalog.format('Rate %s ends on %s and rate %s starts on %s.', bad.rate_id, bad.valid_to,
+                       bad.next_id, bad.next_from),
+            HINT = 'Every day between the first and the last rate of a category needs a rate.';
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER payment_rate_periods_insert AFTER INSERT ON skolval.payment_rate
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rate_periods();
+CREATE TRIGGER payment_rate_periods_update AFTER UPDATE ON skolval.payment_rate
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rate_periods();
+CREATE TRIGGER payment_rate_periods_delete AFTER DELETE ON skolval.payment_rate
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rate_periods();
+
+CREATE FUNCTION skolval._supplement_unit() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF (SELECT u.organizer FROM skolval.unit u WHERE u.unit_id = NEW.unit_id) <> 'independent' THEN
+    RAISE EXCEPTION 'supplement of child %: unit % is not an independent unit', NEW.child_id, NEW.unit_id
+      USING ERRCODE = 'check_violation',
+            HINT = 'Tilläggsbelopp to the municipality''s own units is paid through its budget, not as a grant.';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER supplement_unit BEFORE INSERT OR UPDATE OF unit_id ON skolval.supplement
+  FOR EACH ROW EXECUTE FUNCTION skolval._supplement_unit();
+
+-- ---------------------------------------------------------------------------------------
+-- Payment runs
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.payment_run (
+  run_id        bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  month         date NOT NULL CONSTRAINT payment_run_month_unique UNIQUE
+                CONSTRAINT payment_run_month_first_day CHECK (extract(day FROM month) = 1),
+  status        text NOT NULL DEFAULT 'draft'
+                CONSTRAINT payment_run_status_known CHECK (status IN ('draft', 'approved', 'locked')),
+  basis         text NOT NULL,
+  count_date    date,
+  rules         jsonb NOT NULL,
+  rows          integer NOT NULL DEFAULT 0,
+  children      integer NOT NULL DEFAULT 0,
+  amount        numeric(14,2) NOT NULL DEFAULT 0,
+  held_rows     integer NOT NULL DEFAULT 0,
+  held_amount   numeric(14,2) NOT NULL DEFAULT 0,
+  corrections   numeric(14,2) NOT NULL DEFAULT 0,
+  errors        integer NOT NULL DEFAULT 0,
+  warnings      integer NOT NULL DEFAULT 0,
+  created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  created_by    text NOT NULL DEFAULT session_user,
+  approved_at   timestamptz,
+  approved_by   text,
+  locked_at     timestamptz,
+  locked_by     text
+);
+COMMENT ON TABLE skolval.payment_run IS
+  'One month''s payment run: the rows and issues computed from the register, approved and then locked. A locked run is immutable and keeps the rules it used; one run per month';
+COMMENT ON COLUMN skolval.payment_run.run_id IS 'Internal id';
+COMMENT ON COLUMN skolval.payment_run.month IS 'The paid month (its first day)';
+COMMENT ON COLUMN skolval.payment_run.status IS 'draft (may be recomputed or deleted), approved (checked, rows fixed), locked (paid; immutable)';
+COMMENT ON COLUMN skolval.payment_run.basis IS 'count_day or per_day, from the policy at creation';
+COMMENT ON COLUMN skolval.payment_run.count_date IS 'The count date used (count_day basis)';
+COMMENT ON COLUMN skolval.payment_run.rules IS 'The policy, special months, categories and rates the run used, as they were';
+COMMENT ON COLUMN skolval.payment_run.rows IS 'Number of payment rows';
+COMMENT ON COLUMN skolval.payment_run.children IS 'Number of distinct children with a row';
+COMMENT ON COLUMN skolval.payment_run.amount IS 'Total to pay in kronor (rows not held, corrections included)';
+COMMENT ON COLUMN skolval.payment_run.held_rows IS 'Rows held back by an error-level data issue';
+COMMENT ON COLUMN skolval.payment_run.held_amount IS 'Amount of the held rows, paid once the issue is resolved and a later run corrects the month';
+COMMENT ON COLUMN skolval.payment_run.corrections IS 'Net amount of the correction rows for earlier months';
+COMMENT ON COLUMN skolval.payment_run.errors IS 'Error-level issues found';
+COMMENT ON COLUMN skolval.payment_run.warnings IS 'Warnings found';
+COMMENT ON COLUMN skolval.payment_run.created_at IS 'When it was computed';
+COMMENT ON COLUMN skolval.payment_run.created_by IS 'Who computed it';
+COMMENT ON COLUMN skolval.payment_run.approved_at IS 'When it was approved (attest)';
+COMMENT ON COLUMN skolval.payment_run.approved_by IS 'Who approved it';
+COMMENT ON COLUMN skolval.payment_run.locked_at IS 'When it was locked';
+COMMENT ON COLUMN skolval.payment_run.locked_by IS 'Who locked it';
+
+CREATE TABLE skolval.payment_row (
+  run_id          bigint NOT NULL REFERENCES skolval.payment_run ON DELETE CASCADE,
+  row_no          integer NOT NULL,
+  child_id        bigint NOT NULL,
+  unit_id         bigint NOT NULL,
+  kind            text NOT NULL CONSTRAINT payment_row_kind_known CHECK (kind IN ('grant', 'supplement')),
+  enrollment_id   bigint,
+  supplement_id   bigint,
+  category_code   text,
+  category_name   text NOT NULL,
+  school_form     text,
+  grade           smallint,
+  hours_per_week  numeric(4,1),
+  age             smallint,
+  rate_id         bigint,
+  count_date      date,
+  days            smallint NOT NULL,
+  days_in_month   smallint NOT NULL,
+  base            numeric(12,2) NOT NULL,
+  premises        numeric(12,2) NOT NULL,
+  admin           numeric(12,2) NOT NULL,
+  vat             numeric(12,2) NOT NULL,
+  amount          numeric(12,2) NOT NULL,
+  district_code   text,
+  administration  text,
+  account         text,
+  held            boolean NOT NULL DEFAULT false,
+  flags           text[] NOT NULL DEFAULT '{}',
+  corrects_month  date,
+  PRIMARY KEY (run_id, row_no)
+);
+CREATE INDEX payment_row_child_idx ON skolval.payment_row (child_id);
+CREATE INDEX payment_row_corrects_idx ON skolval.payment_row (corrects_month) WHERE corrects_month IS NOT NULL;
+COMMENT ON TABLE skolval.payment_row IS
+  'Payment rows: one per child, unit and category (grant) or supplement decision, per month; correction rows for an earlier month point at it (corrects_month). Kept without foreign keys to the register so a locked month stays as it was paid';
+COMMENT ON COLUMN skolval.payment_row.run_id IS 'The run';
+COMMENT ON COLUMN skolval.payment_row.row_no IS 'Row number within the run';
+COMMENT ON COLUMN skolval.payment_row.child_id IS 'The child (internal id; names live in skolval.child only)';
+COMMENT ON COLUMN skolval.payment_row.unit_id IS 'The independent unit paid';
+COMMENT ON COLUMN skolval.payment_row.kind IS 'grant (grundbelopp for a category) or supplement (tilläggsbelopp)';
+COMMENT ON COLUMN skolval.payment_row.enrollment_id IS 'The enrollment paid for (grant rows)';
+COMMENT ON COLUMN skolval.payment_row.supplement_id IS 'The supplement decision paid (supplement rows)';
+COMMENT ON COLUMN skolval.payment_row.category_code IS 'Payment category; NULL when none matched (the row is held) and for supplements';
+COMMENT ON COLUMN skolval.payment_row.category_name IS 'Swedish name of the category, "Tilläggsbelopp" for supplements';
+COMMENT ON COLUMN skolval.payment_row.school_form IS 'School form of the enrollment';
+COMMENT ON COLUMN skolval.payment_row.grade IS 'Registered grade (årskurs)';
+COMMENT ON COLUMN skolval.payment_row.hours_per_week IS 'Registered hours a week (förskola)';
+COMMENT ON COLUMN skolval.payment_row.age IS 'Age used for the category, counted with the cut-over date';
+COMMENT ON COLUMN skolval.payment_row.rate_id IS 'The rate used (the last one when the rate changed inside the month)';
+COMMENT ON COLUMN skolval.payment_row.count_date IS 'Count date (count_day basis); for per_day the last day counted';
+COMMENT ON COLUMN skolval.payment_row.days IS 'Days counted: 1 on the count_day basis, the paid days on the per_day basis';
+COMMENT ON COLUMN skolval.payment_row.days_in_month IS 'Days of the month (per_day) or 1 (count_day): amount = annual / 12 × days / days_in_month';
+COMMENT ON COLUMN skolval.payment_row.base IS 'Base amount in kronor';
+COMMENT ON COLUMN skolval.payment_row.premises IS 'Premises amount in kronor';
+COMMENT ON COLUMN skolval.payment_row.admin IS 'Administration supplement in kronor';
+COMMENT ON COLUMN skolval.payment_row.vat IS 'VAT compensation in kronor';
+COMMENT ON COLUMN skolval.payment_row.amount IS 'Total: base + premises + admin + vat';
+COMMENT ON COLUMN skolval.payment_row.district_code IS 'District the child was registered in';
+COMMENT ON COLUMN skolval.payment_row.administration IS 'Administration that bears the cost';
+COMMENT ON COLUMN skolval.payment_row.account IS 'Account string (kontering)';
+COMMENT ON COLUMN skolval.payment_row.held IS 'Held back by an error-level issue: computed, not paid';
+COMMENT ON COLUMN skolval.payment_row.flags IS 'Issues that touch the row, for example parallel_placement, missing_address, no_rate, owed, reclaim';
+COMMENT ON COLUMN skolval.payment_row.corrects_month IS 'For a correction row: the earlier month it corrects (positive amount owed to the unit, negative to reclaim)';
+
+CREATE TABLE skolval.payment_issue (
+  run_id     bigint NOT NULL REFERENCES skolval.payment_run ON DELETE CASCADE,
+  issue_no   integer NOT NULL,
+  category   text NOT NULL,
+  severity   text NOT NULL CONSTRAINT payment_issue_severity_known CHECK (severity IN ('error', 'warning')),
+  child_id   bigint,
+  unit_id    bigint,
+  message    text NOT NULL,
+  detail     jsonb NOT NULL DEFAULT '{}',
+  PRIMARY KEY (run_id, issue_no)
+);
+COMMENT ON TABLE skolval.payment_issue IS
+  'The data issues a payment run found, as they were (the open list with resolutions is skolval.data_issue)';
+COMMENT ON COLUMN skolval.payment_issue.run_id IS 'The run';
+COMMENT ON COLUMN skolval.payment_issue.issue_no IS 'Number within the run';
+COMMENT ON COLUMN skolval.payment_issue.category IS 'Kind of issue: parallel_placement, overlapping_enrollment, no_residence, resident_elsewhere, missing_address, address_changed, no_category, ambiguous_category, no_rate, no_district, no_account, supplement_without_enrollment';
+COMMENT ON COLUMN skolval.payment_issue.severity IS 'error (the rows concerned are held) or warning (paid; needs a decision)';
+COMMENT ON COLUMN skolval.payment_issue.child_id IS 'Child concerned';
+COMMENT ON COLUMN skolval.payment_issue.unit_id IS 'Unit concerned';
+COMMENT ON COLUMN skolval.payment_issue.message IS 'What is wrong, in English, without names or addresses';
+COMMENT ON COLUMN skolval.payment_issue.detail IS 'Facts behind it (enrollments, dates, codes)';
+
+-- Locked (and approved) runs are immutable. Only the status moves forward: draft -> approved
+-- -> locked. Statement triggers keep the checks cheap on a 30,000-row insert.
+CREATE FUNCTION skolval._payment_run_frozen() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    IF OLD.status <> 'draft' THEN
+      RAISE EXCEPTION 'payment run % for % is % and cannot be deleted', OLD.run_id, to_char(OLD.month, 'YYYY-MM'), OLD.status
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
+    END IF;
+    RETURN OLD;
+  END IF;
+  IF OLD.status = 'locked' THEN
+    RAISE EXCEPTION 'payment run % for % is locked and cannot be changed', OLD.run_id, to_char(OLD.month, 'YYYY-MM')
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
+  END IF;
+  IF OLD.status = 'approved' AND NOT (NEW.status = 'locked'
+       AND (NEW.run_id, NEW.month, NEW.basis, NEW.count_date, NEW.rules, NEW.rows, NEW.amount, NEW.held_amount,
+            NEW.corrections, NEW.created_at, NEW.approved_at)
+           IS NOT DISTINCT FROM
+           (OLD.run_id, OLD.month, OLD.basis, OLD.count_date, OLD.rules, OLD.rows, OLD.amount, OLD.held_amount,
+            OLD.corrections, OLD.created_at, OLD.approved_at)) THEN
+    RAISE EXCEPTION 'payment run % for % is approved; it can only be locked', OLD.run_id, to_char(OLD.month, 'YYYY-MM')
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER payment_run_frozen BEFORE UPDATE OR DELETE ON skolval.payment_run
+  FOR EACH ROW EXECUTE FUNCTION skolval._payment_run_frozen();
+
+CREATE FUNCTION skolval._payment_rows_frozen() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  bad record;
+BEGIN
+  SELECT r.run_id, r.month, r.status INTO bad
+    FROM changed c JOIN skolval.payment_run r ON r.run_id = c.run_id
+   WHERE r.status <> 'draft' LIMIT 1;
+  IF FOUND THEN
+    RAISE EXCEPTION 'payment run % for % is % and its rows cannot be changed', bad.run_id, to_char(bad.month, 'YYYY-MM'), bad.status
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER payment_row_frozen_insert AFTER INSERT ON skolval.payment_row
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+CREATE TRIGGER payment_row_frozen_update AFTER UPDATE ON skolval.payment_row
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+CREATE TRIGGER payment_row_frozen_delete AFTER DELETE ON skolval.payment_row
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+CREATE TRIGGER payment_issue_frozen_insert AFTER INSERT ON skolval.payment_issue
+  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+CREATE TRIGGER payment_issue_frozen_update AFTER UPDATE ON skolval.payment_issue
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+CREATE TRIGGER payment_issue_frozen_delete AFTER DELETE ON skolval.payment_issue
+  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+
+-- ---------------------------------------------------------------------------------------
+-- Computing a month
+-- ---------------------------------------------------------------------------------------
+
+-- The policy row, or the defaults when the municipality has not written one (the table is
+-- data, emptied by demo_municipality(replace => true) like every other table).
+CREATE FUNCTION skolval._payment_policy() RETURNS skolval.payment_policy
+LANGUAGE sql STABLE AS $$
+  SELECT p.* FROM (SELECT x.* FROM skolval.payment_policy x
+                   UNION ALL
+                   -- keep in step with the column defaults of skolval.payment_policy
+                   SELECT true, 'count_day', 15::smallint, 'next', 9::smallint, 1::smallint, 1::smallint) p
+   LIMIT 1
+$$;
+COMMENT ON FUNCTION skolval._payment_policy() IS 'The payment policy row, or the column defaults when there is none';
+
+CREATE FUNCTION skolval._payment_month(month date) RETURNS date
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  IF month IS NULL THEN
+    RAISE EXCEPTION 'month must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT isfinite(month) THEN
+    RAISE EXCEPTION 'month must be a finite date, not %', month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF month <> date_trunc('month', month)::date THEN
+    RAISE EXCEPTION 'month must be the first day of a month, not %', month
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = pg_catalog.format('Use date_trunc(''month'', day)::date, for example %s.', date_trunc('month', month)::date);
+  END IF;
+  RETURN month;
+END $$;
+COMMENT ON FUNCTION skolval._payment_month(date) IS 'The month unchanged, or invalid_parameter_value when it is not the first day of a month';
+
+CREATE FUNCTION skolval.payment_count_date(month date) RETURNS date
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  p skolval.payment_policy;
+  sm skolval.payment_special_month;
+  d date;
+BEGIN
+  PERFORM skolval._payment_month(month);
+  p := skolval._payment_policy();
+  SELECT * INTO sm FROM skolval.payment_special_month s WHERE s.month_of_year = extract(month FROM month);
+  IF FOUND THEN
+    d := (month + pg_catalog.make_interval(months => sm.month_offset))::date + (sm.count_day - 1);
+  ELSE
+    d := month + (coalesce(p.count_day, 15) - 1);
+  END IF;
+  IF coalesce(p.weekend_shift, 'next') <> 'none' THEN
+    WHILE extract(isodow FROM d) IN (6, 7) OR EXISTS (SELECT 1 FROM skolval.payment_holiday h WHERE h.day = d) LOOP
+      d := d + CASE p.weekend_shift WHEN 'previous' THEN -1 ELSE 1 END;
+    END LOOP;
+  END IF;
+  RETURN d;
+END $$;
+COMMENT ON FUNCTION skolval.payment_count_date(date) IS
+  'The count date of a month under the policy: the count day (or a special month''s date), moved off weekends and holidays';
+
+CREATE FUNCTION skolval._payment_compute(month date)
+RETURNS TABLE (record_kind text, child_id bigint, unit_id bigint, kind text, enrollment_id bigint,
+               supplement_id bigint, category_code text, category_name text, school_form text,
+               grade smallint, hours_per_week numeric, age smallint, rate_id bigint, count_date date,
+               days smallint, days_in_month smallint, base numeric, premises numeric, admin numeric,
+               vat numeric, amount numeric, district_code text, administration text, account text,
+               held boolean, flags text[], issue_category text, severity text, message text, detail jsonb)
+  LANGUAGE c STABLE STRICT
+  AS 'MODULE_PATHNAME', 'skolval_payment_rows';
+COMMENT ON FUNCTION skolval._payment_compute(date) IS
+  'skolval_payment_rows() in C: one month''s payment rows (record_kind row) and data issues (record_kind issue) from the register as it is now, read under one snapshot';
+
+CREATE FUNCTION skolval.payment_rows(month date)
+RETURNS TABLE (child_id bigint, unit_id bigint, kind text, enrollment_id bigint, supplement_id bigint,
+               category_code text, category_name text, school_form text, grade smallint,
+               hours_per_week numeric, age smallint, rate_id bigint, count_date date, days smallint,
+               days_in_month smallint, base numeric, premises numeric, admin numeric, vat numeric,
+               amount numeric, district_code text, administration text, account text, held boolean,
+               flags text[])
+LANGUAGE sql STABLE AS $$
+  SELECT c.child_id, c.unit_id, c.kind, c.enrollment_id, c.supplement_id, c.category_code, c.category_name,
+         c.school_form, c.grade, c.hours_per_week, c.age, c.rate_id, c.count_date, c.days, c.days_in_month,
+         c.base, c.premises, c.admin, c.vat, c.amount, c.district_code, c.administration, c.account,
+         c.held, c.flags
+    FROM skolval._payment_compute(skolval._payment_month(month)) c
+   WHERE c.record_kind = 'row'
+   ORDER BY c.unit_id, c.kind, c.category_code, c.child_id, c.enrollment_id, c.supplement_id
+$$;
+COMMENT ON FUNCTION skolval.payment_rows(date) IS
+  'What-if: the payment rows of a month computed from today''s register, without storing anything. One row per child, unit and category (grant) or supplement decision; held rows have an error-level issue';
+
+CREATE FUNCTION skolval.payment_check(month date)
+RETURNS TABLE (category text, severity text, child_id bigint, unit_id bigint, message text, detail jsonb)
+LANGUAGE sql STABLE AS $$
+  SELECT c.issue_category, c.severity, c.child_id, c.unit_id, c.message, c.detail
+    FROM skolval._payment_compute(skolval._payment_month(month)) c
+   WHERE c.record_kind = 'issue'
+   ORDER BY c.severity, c.issue_category, c.child_id, c.unit_id
+$$;
+COMMENT ON FUNCTION skolval.payment_check(date) IS
+  'The data-quality checks of a month without storing anything: parallel placements, missing or changed addresses, children registered elsewhere, enrollments without category or rate, overlapping enrollments, supplements without placement';
+
+-- Differences between what was paid for a locked month (its run and later corrections) and
+-- what today's register gives, per child, unit, category or supplement.
+CREATE FUNCTION skolval._payment_differences(month date)
+RETURNS TABLE (child_id bigint, unit_id bigint, kind text, supplement_id bigint, category_code text,
+               category_name text, school_form text, district_code text, administration text, account text,
+               paid_amount numeric, recomputed_amount numeric,
+               base numeric, premises numeric, admin numeric, vat numeric, amount numeric, held boolean)
+LANGUAGE sql STABLE AS $$
+  WITH paid AS (
+    SELECT pr.child_id, pr.unit_id, pr.kind, coalesce(pr.supplement_id, 0) AS sid, coalesce(pr.category_code, '') AS cat,
+           max(pr.category_name) AS category_name, max(pr.school_form) AS school_form,
+           max(pr.district_code) AS district_code, max(pr.administration) AS administration, max(pr.account) AS account,
+           sum(pr.base) AS base, sum(pr.premises) AS premises, sum(pr.admin) AS admin, sum(pr.vat) AS vat, sum(pr.amount) AS amount
+      FROM skolval.payment_row pr JOIN skolval.payment_run r ON r.run_id = pr.run_id
+     WHERE r.status = 'locked' AND NOT pr.held
+       AND ((r.month = _payment_differences.month AND pr.corrects_month IS NULL) OR pr.corrects_month = _payment_differences.month)
+     GROUP BY 1, 2, 3, 4, 5),
+  now AS (
+    SELECT c.child_id, c.unit_id, c.kind, coalesce(c.supplement_id, 0) AS sid, coalesce(c.category_code, '') AS cat,
+           max(c.category_name) AS category_name, max(c.school_form) AS school_form,
+           max(c.district_code) AS district_code, max(c.administration) AS administration, max(c.account) AS account,
+           sum(c.base) FILTER (WHERE NOT c.held) AS base, sum(c.premises) FILTER (WHERE NOT c.held) AS premises,
+           sum(c.admin) FILTER (WHERE NOT c.held) AS admin, sum(c.vat) FILTER (WHERE NOT c.held) AS vat,
+           sum(c.amount) FILTER (WHERE NOT c.held) AS amount, bool_or(c.held) AS held
+      FROM skolval._payment_compute(month) c
+     WHERE c.record_kind = 'row'
+     GROUP BY 1, 2, 3, 4, 5)
+  SELECT coalesce(n.child_id, p.child_id), coalesce(n.unit_id, p.unit_id), coalesce(n.kind, p.kind),
+         nullif(coalesce(n.sid, p.sid), 0), nullif(coalesce(n.cat, p.cat), ''),
+         coalesce(n.category_name, p.category_name), coalesce(n.school_form, p.school_form),
+         coalesce(n.district_code, p.district_code), coalesce(n.administration, p.administration),
+         coalesce(n.account, p.account),
+         coalesce(p.amount, 0), coalesce(n.amount, 0),
+         coalesce(n.base, 0) - coalesce(p.base, 0), coalesce(n.premises, 0) - coalesce(p.premises, 0),
+         coalesce(n.admin, 0) - coalesce(p.admin, 0), coalesce(n.vat, 0) - coalesce(p.vat, 0),
+         coalesce(n.amount, 0) - coalesce(p.amount, 0),
+         coalesce(n.held, false) AND coalesce(n.amount, 0) - coalesce(p.amount, 0) < 0
+    FROM now n FULL JOIN paid p USING (child_id, unit_id, kind, sid, cat)
+   WHERE coalesce(n.amount, 0) <> coalesce(p.amount, 0)
+      OR coalesce(n.base, 0) <> coalesce(p.base, 0) OR coalesce(n.vat, 0) <> coalesce(p.vat, 0)
+$$;
+COMMENT ON FUNCTION skolval._payment_differences(date) IS
+  'Per child, unit and category: today''s computation of a month minus what its locked run and later corrections paid (held rows count as unpaid)';
+
+CREATE FUNCTION skolval.reconcile_payments(from_month date, to_month date DEFAULT NULL)
+RETURNS TABLE (month date, child_id bigint, unit_id bigint, kind text, category_code text,
+               paid numeric, recomputed numeric, difference numeric, direction text,
+               within_window boolean, held boolean)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  m date;
+  last_locked date;
+  window_start date;
+BEGIN
+  PERFORM skolval._payment_month(from_month);
+  PERFORM skolval._payment_month(coalesce(to_month, from_month));
+  IF coalesce(to_month, from_month) < from_month THEN
+    RAISE EXCEPTION 'to_month % is before from_month %', to_month, from_month USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT max(r.month) INTO last_locked FROM skolval.payment_run r WHERE r.status = 'locked';
+  window_start := (last_locked + interval '1 month'
+                   - pg_catalog.make_interval(months => (skolval._payment_policy()).correction_window_months))::date;
+  FOR m IN SELECT r.month FROM skolval.payment_run r
+            WHERE r.status = 'locked' AND r.month BETWEEN from_month AND coalesce(to_month, from_month)
+            ORDER BY r.month LOOP
+    RETURN QUERY
+      SELECT m, d.child_id, d.unit_id, d.kind, d.category_code, d.paid_amount, d.recomputed_amount, d.amount,
+             CASE WHEN d.amount > 0 THEN 'owed' ELSE 'reclaim' END, m >= window_start, d.held
+        FROM skolval._payment_differences(m) d
+       ORDER BY d.unit_id, d.child_id, d.kind, d.category_code;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION skolval.reconcile_payments(date, date) IS
+  'Avstämning: recompute locked months from today''s register and list the differences per child, unit and category: owed (the unit gets more) or reclaim. within_window says whether the next run will correct it (policy.correction_window_months)';
+
+CREATE FUNCTION skolval.create_payment_run(month date) RETURNS skolval.payment_run
+LANGUAGE plpgsql AS $$
+DECLARE
+  existing skolval.payment_run;
+  run skolval.payment_run;
+  p skolval.payment_policy;
+  m date;
+BEGIN
+  PERFORM skolval._payment_month(create_payment_run.month);
+  -- One computation per month at a time; the run row lock then serialises approve/lock.
+  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skolval.payment_run'), create_payment_run.month - date '2000-01-01');
+  SELECT * INTO existing FROM skolval.payment_run x WHERE x.month = create_payment_run.month FOR UPDATE;
+  IF FOUND AND existing.status <> 'draft' THEN
+    RAISE EXCEPTION 'the payment run for % is already %', to_char(create_payment_run.month, 'YYYY-MM'), existing.status
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = pg_catalog.format('Run %s was %s by %s.', existing.run_id, existing.status,
+                                       coalesce(existing.locked_by, existing.approved_by)),
+            HINT = 'Changes found later are corrected in the next month''s run; skolval.reconcile_payments() lists them.';
+  END IF;
+  IF FOUND THEN
+    DELETE FROM skolval.payment_run x WHERE x.run_id = existing.run_id;
+  END IF;
+  p := skolval._payment_policy();
+  INSERT INTO skolval.payment_run (month, basis, count_date, rules)
+  SELECT create_payment_run.month, p.basis, CASE WHEN p.basis = 'count_day' THEN skolval.payment_count_date(create_payment_run.month) END,
+         jsonb_build_object(
+           'policy', to_jsonb(p) - 'singleton',
+           'municipality_code', (SELECT s.municipality_code FROM skolval.settings s),
+           'special_months', coalesce((SELECT jsonb_agg(to_jsonb(s) ORDER BY s.month_of_year) FROM skolval.payment_special_month s), '[]'),
+           'categories', coalesce((SELECT jsonb_agg(to_jsonb(c) ORDER BY c.sort_order, c.category_code) FROM skolval.payment_category c), '[]'),
+           'rates', coalesce((SELECT jsonb_agg(to_jsonb(r) ORDER BY r.category_code, r.valid_from) FROM skolval.payment_rate r
+                               WHERE r.valid_from <= (create_payment_run.month + interval '2 months')::date
+                                 AND (r.valid_to IS NULL OR r.valid_to >= (create_payment_run.month - interval '1 month')::date)), '[]'))
+  RETURNING * INTO run;
+
+  WITH c AS MATERIALIZED (SELECT * FROM skolval._payment_compute(create_payment_run.month)),
+  rows AS (
+    INSERT INTO skolval.payment_row (run_id, row_no, child_id, unit_id, kind, enrollment_id, supplement_id,
+                category_code, category_name, school_form, grade, hours_per_week, age, rate_id, count_date,
+                days, days_in_month, base, premises, admin, vat, amount, district_code, administration,
+                account, held, flags)
+    SELECT run.run_id, row_number() OVER (ORDER BY c.unit_id, c.kind, cat.sort_order, c.category_code, c.child_id,
+                                                   c.enrollment_id, c.supplement_id),
+           c.child_id, c.unit_id, c.kind, c.enrollment_id, c.supplement_id, c.category_code, c.category_name,
+           c.school_form, c.grade, c.hours_per_week, c.age, c.rate_id, c.count_date, c.days, c.days_in_month,
+           c.base, c.premises, c.admin, c.vat, c.amount, c.district_code, c.administration, c.account,
+           c.held, c.flags
+      FROM c LEFT JOIN skolval.payment_category cat ON cat.category_code = c.category_code
+     WHERE c.record_kind = 'row'
+    RETURNING 1)
+  INSERT INTO skolval.payment_issue (run_id, issue_no, category, severity, child_id, unit_id, message, detail)
+  SELECT run.run_id, row_number() OVER (ORDER BY c.severity, c.issue_category, c.child_id, c.unit_id, c.enrollment_id),
+         c.issue_category, c.severity, c.child_id, c.unit_id, c.message, c.detail || jsonb_build_object('month', to_char(create_payment_run.month, 'YYYY-MM'))
+    FROM c WHERE c.record_kind = 'issue' AND (SELECT count(*) FROM rows) >= 0;
+
+  -- Corrections of locked months inside the window, as rows of their own.
+  FOR m IN SELECT r.month FROM skolval.payment_run r
+            WHERE r.status = 'locked' AND r.month < create_payment_run.month
+              AND r.month >= (create_payment_run.month - pg_catalog.make_interval(months => p.correction_window_months))::date
+            ORDER BY r.month LOOP
+    INSERT INTO skolval.payment_row (run_id, row_no, child_id, unit_id, kind, supplement_id, category_code,
+                category_name, school_form, count_date, days, days_in_month, base, premises, admin, vat, amount,
+                district_code, administration, account, held, flags, corrects_month)
+    SELECT run.run_id, (SELECT coalesce(max(x.row_no), 0) FROM skolval.payment_row x WHERE x.run_id = run.run_id)
+                       + row_number() OVER (ORDER BY d.unit_id, d.child_id, d.kind, d.category_code),
+           d.child_id, d.unit_id, d.kind, d.supplement_id, d.category_code, d.category_name, d.school_form,
+           NULL, 0, 0, d.base, d.premises, d.admin, d.vat, d.amount, d.district_code, d.administration, d.account,
+           d.held, ARRAY[CASE WHEN d.amount > 0 THEN 'owed' ELSE 'reclaim' END], m
+      FROM skolval._payment_differences(m) d;
+  END LOOP;
+
+  -- The open list of data issues: new ones in, ones no longer found for this month resolved.
+  UPDATE skolval.data_issue i
+     SET resolved_at = pg_catalog.now(), resolution = 'no longer found by a later payment run'
+   WHERE i.resolved_at IS NULL AND i.detail->>'payment_month' = to_char(create_payment_run.month, 'YYYY-MM')
+     AND NOT EXISTS (SELECT 1 FROM skolval.payment_issue n
+                      WHERE n.run_id = run.run_id AND n.category = i.category
+                        AND n.child_id IS NOT DISTINCT FROM i.child_id AND n.unit_id IS NOT DISTINCT FROM i.unit_id);
+  INSERT INTO skolval.data_issue (category, severity, child_id, unit_id, message, detail)
+  SELECT n.category, n.severity, n.child_id, n.unit_id, n.message,
+         n.detail || jsonb_build_object('payment_month', to_char(create_payment_run.month, 'YYYY-MM'), 'payment_run_id', run.run_id)
+    FROM skolval.payment_issue n
+   WHERE n.run_id = run.run_id
+     AND NOT EXISTS (SELECT 1 FROM skolval.data_issue i
+                      WHERE i.resolved_at IS NULL AND i.detail->>'payment_month' = to_char(create_payment_run.month, 'YYYY-MM')
+                        AND i.category = n.category AND i.child_id IS NOT DISTINCT FROM n.child_id
+                        AND i.unit_id IS NOT DISTINCT FROM n.unit_id);
+
+  UPDATE skolval.payment_run r
+     SET rows = t.rows, children = t.children, amount = t.amount, held_rows = t.held_rows,
+         held_amount = t.held_amount, corrections = t.corrections,
+         errors = (SELECT count(*) FROM skolval.payment_issue i WHERE i.run_id = run.run_id AND i.severity = 'error'),
+         warnings = (SELECT count(*) FROM skolval.payment_issue i WHERE i.run_id = run.run_id AND i.severity = 'warning')
+    FROM (SELECT count(*) AS rows, count(DISTINCT x.child_id) AS children,
+                 coalesce(sum(x.amount) FILTER (WHERE NOT x.held), 0) AS amount,
+                 count(*) FILTER (WHERE x.held) AS held_rows,
+                 coalesce(sum(x.amount) FILTER (WHERE x.held), 0) AS held_amount,
+                 coalesce(sum(x.amount) FILTER (WHERE x.corrects_month IS NOT NULL AND NOT x.held), 0) AS corrections
+            FROM skolval.payment_row x WHERE x.run_id = run.run_id) t
+   WHERE r.run_id = run.run_id
+  RETURNING r.* INTO run;
+  RETURN run;
+END $$;
+COMMENT ON FUNCTION skolval.create_payment_run(date) IS
+  'Compute and store the payment run of a month (status draft): its rows, the issues found, and correction rows for locked months inside the correction window. Replaces an earlier draft of the month; refuses an approved or locked month';
+
+CREATE FUNCTION skolval._payment_run_for_update(run_id bigint) RETURNS skolval.payment_run
+LANGUAGE plpgsql AS $$
+DECLARE
+  run skolval.payment_run;
+BEGIN
+  IF run_id IS NULL THEN
+    RAISE EXCEPTION 'run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  SELECT * INTO run FROM skolval.payment_run x WHERE x.run_id = _payment_run_for_update.run_id FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'payment run % does not exist', run_id USING ERRCODE = 'no_data_found';
+  END IF;
+  RETURN run;
+END $$;
+COMMENT ON FUNCTION skolval._payment_run_for_update(bigint) IS 'The payment run, locked for update; no_data_found when there is none';
+
+CREATE FUNCTION skolval.approve_payment_run(run_id bigint) RETURNS skolval.payment_run
+LANGUAGE plpgsql AS $$
+DECLARE
+  run skolval.payment_run := skolval._payment_run_for_update(run_id);
+BEGIN
+  IF run.status <> 'draft' THEN
+    RAISE EXCEPTION 'payment run % for % is already %', run.run_id, to_char(run.month, 'YYYY-MM'), run.status
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE skolval.payment_run x SET status = 'approved', approved_at = pg_catalog.now(), approved_by = session_user
+   WHERE x.run_id = run.run_id RETURNING x.* INTO run;
+  RETURN run;
+END $$;
+COMMENT ON FUNCTION skolval.approve_payment_run(bigint) IS
+  'Approve (attest) a draft payment run: its rows can no longer change; held rows stay held';
+
+CREATE FUNCTION skolval.lock_payment_run(run_id bigint) RETURNS skolval.payment_run
+LANGUAGE plpgsql AS $$
+DECLARE
+  run skolval.payment_run := skolval._payment_run_for_update(run_id);
+BEGIN
+  IF run.status = 'draft' THEN
+    RAISE EXCEPTION 'payment run % for % is not approved', run.run_id, to_char(run.month, 'YYYY-MM')
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Approve it first with skolval.approve_payment_run().';
+  ELSIF run.status = 'locked' THEN
+    RAISE EXCEPTION 'payment run % for % is already locked', run.run_id, to_char(run.month, 'YYYY-MM')
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  UPDATE skolval.payment_run x SET status = 'locked', locked_at = pg_catalog.now(), locked_by = session_user
+   WHERE x.run_id = run.run_id RETURNING x.* INTO run;
+  RETURN run;
+END $$;
+COMMENT ON FUNCTION skolval.lock_payment_run(bigint) IS
+  'Lock an approved payment run: it has been paid and is immutable from now on';
+
+-- ---------------------------------------------------------------------------------------
+-- Views for BI (no names, no personal identity numbers)
+-- ---------------------------------------------------------------------------------------
+
+CREATE VIEW skolval.payment_unit_summary AS
+SELECT r.run_id, r.month, r.status, pr.unit_id, u.unit_code, u.name AS unit_name, u.organizer_name,
+       pr.kind, pr.category_code, pr.category_name, pr.corrects_month,
+       count(DISTINCT pr.child_id) FILTER (WHERE NOT pr.held) AS children,
+       coalesce(sum(pr.base) FILTER (WHERE NOT pr.held), 0) AS base,
+       coalesce(sum(pr.premises) FILTER (WHERE NOT pr.held), 0) AS premises,
+       coalesce(sum(pr.admin) FILTER (WHERE NOT pr.held), 0) AS admin,
+       coalesce(sum(pr.vat) FILTER (WHERE NOT pr.held), 0) AS vat,
+       coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held), 0) AS amount,
+       count(*) FILTER (WHERE pr.held) AS held_rows,
+       coalesce(sum(pr.amount) FILTER (WHERE pr.held), 0) AS held_amount
+  FROM skolval.payment_row pr
+  JOIN skolval.payment_run r ON r.run_id = pr.run_id
+  LEFT JOIN skolval.unit u ON u.unit_id = pr.unit_id
+ GROUP BY r.run_id, r.month, r.status, pr.unit_id, u.unit_code, u.name, u.organizer_name, pr.kind,
+          pr.category_code, pr.category_name, pr.corrects_month;
+COMMENT ON VIEW skolval.payment_unit_summary IS
+  'BI: payments per month, unit and category (corrections for earlier months on rows of their own), without children''s identities';
+
+CREATE VIEW skolval.payment_administration_summary AS
+SELECT r.run_id, r.month, r.status, pr.administration, pr.account, pr.school_form, pr.kind,
+       count(DISTINCT pr.child_id) AS children, count(*) AS rows,
+       sum(pr.base) AS base, sum(pr.premises) AS premises, sum(pr.admin) AS admin, sum(pr.vat) AS vat,
+       sum(pr.amount) AS amount
+  FROM skolval.payment_row pr
+  JOIN skolval.payment_run r ON r.run_id = pr.run_id
+ WHERE NOT pr.held
+ GROUP BY r.run_id, r.month, r.status, pr.administration, pr.account, pr.school_form, pr.kind;
+COMMENT ON VIEW skolval.payment_administration_summary IS
+  'BI: the cost split — paid amounts per month, administration (förvaltning), account and school form';
+
+CREATE VIEW skolval.payment_correction AS
+SELECT r.run_id, r.month AS paid_in_month, r.status, pr.corrects_month, pr.unit_id, u.unit_code, u.name AS unit_name,
+       pr.child_id, pr.kind, pr.category_code, pr.category_name, pr.base, pr.premises, pr.admin, pr.vat, pr.amount,
+       CASE WHEN pr.amount > 0 THEN 'owed' ELSE 'reclaim' END AS direction, pr.held
+  FROM skolval.payment_row pr
+  JOIN skolval.payment_run r ON r.run_id = pr.run_id
+  LEFT JOIN skolval.unit u ON u.unit_id = pr.unit_id
+ WHERE pr.corrects_month IS NOT NULL;
+COMMENT ON VIEW skolval.payment_correction IS
+  'BI: correction rows — money owed to a unit (positive) or reclaimed (negative) for an earlier month, and in which month''s run';
+
+CREATE VIEW skolval.payment_open_issue AS
+SELECT i.issue_id, (i.detail->>'payment_month') AS month, i.category, i.severity, i.child_id, i.unit_id,
+       u.unit_code, u.name AS unit_name, i.message, i.detected_at
+  FROM skolval.data_issue i
+  LEFT JOIN skolval.unit u ON u.unit_id = i.unit_id
+ WHERE i.resolved_at IS NULL AND i.detail ? 'payment_month';
+COMMENT ON VIEW skolval.payment_open_issue IS
+  'BI: open data issues found by payment runs, per month (messages carry ids only, never names or addresses)';
+
+-- Every view column says what it holds: the payment tables' comments where the name is the
+-- same, otherwise the ones below.
+DO $comments$
+DECLARE
+  c record;
+  extra jsonb := jsonb_build_object(
+    'unit_code', 'The unit''s official code',
+    'unit_name', 'The unit''s name',
+    'organizer_name', 'The unit''s organizer (huvudman)',
+    'children', 'Distinct children with rows that are paid',
+    'rows', 'Number of payment rows',
+    'held_rows', 'Rows held back by an error-level issue',
+    'held_amount', 'Amount of the held rows',
+    'paid_in_month', 'The month whose run carries the correction',
+    'direction', 'owed (paid to the unit) or reclaim (taken back)',
+    'issue_id', 'The data issue (skolval.data_issue)',
+    'detected_at', 'When the issue was first found');
+BEGIN
+  FOR c IN
+    SELECT cl.relname, a.attname, a.attnum, cl.oid
+      FROM pg_catalog.pg_class cl JOIN pg_catalog.pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0
+     WHERE cl.relnamespace = 'skolval'::regnamespace
+       AND cl.relname IN ('payment_unit_summary', 'payment_administration_summary', 'payment_correction', 'payment_open_issue')
+  LOOP
+    EXECUTE pg_catalog.format('COMMENT ON COLUMN skolval.%I.%I IS %L', c.relname, c.attname,
+      coalesce(extra->>c.attname::text,
+               CASE WHEN c.relname = 'payment_open_issue' AND c.attname IN ('month', 'message', 'category', 'severity', 'child_id', 'unit_id')
+                    THEN pg_catalog.col_description('skolval.payment_issue'::regclass,
+                           (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_issue'::regclass AND x.attname = c.attname)) END,
+               pg_catalog.col_description('skolval.payment_row'::regclass,
+                 (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_row'::regclass AND x.attname = c.attname)),
+               pg_catalog.col_description('skolval.payment_run'::regclass,
+                 (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_run'::regclass AND x.attname = c.attname))));
+  END LOOP;
+END
+$comments$;

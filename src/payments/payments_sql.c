@@ -1,0 +1,642 @@
+/*
+ * payments_sql.c — SQL glue for the payment core: read one month of the register with SPI,
+ * run pay_compute(), return payment rows and issues as one materialized result set.
+ *
+ * skolval._payment_compute(month) is called by skolval.payment_rows(), payment_check() and
+ * create_payment_run(); one call reads everything under one snapshot, so rows and issues
+ * always agree.
+ */
+#include "postgres.h"
+
+#include <stdlib.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/numeric.h"
+
+#include "payments/payments.h"
+
+PG_FUNCTION_INFO_V1(skolval_payment_rows);
+
+static const char *const form_names[PAY_N_FORMS] = {"forskola", "forskoleklass", "grundskola", "fritidshem"};
+static const char *const form_names_sv[PAY_N_FORMS] = {"förskola", "förskoleklass", "grundskola", "fritidshem"};
+
+static const char *const issue_names[PI_N_KINDS] = {
+	"parallel_placement", "overlapping_enrollment", "no_residence", "resident_elsewhere",
+	"missing_address", "address_changed", "no_category", "ambiguous_category", "no_rate",
+	"no_district", "no_account", "supplement_without_enrollment"
+};
+
+/* Children of the month: an enrollment at an independent unit or a supplement in [$1, $2]. */
+#define KIDS_CTE \
+	"WITH kids AS (" \
+	"  SELECT e.child_id FROM skolval.enrollment e JOIN skolval.unit u ON u.unit_id = e.unit_id" \
+	"   WHERE u.organizer = 'independent' AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)" \
+	"  UNION" \
+	"  SELECT s.child_id FROM skolval.supplement s" \
+	"   WHERE s.valid_from <= $2 AND (s.valid_to IS NULL OR s.valid_to >= $1)) "
+
+static void
+pay_interrupts(void *arg)
+{
+	CHECK_FOR_INTERRUPTS();
+}
+
+static void *
+pay_grow(void *ptr, size_t size, void *arg)
+{
+	return ptr ? repalloc_huge(ptr, size) : palloc_extended(size, MCXT_ALLOC_HUGE);
+}
+
+static int
+form_index(const char *name)
+{
+	for (int i = 0; i < PAY_N_FORMS; i++)
+		if (strcmp(name, form_names[i]) == 0)
+			return i;
+	elog(ERROR, "unknown school form \"%s\"", name);
+	return PAY_NONE;
+}
+
+/* ---- SPI reading helpers ----------------------------------------------------------- */
+
+static void
+run_query(const char *sql, int nargs, Oid *types, Datum *values)
+{
+	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0);
+
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "payment query failed: %s", SPI_result_code_string(rc));
+}
+
+static bool
+col_null(int row, int col)
+{
+	bool		isnull;
+
+	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+	return isnull;
+}
+
+static Datum
+col(int row, int col)
+{
+	bool		isnull;
+
+	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
+}
+
+static char *
+col_text(int row, int c)
+{
+	return col_null(row, c) ? NULL : TextDatumGetCString(col(row, c));
+}
+
+static int32
+col_date_to(int row, int c)
+{
+	return col_null(row, c) ? PAY_OPEN_END : DatumGetDateADT(col(row, c));
+}
+
+static int
+col_int_or_none(int row, int c)
+{
+	return col_null(row, c) ? PAY_NONE : DatumGetInt32(col(row, c));
+}
+
+static double
+col_hours(int row, int c)
+{
+	return col_null(row, c) ? -1.0 : DatumGetFloat8(col(row, c));
+}
+
+/* A small string table: administrations, district codes, accounts. */
+typedef struct Names
+{
+	char	  **v;
+	int			n, cap;
+} Names;
+
+static int
+names_find(Names *t, const char *s)
+{
+	for (int i = 0; i < t->n; i++)
+		if (strcmp(t->v[i], s) == 0)
+			return i;
+	return PAY_NONE;
+}
+
+static int
+names_add(Names *t, const char *s)
+{
+	int			i = names_find(t, s);
+
+	if (i != PAY_NONE)
+		return i;
+	if (t->n == t->cap)
+	{
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->v = t->v ? repalloc(t->v, sizeof(char *) * t->cap) : palloc(sizeof(char *) * t->cap);
+	}
+	t->v[t->n] = pstrdup(s);
+	return t->n++;
+}
+
+static int
+cmp_child(const void *key, const void *elem)
+{
+	int64		k = *(const int64 *) key;
+	int64		id = ((const PayChild *) elem)->child_id;
+
+	return k < id ? -1 : k > id ? 1 : 0;
+}
+
+static int
+child_index(PayChild *children, int n, int64 child_id)
+{
+	PayChild   *c = bsearch(&child_id, children, n, sizeof(PayChild), cmp_child);
+
+	if (c == NULL)
+		elog(ERROR, "child " INT64_FORMAT " was not read", child_id);
+	return (int) (c - children);
+}
+
+static int
+cmp_rate(const void *a, const void *b)
+{
+	const PayRate *x = a, *y = b;
+
+	if (x->category != y->category)
+		return x->category - y->category;
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/* ---- the month's input --------------------------------------------------------------- */
+
+typedef struct MonthData
+{
+	PayInput	in;
+	char	  **category_codes;
+	char	  **category_names;
+	Names		districts;
+	Names		administrations;
+	Names		accounts;
+	int		   *residence_municipality;
+	int			our_municipality;
+} MonthData;
+
+static void
+read_month(MonthData *md, DateADT month_first)
+{
+	PayInput   *in = &md->in;
+	Oid			types[3] = {DATEOID, DATEOID, DATEOID};
+	Datum		args[3];
+	DateADT		month_last, lo, hi;
+	int			y, m, d;
+	char	   *basis;
+	PayCategory *cats;
+	PayRate    *rates;
+	PayChild   *children;
+	PayEnrollment *enr;
+	PayResidence *res;
+	PaySupplement *sup;
+	PayAccount *acc;
+	int		   *dist_admin;
+	uint64		n;
+
+	j2date(month_first + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	month_last = date2j(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - POSTGRES_EPOCH_JDATE - 1;
+	in->month_first = month_first;
+	in->month_last = month_last;
+	in->year = y;
+	in->month = m;
+	in->epoch_2000 = 0;			/* PostgreSQL dates count from 2000-01-01 */
+
+	/* Municipality and policy. */
+	run_query("SELECT s.municipality_code::text FROM skolval.settings s", 0, NULL, NULL);
+	if (SPI_processed == 0 || col_null(0, 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("the municipality is not configured"),
+				 errhint("Call skolval.configure(municipality_code => ...) first; grants are paid for children registered there.")));
+	md->our_municipality = atoi(col_text(0, 1));
+
+	args[0] = DateADTGetDatum(month_first);
+	run_query("SELECT p.basis, p.age_cutover_month::int4, p.age_cutover_day::int4, skolval.payment_count_date($1)"
+			  "  FROM skolval._payment_policy() p", 1, types, args);
+	basis = col_text(0, 1);
+	in->per_day = strcmp(basis, "per_day") == 0;
+	in->cutover_month = col_null(0, 2) ? 0 : DatumGetInt32(col(0, 2));
+	in->cutover_day = col_null(0, 3) ? 0 : DatumGetInt32(col(0, 3));
+	in->count_date = DatumGetDateADT(col(0, 4));
+	in->rate_day = (in->count_date >= month_first && in->count_date <= month_last) ? in->count_date : month_first;
+	lo = in->per_day || in->count_date > month_first ? month_first : in->count_date;
+	hi = in->per_day || in->count_date < month_last ? month_last : in->count_date;
+	args[0] = DateADTGetDatum(lo);
+	args[1] = DateADTGetDatum(hi);
+
+	/* Categories and rates. */
+	run_query("SELECT c.category_code, c.name_sv, c.school_form::text, c.grade_from::int4, c.grade_to::int4,"
+			  "       c.age_from::int4, c.age_to::int4, c.hours_over::float8, c.hours_up_to::float8"
+			  "  FROM skolval.payment_category c ORDER BY c.sort_order, c.category_code", 0, NULL, NULL);
+	n = SPI_processed;
+	cats = palloc0(sizeof(PayCategory) * (n + 1));
+	md->category_codes = palloc(sizeof(char *) * (n + 1));
+	md->category_names = palloc(sizeof(char *) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		md->category_codes[i] = col_text(i, 1);
+		md->category_names[i] = col_text(i, 2);
+		cats[i].form = form_index(col_text(i, 3));
+		cats[i].grade_from = col_int_or_none(i, 4);
+		cats[i].grade_to = col_int_or_none(i, 5);
+		cats[i].age_from = col_int_or_none(i, 6);
+		cats[i].age_to = col_int_or_none(i, 7);
+		cats[i].hours_over = col_hours(i, 8);
+		cats[i].hours_up_to = col_hours(i, 9);
+	}
+	in->categories = cats;
+	in->n_categories = (int) n;
+
+	run_query("SELECT r.rate_id, r.category_code, r.valid_from, r.valid_to, (r.base_annual * 100)::int8,"
+			  "       (r.premises_annual * 100)::int8, (r.admin_pct * 100)::int4, (r.vat_pct * 100)::int4"
+			  "  FROM skolval.payment_rate r WHERE r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)",
+			  2, types, args);
+	n = SPI_processed;
+	rates = palloc0(sizeof(PayRate) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *code = col_text(i, 2);
+		int			k;
+
+		for (k = 0; k < in->n_categories && strcmp(md->category_codes[k], code) != 0; k++)
+			;
+		rates[i].rate_id = DatumGetInt64(col(i, 1));
+		rates[i].category = k;
+		rates[i].from = DatumGetDateADT(col(i, 3));
+		rates[i].to = col_date_to(i, 4);
+		rates[i].base_annual = DatumGetInt64(col(i, 5));
+		rates[i].premises_annual = DatumGetInt64(col(i, 6));
+		rates[i].admin_bp = DatumGetInt32(col(i, 7));
+		rates[i].vat_bp = DatumGetInt32(col(i, 8));
+	}
+	qsort(rates, n, sizeof(PayRate), cmp_rate);
+	in->rates = rates;
+	in->n_rates = (int) n;
+
+	/* Districts, administrations and accounts. */
+	run_query("SELECT d.district_code, d.administration FROM skolval.district d ORDER BY 1", 0, NULL, NULL);
+	n = SPI_processed;
+	dist_admin = palloc(sizeof(int) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		names_add(&md->districts, col_text(i, 1));
+		dist_admin[i] = names_add(&md->administrations, col_text(i, 2));
+	}
+	in->district_administration = dist_admin;
+	in->n_districts = (int) n;
+	run_query("SELECT a.administration, a.school_form::text, a.account FROM skolval.cost_account a", 0, NULL, NULL);
+	n = SPI_processed;
+	acc = palloc0(sizeof(PayAccount) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		acc[i].administration = names_add(&md->administrations, col_text(i, 1));
+		acc[i].form = col_null(i, 2) ? PAY_NONE : form_index(col_text(i, 2));
+		acc[i].account = names_add(&md->accounts, col_text(i, 3));
+	}
+	in->accounts = acc;
+	in->n_accounts = (int) n;
+
+	/* Children, then their enrollments, residences and supplements (all ordered by child). */
+	run_query(KIDS_CTE "SELECT c.child_id, c.birth_date FROM skolval.child c"
+			  " WHERE c.child_id IN (SELECT child_id FROM kids) ORDER BY c.child_id", 2, types, args);
+	n = SPI_processed;
+	children = palloc0(sizeof(PayChild) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		children[i].child_id = DatumGetInt64(col(i, 1));
+		j2date(DatumGetDateADT(col(i, 2)) + POSTGRES_EPOCH_JDATE,
+			   &children[i].birth_year, &children[i].birth_month, &children[i].birth_day);
+	}
+	in->children = children;
+	in->n_children = (int) n;
+
+	run_query(KIDS_CTE "SELECT e.enrollment_id, e.child_id, e.unit_id, u.organizer = 'independent',"
+			  "       e.school_form::text, e.grade::int4, e.hours_per_week::float8, e.valid_from, e.valid_to"
+			  "  FROM skolval.enrollment e JOIN skolval.unit u ON u.unit_id = e.unit_id"
+			  " WHERE e.child_id IN (SELECT child_id FROM kids)"
+			  "   AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)"
+			  " ORDER BY e.child_id, e.valid_from, e.enrollment_id", 2, types, args);
+	n = SPI_processed;
+	enr = palloc0(sizeof(PayEnrollment) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		int			ci = child_index(children, in->n_children, DatumGetInt64(col(i, 2)));
+
+		enr[i].enrollment_id = DatumGetInt64(col(i, 1));
+		enr[i].child = ci;
+		enr[i].unit_id = DatumGetInt64(col(i, 3));
+		enr[i].independent = DatumGetBool(col(i, 4));
+		enr[i].form = form_index(col_text(i, 5));
+		enr[i].grade = col_int_or_none(i, 6);
+		enr[i].hours = col_hours(i, 7);
+		enr[i].from = DatumGetDateADT(col(i, 8));
+		enr[i].to = col_date_to(i, 9);
+		if (children[ci].n_enrollments++ == 0)
+			children[ci].first_enrollment = (int) i;
+	}
+	in->enrollments = enr;
+	in->n_enrollments = (int) n;
+
+	run_query(KIDS_CTE "SELECT r.child_id, r.valid_from, r.valid_to, r.municipality_code::text,"
+			  "       coalesce(btrim(r.address), '') <> '', r.district_code"
+			  "  FROM skolval.residence r WHERE r.child_id IN (SELECT child_id FROM kids)"
+			  "   AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)"
+			  " ORDER BY r.child_id, r.valid_from", 2, types, args);
+	n = SPI_processed;
+	res = palloc0(sizeof(PayResidence) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		int			ci = child_index(children, in->n_children, DatumGetInt64(col(i, 1)));
+		char	   *district = col_text(i, 6);
+
+		res[i].child = ci;
+		res[i].from = DatumGetDateADT(col(i, 2));
+		res[i].to = col_date_to(i, 3);
+		res[i].municipality_code = atoi(col_text(i, 4));
+		res[i].ours = res[i].municipality_code == md->our_municipality;
+		res[i].has_address = DatumGetBool(col(i, 5));
+		res[i].district = district ? names_find(&md->districts, district) : PAY_NONE;
+		if (children[ci].n_residences++ == 0)
+			children[ci].first_residence = (int) i;
+	}
+	in->residences = res;
+	in->n_residences = (int) n;
+
+	run_query("SELECT s.supplement_id, s.child_id, s.unit_id, (s.amount_monthly * 100)::int8, (s.vat_pct * 100)::int4,"
+			  "       s.valid_from, s.valid_to"
+			  "  FROM skolval.supplement s WHERE s.valid_from <= $2 AND (s.valid_to IS NULL OR s.valid_to >= $1)"
+			  " ORDER BY s.child_id, s.supplement_id", 2, types, args);
+	n = SPI_processed;
+	sup = palloc0(sizeof(PaySupplement) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		int			ci = child_index(children, in->n_children, DatumGetInt64(col(i, 2)));
+
+		sup[i].supplement_id = DatumGetInt64(col(i, 1));
+		sup[i].child = ci;
+		sup[i].unit_id = DatumGetInt64(col(i, 3));
+		sup[i].amount_monthly = DatumGetInt64(col(i, 4));
+		sup[i].vat_bp = DatumGetInt32(col(i, 5));
+		sup[i].from = DatumGetDateADT(col(i, 6));
+		sup[i].to = col_date_to(i, 7);
+		if (children[ci].n_supplements++ == 0)
+			children[ci].first_supplement = (int) i;
+	}
+	in->supplements = sup;
+	in->n_supplements = (int) n;
+}
+
+/* ---- output ---------------------------------------------------------------------- */
+
+#define N_COLS 30
+
+static Datum
+money(int64 ore)
+{
+	return NumericGetDatum(int64_div_fast_to_numeric(ore, 2));
+}
+
+static Datum
+text_datum(const char *s)
+{
+	return CStringGetTextDatum(s);
+}
+
+static Datum
+flags_array(uint32 flags, bool *isnull)
+{
+	Datum		d[PI_N_KINDS];
+	int			n = 0;
+
+	for (int k = 0; k < PI_N_KINDS; k++)
+		if (flags & PAY_FLAG(k))
+			d[n++] = CStringGetTextDatum(issue_names[k]);
+	*isnull = false;
+	return PointerGetDatum(construct_array(d, n, TEXTOID, -1, false, TYPALIGN_INT));
+}
+
+static void
+emit_row(Tuplestorestate *ts, TupleDesc td, MonthData *md, const PayRow *r)
+{
+	const PayInput *in = &md->in;
+	Datum		v[N_COLS];
+	bool		nul[N_COLS];
+	const PayEnrollment *e = r->enrollment >= 0 ? &in->enrollments[r->enrollment] : NULL;
+
+	memset(nul, true, sizeof(nul));
+	v[0] = text_datum("row"), nul[0] = false;
+	v[1] = Int64GetDatum(in->children[r->child].child_id), nul[1] = false;
+	v[2] = Int64GetDatum(r->unit_id), nul[2] = false;
+	v[3] = text_datum(r->supplement ? "supplement" : "grant"), nul[3] = false;
+	if (e)
+	{
+		v[4] = Int64GetDatum(e->enrollment_id), nul[4] = false;
+		v[8] = text_datum(form_names[e->form]), nul[8] = false;
+		if (e->grade != PAY_NONE)
+			v[9] = Int16GetDatum(e->grade), nul[9] = false;
+		if (e->hours >= 0)
+			v[10] = DirectFunctionCall1(float8_numeric, Float8GetDatum(e->hours)), nul[10] = false;
+		v[11] = Int16GetDatum(r->age), nul[11] = false;
+	}
+	if (r->supplement)
+		v[5] = Int64GetDatum(in->supplements[r->supplement_index].supplement_id), nul[5] = false;
+	if (r->category >= 0)
+	{
+		v[6] = text_datum(md->category_codes[r->category]), nul[6] = false;
+		v[7] = text_datum(md->category_names[r->category]), nul[7] = false;
+	}
+	else
+		v[7] = text_datum(r->supplement ? "Tilläggsbelopp" : "Ingen kategori"), nul[7] = false;
+	if (r->rate_id)
+		v[12] = Int64GetDatum(r->rate_id), nul[12] = false;
+	v[13] = DateADTGetDatum(in->per_day ? r->last_day : in->count_date), nul[13] = false;
+	v[14] = Int16GetDatum(r->days), nul[14] = false;
+	v[15] = Int16GetDatum(r->days_in_month), nul[15] = false;
+	v[16] = money(r->base), nul[16] = false;
+	v[17] = money(r->premises), nul[17] = false;
+	v[18] = money(r->admin), nul[18] = false;
+	v[19] = money(r->vat), nul[19] = false;
+	v[20] = money(r->amount), nul[20] = false;
+	if (r->district >= 0)
+		v[21] = text_datum(md->districts.v[r->district]), nul[21] = false;
+	if (r->administration >= 0)
+		v[22] = text_datum(md->administrations.v[r->administration]), nul[22] = false;
+	if (r->account >= 0)
+		v[23] = text_datum(md->accounts.v[r->account]), nul[23] = false;
+	v[24] = BoolGetDatum(r->held), nul[24] = false;
+	v[25] = flags_array(r->flags, &nul[25]);
+	tuplestore_putvalues(ts, td, v, nul);
+}
+
+/* The issue's English message (ids only, never names) and its JSON detail. */
+static void
+describe_issue(MonthData *md, const PayIssue *is, StringInfo msg, StringInfo detail)
+{
+	const PayInput *in = &md->in;
+	int64		child_id = in->children[is->child].child_id;
+	char	   *day = DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(is->day)));
+
+	appendStringInfo(detail, "{\"date\": \"%s\"", day);
+	switch (is->kind)
+	{
+		case PI_PARALLEL_PLACEMENT:
+			appendStringInfo(msg, "child " INT64_FORMAT " has parallel %s placements since %s: enrollment " INT64_FORMAT
+							 " at unit " INT64_FORMAT " and enrollment " INT64_FORMAT " at unit " INT64_FORMAT "%s",
+							 child_id, is->value == PAY_FORSKOLEKLASS || is->value == PAY_GRUNDSKOLA ? "school" : form_names_sv[is->value],
+							 day, is->enrollment_id, is->unit_id, is->other_id, is->other_unit_id,
+							 is->error ? "; both are held until one is ended" : "; both are paid, decide whether that is right");
+			appendStringInfo(detail, ", \"enrollment_id\": " INT64_FORMAT ", \"other_enrollment_id\": " INT64_FORMAT
+							 ", \"other_unit_id\": " INT64_FORMAT, is->enrollment_id, is->other_id, is->other_unit_id);
+			break;
+		case PI_OVERLAPPING_ENROLLMENT:
+			appendStringInfo(msg, "child " INT64_FORMAT " is enrolled twice at unit " INT64_FORMAT " since %s (enrollments "
+							 INT64_FORMAT " and " INT64_FORMAT "); the later one is held",
+							 child_id, is->unit_id, day, is->enrollment_id, is->other_id);
+			appendStringInfo(detail, ", \"enrollment_id\": " INT64_FORMAT ", \"other_enrollment_id\": " INT64_FORMAT,
+							 is->enrollment_id, is->other_id);
+			break;
+		case PI_NO_RESIDENCE:
+			appendStringInfo(msg, "child " INT64_FORMAT " has no registered residence on %s; the payment is held",
+							 child_id, day);
+			break;
+		case PI_RESIDENT_ELSEWHERE:
+			appendStringInfo(msg, "child " INT64_FORMAT " is registered in municipality %04d on %s: interkommunal ersättning from there, not a grant",
+							 child_id, is->value, day);
+			appendStringInfo(detail, ", \"municipality_code\": \"%04d\"", is->value);
+			break;
+		case PI_MISSING_ADDRESS:
+			appendStringInfo(msg, "child " INT64_FORMAT " is registered without an address on %s", child_id, day);
+			break;
+		case PI_ADDRESS_CHANGED:
+			appendStringInfo(msg, "child " INT64_FORMAT "'s registered address changed during the month (%d periods)",
+							 child_id, is->value);
+			appendStringInfo(detail, ", \"periods\": %d", is->value);
+			break;
+		case PI_NO_CATEGORY:
+		case PI_AMBIGUOUS_CATEGORY:
+			{
+				const PayEnrollment *e = NULL;
+
+				for (int k = 0; k < in->n_enrollments; k++)
+					if (in->enrollments[k].enrollment_id == is->enrollment_id)
+						e = &in->enrollments[k];
+				if (is->kind == PI_NO_CATEGORY)
+					appendStringInfo(msg, "enrollment " INT64_FORMAT " of child " INT64_FORMAT " (%s, grade %s, age %d on %s) matches no payment category",
+									 is->enrollment_id, child_id, form_names[e->form],
+									 e->grade == PAY_NONE ? "none" : psprintf("%d", e->grade), is->value, day);
+				else
+					appendStringInfo(msg, "enrollment " INT64_FORMAT " of child " INT64_FORMAT " (%s) matches %d payment categories",
+									 is->enrollment_id, child_id, form_names[e->form], is->value);
+				appendStringInfo(detail, ", \"enrollment_id\": " INT64_FORMAT, is->enrollment_id);
+			}
+			break;
+		case PI_NO_RATE:
+			appendStringInfo(msg, "category %s has no rate on %s (enrollment " INT64_FORMAT " of child " INT64_FORMAT ")",
+							 md->category_codes[is->value], day, is->enrollment_id, child_id);
+			appendStringInfo(detail, ", \"enrollment_id\": " INT64_FORMAT ", \"category_code\": ", is->enrollment_id);
+			escape_json(detail, md->category_codes[is->value]);
+			break;
+		case PI_NO_DISTRICT:
+			appendStringInfo(msg, "child " INT64_FORMAT "'s residence has no district with an administration on %s, so nobody bears the cost",
+							 child_id, day);
+			break;
+		case PI_NO_ACCOUNT:
+			appendStringInfo(msg, "administration \"%s\" has no account in skolval.cost_account (child " INT64_FORMAT ", unit " INT64_FORMAT ")",
+							 md->administrations.v[is->value], child_id, is->unit_id);
+			appendStringInfoString(detail, ", \"administration\": ");
+			escape_json(detail, md->administrations.v[is->value]);
+			break;
+		case PI_SUPPLEMENT_WITHOUT_ENROLLMENT:
+			appendStringInfo(msg, "supplement " INT64_FORMAT " of child " INT64_FORMAT ": the child is not placed at unit " INT64_FORMAT " this month; nothing is paid",
+							 is->other_id, child_id, is->unit_id);
+			appendStringInfo(detail, ", \"supplement_id\": " INT64_FORMAT, is->other_id);
+			break;
+		default:
+			elog(ERROR, "unknown payment issue %d", is->kind);
+	}
+	appendStringInfoChar(detail, '}');
+}
+
+static void
+emit_issue(Tuplestorestate *ts, TupleDesc td, MonthData *md, const PayIssue *is)
+{
+	Datum		v[N_COLS];
+	bool		nul[N_COLS];
+	StringInfoData msg, detail;
+
+	initStringInfo(&msg);
+	initStringInfo(&detail);
+	describe_issue(md, is, &msg, &detail);
+	memset(nul, true, sizeof(nul));
+	v[0] = text_datum("issue"), nul[0] = false;
+	v[1] = Int64GetDatum(md->in.children[is->child].child_id), nul[1] = false;
+	if (is->unit_id)
+		v[2] = Int64GetDatum(is->unit_id), nul[2] = false;
+	if (is->enrollment_id)
+		v[4] = Int64GetDatum(is->enrollment_id), nul[4] = false;
+	v[25] = flags_array(0, &nul[25]);
+	v[26] = text_datum(issue_names[is->kind]), nul[26] = false;
+	v[27] = text_datum(is->error ? "error" : "warning"), nul[27] = false;
+	v[28] = text_datum(msg.data), nul[28] = false;
+	v[29] = DirectFunctionCall1(jsonb_in, CStringGetDatum(detail.data)), nul[29] = false;
+	tuplestore_putvalues(ts, td, v, nul);
+}
+
+Datum
+skolval_payment_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	DateADT		month = PG_GETARG_DATEADT(0);
+	int			y, m, d;
+	MonthData	md;
+	PayOutput	out;
+	PayHooks	hooks = {pay_grow, pay_interrupts, NULL};
+
+	if (DATE_NOT_FINITE(month))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("month must be a finite date")));
+	j2date(month + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+	if (d != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("month must be the first day of a month, not %s",
+						DatumGetCString(DirectFunctionCall1(date_out, DateADTGetDatum(month)))),
+				 errhint("Use date_trunc('month', day)::date, for example '%04d-%02d-01'.", y, m)));
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(&md, 0, sizeof(md));
+	memset(&out, 0, sizeof(out));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	read_month(&md, month);
+	pay_compute(&md.in, &out, &hooks);
+	for (int i = 0; i < out.n_rows; i++)
+		emit_row(rsinfo->setResult, rsinfo->setDesc, &md, &out.rows[i]);
+	for (int i = 0; i < out.n_issues; i++)
+		emit_issue(rsinfo->setResult, rsinfo->setDesc, &md, &out.issues[i]);
+	SPI_finish();
+	return (Datum) 0;
+}
