@@ -132,5 +132,68 @@ SELECT * FROM (
 ) lines
 ORDER BY o;
 SQL
+# ---- Grant payments: configure, run September 2026, approve and lock it, then late register
+# changes, reconciliation and October's draft with the corrections.
+say "grant payments for the example municipality"
+run_psql -At <<'SQL'
+SET client_min_messages = warning;
+SET datestyle = ISO;
+CREATE TEMP TABLE cfg AS SELECT * FROM skolval.demo_payments();
+CREATE FUNCTION pg_temp.kr(x numeric) RETURNS text LANGUAGE sql AS
+  $$ SELECT translate(to_char(x, 'FM999,999,990.00'), ',.', ' ,') || ' kr' $$;
+SELECT pg_catalog.clock_timestamp() AS t0 \gset
+CREATE TEMP TABLE sep AS SELECT * FROM skolval.create_payment_run('2026-09-01');
+SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000) AS ms \gset
+SELECT format('Payments   September 2026, count date %s: %s rows for %s children at %s independent units, computed in %s ms',
+              s.count_date, s.rows, s.children, (SELECT count(DISTINCT unit_id) FROM skolval.payment_row r WHERE r.run_id = s.run_id), :'ms')
+  FROM sep s;
+SELECT format('           to pay %s (of which administration %s and VAT %s); %s rows (%s) held by %s errors; %s warnings',
+              pg_temp.kr(s.amount), pg_temp.kr(sum(r.admin)), pg_temp.kr(sum(r.vat)),
+              s.held_rows, pg_temp.kr(s.held_amount), s.errors, s.warnings)
+  FROM sep s JOIN skolval.payment_row r ON r.run_id = s.run_id AND NOT r.held
+ GROUP BY s.amount, s.held_rows, s.held_amount, s.errors, s.warnings;
+SELECT format('  %-34s %5s children %17s', coalesce(u.category_name, 'Tilläggsbelopp'), sum(u.children), pg_temp.kr(sum(u.amount)))
+  FROM skolval.payment_unit_summary u JOIN sep USING (run_id)
+ WHERE u.category_code IS NOT NULL OR u.kind = 'supplement'
+ GROUP BY u.category_code, u.category_name
+ ORDER BY min((SELECT c.sort_order FROM skolval.payment_category c WHERE c.category_code = u.category_code)) NULLS LAST;
+SELECT format('  %-46s %-14s %17s', a.administration, a.account, pg_temp.kr(sum(a.amount)))
+  FROM skolval.payment_administration_summary a JOIN sep USING (run_id)
+ GROUP BY a.administration, a.account ORDER BY a.administration, a.account;
+SELECT format('Issues     %s × %s (%s), e.g. %s', count(*), i.category, i.severity, min(i.message))
+  FROM skolval.payment_issue i JOIN sep USING (run_id) GROUP BY i.category, i.severity ORDER BY i.severity, count(*) DESC;
+SELECT format('Run %s      approved by %s, locked: %s', run_id, approved_by, status)
+  FROM (SELECT (skolval.approve_payment_run(run_id)).approved_by, run_id FROM sep) a
+  CROSS JOIN LATERAL (SELECT status FROM skolval.lock_payment_run(a.run_id)) l;
+
+-- Late reports to the register after September was paid: three pupils had in fact left on
+-- 31 August, one pupil had started on 1 September, one family moved away on 1 September.
+CREATE TEMP TABLE late AS
+  SELECT r.enrollment_id, r.child_id, r.unit_id FROM skolval.payment_row r JOIN sep USING (run_id)
+   WHERE r.kind = 'grant' AND NOT r.held AND r.school_form = 'grundskola' ORDER BY r.row_no LIMIT 4;
+UPDATE skolval.enrollment e SET valid_to = '2026-08-31'
+  FROM (SELECT enrollment_id FROM late ORDER BY enrollment_id LIMIT 3) l WHERE e.enrollment_id = l.enrollment_id;
+INSERT INTO skolval.enrollment (child_id, unit_id, school_form, hours_per_week, valid_from)
+SELECT c.child_id, (SELECT u.unit_id FROM skolval.unit u WHERE u.organizer = 'independent' AND u.school_forms = '{forskola}'
+                     ORDER BY u.unit_id LIMIT 1), 'forskola', 30, '2026-09-01'
+  FROM skolval.child c JOIN skolval.residence r ON r.child_id = c.child_id AND r.municipality_code = '9999' AND r.valid_to IS NULL
+ WHERE NOT c.protected_identity AND NOT EXISTS (SELECT 1 FROM skolval.enrollment e WHERE e.child_id = c.child_id)
+ ORDER BY c.child_id LIMIT 1;
+WITH mover AS (SELECT r.residence_id, r.child_id FROM skolval.residence r
+                WHERE r.child_id = (SELECT child_id FROM late ORDER BY enrollment_id DESC LIMIT 1) AND r.valid_to IS NULL)
+, closed AS (UPDATE skolval.residence r SET valid_to = '2026-08-31' FROM mover m WHERE r.residence_id = m.residence_id RETURNING r.child_id)
+INSERT INTO skolval.residence (child_id, municipality_code, address, postal_town, valid_from)
+SELECT child_id, '1280', 'Storgatan 1', 'Malmö', '2026-09-01' FROM closed;
+SELECT format('Late reports: 3 pupils left on 31 August, 1 child started förskola on 1 September, 1 family moved to Malmö on 1 September');
+SELECT format('Reconcile  September: child %s at unit %s, %s: paid %s, now %s -> %s %s (%s)',
+              child_id, unit_id, category_code, pg_temp.kr(paid), pg_temp.kr(recomputed), direction, pg_temp.kr(abs(difference)),
+              CASE WHEN within_window THEN 'corrected in October' ELSE 'outside the correction window' END)
+  FROM skolval.reconcile_payments('2026-09-01');
+CREATE TEMP TABLE oct AS SELECT * FROM skolval.create_payment_run('2026-10-01');
+SELECT format('October    draft run %s: %s rows, to pay %s, of which corrections for September %s:',
+              run_id, rows, pg_temp.kr(amount), pg_temp.kr(corrections)) FROM oct;
+SELECT format('  correction row %s: child %s at unit %s, %s, %s %s', r.row_no, r.child_id, r.unit_id, r.category_name, r.flags[1], pg_temp.kr(r.amount))
+  FROM skolval.payment_row r JOIN oct USING (run_id) WHERE r.corrects_month IS NOT NULL ORDER BY r.row_no;
+SQL
 ms=$(( ($(date +%s%N) - started) / 1000000 ))
 say "done in $((ms / 1000)).$((ms % 1000 / 100)) s wall time; the data stays in database $SKOLVAL_DB"
