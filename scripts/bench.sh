@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make bench`: install what is missing, build and install skolval, then run the benchmarks
-# (bench/distances.sh and bench/placement.sh; not tests). Results: doc/benchmarks.md.
+# (bench/distances.sh, bench/placement.sh and bench/payments.sh; not tests). Results: doc/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 bash scripts/build.sh
 bash bench/distances.sh "$@"
 bash bench/placement.sh
+bash bench/payments.sh
