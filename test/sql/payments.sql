@@ -223,10 +223,20 @@ SELECT pg_temp.expect_error($$ UPDATE skolval.payment_policy SET age_cutover_day
 SELECT pg_temp.expect_error($$ INSERT INTO skolval.payment_special_month VALUES (13, 0, 15) $$);
 SELECT count(*) AS runs_after, (SELECT count(*) FROM skolval.payment_rate) AS rates FROM skolval.payment_run;
 
+-- The nightly job: every night the month's checks, on the first day of a month its draft run.
+SELECT count(*) FROM skolval.nightly('2026-05-14');
+SELECT count(*) AS may_runs FROM skolval.payment_run WHERE month = '2026-05-01';
+SELECT count(*) FROM skolval.nightly('2026-05-01');
+SELECT status, rows, amount FROM skolval.payment_run WHERE month = '2026-05-01';
+SELECT outcome->'payments' AS payments FROM skolval.job_run ORDER BY job_run_id;
+SELECT count(*) FROM skolval.nightly('2026-05-01');  -- the draft exists: not made again
+SELECT count(*) AS may_runs FROM skolval.payment_run WHERE month = '2026-05-01';
+
 -- Clean up for the next test. TRUNCATE is the owner's escape hatch past the locked runs'
 -- row triggers; the roles granted to users have no TRUNCATE.
 TRUNCATE skolval.payment_run, skolval.payment_row, skolval.payment_issue;
 DELETE FROM skolval.data_issue;
+DELETE FROM skolval.job_run;
 DELETE FROM skolval.supplement;
 DELETE FROM skolval.child;
 DELETE FROM skolval.unit;
