@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Two sessions on the same payment month: computations of a month are serialised (the second
+# waits, or fails cleanly with 55P03 under a lock timeout, writing nothing); approve and lock of
+# one run are serialised by its row lock, so a run is approved once and locked only after its
+# approval is committed.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+scratch_db skolval_test_paylocks
+q() { "${PSQL[@]}" -d skolval_test_paylocks "$@"; }
+
+q -c "SET client_min_messages = warning" \
+  -c "SELECT count(*) FROM skolval.demo_municipality(children => 120, seed => 7, network_edges => 1500)" \
+  -c "SELECT count(*) FROM skolval.demo_payments()" >/dev/null
+tmp=$(mktemp)
+trap 'rm -f "$tmp"; dropdb --if-exists skolval_test_paylocks >/dev/null 2>&1 || true' EXIT
+
+# Session A computes March and holds its transaction open for three seconds.
+q -c "BEGIN" -c "SELECT run_id FROM skolval.create_payment_run('2026-03-01')" -c "SELECT pg_sleep(3)" -c "COMMIT" >"$tmp" 2>&1 &
+a=$!
+sleep 1
+b=$(q -c "SET lock_timeout = '500ms'" -c "SELECT run_id FROM skolval.create_payment_run('2026-03-01')" 2>&1 || true)
+grep -q 'canceling statement due to lock timeout' <<<"$b" || fail "a second computation of the month did not wait: $b"
+echo "ok: a second computation of the same month times out cleanly on the lock (55P03)"
+# Session C waits for A, then replaces A's draft.
+c=$(q -c "SELECT run_id FROM skolval.create_payment_run('2026-03-01')")
+wait $a || fail "session A failed: $(cat "$tmp")"
+assert_eq "session C replaced the draft with the next run" 2 "$c"
+assert_eq "one run for the month, with its rows" "1|true" \
+    "$(q -c "SELECT count(*) || '|' || bool_and(r.rows > 0 AND r.rows = (SELECT count(*) FROM skolval.payment_row x WHERE x.run_id = r.run_id)) FROM skolval.payment_run r WHERE r.month = '2026-03-01'")"
+
+# Approve in A, held open; B tries to lock meanwhile: it waits, then locks the approved run.
+q -c "BEGIN" -c "SELECT status FROM skolval.approve_payment_run(2)" -c "SELECT pg_sleep(2)" -c "COMMIT" >"$tmp" 2>&1 &
+a=$!
+sleep 1
+l=$(q -c "SELECT status FROM skolval.lock_payment_run(2)" 2>&1 || true)
+wait $a || fail "approval failed: $(cat "$tmp")"
+assert_eq "lock waited for the approval and then locked" locked "$l"
+# Two approvals at once: one succeeds, the other is refused.
+q -c "SELECT run_id FROM skolval.create_payment_run('2026-04-01')" >/dev/null
+q -c "BEGIN" -c "SELECT status FROM skolval.approve_payment_run(3)" -c "SELECT pg_sleep(2)" -c "COMMIT" >"$tmp" 2>&1 &
+a=$!
+sleep 1
+second=$(q -c "SELECT status FROM skolval.approve_payment_run(3)" 2>&1 || true)
+wait $a
+grep -q 'is already approved' <<<"$second" || fail "a concurrent second approval was not refused: $second"
+echo "ok: of two concurrent approvals the second is refused after the first commits"
+# Recomputing a month while its run is being locked: refused once the lock commits.
+q -c "BEGIN" -c "SELECT status FROM skolval.lock_payment_run(3)" -c "SELECT pg_sleep(2)" -c "COMMIT" >"$tmp" 2>&1 &
+a=$!
+sleep 1
+again=$(q -c "SELECT run_id FROM skolval.create_payment_run('2026-04-01')" 2>&1 || true)
+wait $a
+grep -q 'already locked' <<<"$again" || fail "recomputing a month being locked was not refused: $again"
+echo "ok: a computation that waited for a concurrent lock is refused, the locked run untouched"
+assert_eq "runs and their states" "2026-03-01 locked,2026-04-01 locked" \
+    "$(q -c "SELECT string_agg(month || ' ' || status, ',' ORDER BY month) FROM skolval.payment_run")"
