@@ -19,6 +19,8 @@ typedef struct Work
 	const PayHooks *hooks;
 	int		   *category_first_rate;	/* per category: first index in rates, or PAY_NONE */
 	int32_t		eval_first, eval_last;	/* days evaluated: [first, last] */
+	uint32_t   *enrollment_flags;	/* per enrollment of the current child */
+	bool	   *enrollment_hold;
 } Work;
 
 /* ---- calendar --------------------------------------------------------------------- */
@@ -213,10 +215,13 @@ child_month(Work *w, int ci)
 	const PayChild *c = &in->children[ci];
 	int			rows_from = out->n_rows;
 	int			issues_from = out->n_issues;
-	uint32_t	held_enrollment[64] = {0};	/* issue flags per enrollment of the child */
-	bool		hold[64] = {0};
-	int			ne = c->n_enrollments < 64 ? c->n_enrollments : 64;
+	uint32_t   *held_enrollment = w->enrollment_flags;	/* issue flags per enrollment of the child */
+	bool	   *hold = w->enrollment_hold;
+	int			ne = c->n_enrollments;
 	int			dim = in->month_last - in->month_first + 1;
+
+	memset(held_enrollment, 0, sizeof(uint32_t) * ne);
+	memset(hold, 0, sizeof(bool) * ne);
 
 	/* Pairs of enrollments: duplicates at one unit, parallel placements. */
 	for (int a = 0; a < ne; a++)
@@ -268,8 +273,8 @@ child_month(Work *w, int ci)
 			int			age, count, cat;
 			const PayRate *rate;
 			PayRow	   *row;
-			uint32_t	flags = k < 64 ? held_enrollment[k] : 0;
-			bool		held = k < 64 ? hold[k] : false;
+			uint32_t	flags = held_enrollment[k];
+			bool		held = hold[k];
 			PayIssue	is = {0};
 
 			if (!e->independent || !active(e->from, e->to, d))
@@ -350,7 +355,10 @@ child_month(Work *w, int ci)
 			const PayResidence *res;
 			bool		placed = false;
 
-			if (!active(sp->from, sp->to, d))
+			/* The decision must cover the paid month's day: on the count-day basis that is the
+			 * rate day, which differs from the count date in a month counted on another
+			 * month's date (June on the May count). */
+			if (!active(sp->from, sp->to, in->per_day ? d : in->rate_day))
 				continue;
 			for (int k = 0; k < c->n_enrollments && !placed; k++)
 			{
@@ -368,7 +376,8 @@ child_month(Work *w, int ci)
 			last = d;
 			district = res->district;
 		}
-		if (placed_days == 0 && overlap_in_eval(w, sp->from, sp->to, sp->from, sp->to))
+		if (placed_days == 0 && (in->per_day ? overlap_in_eval(w, sp->from, sp->to, sp->from, sp->to)
+								  : active(sp->from, sp->to, in->rate_day)))
 		{
 			PayIssue	is = {0};
 
@@ -498,13 +507,19 @@ child_month(Work *w, int ci)
 void
 pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks)
 {
-	Work		w = {in, out, hooks, NULL, 0, 0};
+	Work		w = {in, out, hooks, NULL, 0, 0, NULL, NULL};
+	int			max_enrollments = 1;
 
 	w.category_first_rate = hooks->grow(NULL, sizeof(int) * (in->n_categories + 1), hooks->arg);
 	for (int k = 0; k < in->n_categories; k++)
 		w.category_first_rate[k] = PAY_NONE;
 	for (int i = in->n_rates - 1; i >= 0; i--)
 		w.category_first_rate[in->rates[i].category] = i;
+	for (int ci = 0; ci < in->n_children; ci++)
+		if (in->children[ci].n_enrollments > max_enrollments)
+			max_enrollments = in->children[ci].n_enrollments;
+	w.enrollment_flags = hooks->grow(NULL, sizeof(uint32_t) * max_enrollments, hooks->arg);
+	w.enrollment_hold = hooks->grow(NULL, sizeof(bool) * max_enrollments, hooks->arg);
 	w.eval_first = in->per_day ? in->month_first : in->count_date;
 	w.eval_last = in->per_day ? in->month_last : in->count_date;
 
