@@ -60,12 +60,12 @@ SELECT skolval.round_fill_cohort(1);
 INSERT INTO skolval.round_capacity VALUES (1, 1, 2), (1, 2, 2);
 INSERT INTO skolval.wish (round_id, child_id, rank, unit_id) VALUES (1, 1, 1, 1), (1, 2, 1, 2);
 SELECT pairs FROM skolval.compute_distances(1);
-SELECT run_id FROM skolval.allocate(1);
-SELECT run_id FROM skolval.allocate(1, mechanism => 'immediate_acceptance', what_if => true);
+SELECT children FROM skolval.allocate(1);
+SELECT children FROM skolval.allocate(1, mechanism => 'immediate_acceptance', what_if => true);
 INSERT INTO skolval.payment_category (category_code, name_sv, school_form) VALUES ('FK', 'Förskoleklass', 'forskoleklass');
 INSERT INTO skolval.payment_rate (category_code, valid_from, valid_to, base_annual) VALUES ('FK', '2026-01-01', '2026-12-31', 60000);
 SELECT status FROM skolval.approve_payment_run((SELECT run_id FROM skolval.create_payment_run('2026-09-01')));
-SELECT status FROM skolval.lock_payment_run(1);
+SELECT status FROM skolval.lock_payment_run((SELECT run_id FROM skolval.payment_run WHERE month = '2026-09-01'));
 SELECT status FROM skolval.create_payment_run('2026-10-01');
 INSERT INTO skolval.staging_unit (unit_code, name, organizer, school_forms, municipality_code, east, north)
 VALUES ('X1', 'Fel', 'private', 'forskoleklass', '1281', '386500', '6176000');
@@ -121,7 +121,7 @@ SELECT pg_temp.bad($$ SELECT skolval.allocate(1, mechanism => 'boston') $$);
 SELECT pg_temp.bad($$ SELECT skolval.allocate(1, mechanism => 'immediate_acceptance') $$);
 SELECT pg_temp.bad($$ SELECT skolval.allocate(1, admin_policy => 'fifo') $$);
 SELECT pg_temp.bad($$ SELECT skolval.publish(999) $$);
-SELECT pg_temp.bad($$ SELECT skolval.publish(2) $$);
+SELECT pg_temp.bad($$ SELECT skolval.publish((SELECT run_id FROM skolval.placement_run WHERE what_if)) $$);
 -- Loading
 SELECT pg_temp.bad($$ SELECT skolval.import_applications('no such round', '[]') $$);
 SELECT pg_temp.bad($$ SELECT skolval.import_applications('HT2027', '{"not": "an array"}') $$);
@@ -139,10 +139,10 @@ SELECT pg_temp.bad($$ SELECT * FROM skolval.payment_rows('2026-05-02') $$);
 SELECT pg_temp.bad($$ SELECT * FROM skolval.payment_check('-infinity') $$);
 SELECT pg_temp.bad($$ SELECT * FROM skolval.reconcile_payments('2026-10-01', '2026-09-01') $$);
 SELECT pg_temp.bad($$ SELECT skolval.approve_payment_run(999) $$);
-SELECT pg_temp.bad($$ SELECT skolval.lock_payment_run(2) $$);
-SELECT pg_temp.bad($$ SELECT skolval.approve_payment_run(1) $$);
-SELECT pg_temp.bad($$ UPDATE skolval.payment_row SET amount = 0 WHERE run_id = 1 $$);
-SELECT pg_temp.bad($$ DELETE FROM skolval.payment_run WHERE run_id = 1 $$);
+SELECT pg_temp.bad($$ SELECT skolval.lock_payment_run((SELECT run_id FROM skolval.payment_run WHERE month = '2026-10-01')) $$);
+SELECT pg_temp.bad($$ SELECT skolval.approve_payment_run((SELECT run_id FROM skolval.payment_run WHERE month = '2026-09-01')) $$);
+SELECT pg_temp.bad($$ UPDATE skolval.payment_row SET amount = 0 WHERE run_id = (SELECT run_id FROM skolval.payment_run WHERE month = '2026-09-01') $$);
+SELECT pg_temp.bad($$ DELETE FROM skolval.payment_run WHERE month = '2026-09-01' $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.payment_rate (category_code, valid_from, base_annual) VALUES ('FK', '2026-06-01', 1) $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.payment_rate (category_code, valid_from, base_annual) VALUES ('FK', '2027-03-01', 1) $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.payment_rate (category_code, valid_from, base_annual) VALUES ('XX', '2026-01-01', 1) $$);
@@ -159,13 +159,13 @@ SELECT pg_temp.bad($$ SELECT skolval.local_point(ST_MakePoint(1, 1), 'a test poi
 SELECT pg_temp.bad($$ SELECT skolval.require_unit_offers(3, 'grundskola', 'a test') $$);
 
 -- Clean up for the next test.
-TRUNCATE skolval.payment_run, skolval.payment_row, skolval.payment_issue;
+TRUNCATE skolval.payment_run, skolval.payment_row, skolval.payment_issue RESTART IDENTITY;
 DELETE FROM skolval.staging_unit;
 DELETE FROM skolval.data_issue;
 DELETE FROM skolval.payment_rate;
 DELETE FROM skolval.payment_category;
 DELETE FROM skolval.cost_account;
-DELETE FROM skolval.placement_run;
+TRUNCATE skolval.placement_run, skolval.placement, skolval.placement_wish, skolval.placement_unit RESTART IDENTITY;
 DELETE FROM skolval.placement_round;
 DELETE FROM skolval.child;
 DELETE FROM skolval.unit;

@@ -136,7 +136,7 @@ SELECT m AS month, category_code, age, amount FROM (VALUES (date '2026-08-01'), 
        LATERAL skolval.payment_rows(m) r WHERE r.child_id = 8;
 -- The mid-year rate change: June is counted on 15 May but paid at June's rate, July on the
 -- 24 August count at July's new rate.
-SELECT m AS month, count_date, rate_id, amount FROM (VALUES (date '2026-06-01'), ('2026-07-01')) v(m),
+SELECT m AS month, count_date, (SELECT x.valid_from FROM skolval.payment_rate x WHERE x.rate_id = r.rate_id) AS rate_valid_from, amount FROM (VALUES (date '2026-06-01'), ('2026-07-01')) v(m),
        LATERAL skolval.payment_rows(m) r WHERE r.child_id = 1;
 
 -- Per-day basis: child 3 starts on 20 March: 12 of 31 days.
@@ -234,7 +234,7 @@ SELECT count(*) AS may_runs FROM skolval.payment_run WHERE month = '2026-05-01';
 
 -- Clean up for the next test. TRUNCATE is the owner's escape hatch past the locked runs'
 -- row triggers; the roles granted to users have no TRUNCATE.
-TRUNCATE skolval.payment_run, skolval.payment_row, skolval.payment_issue;
+TRUNCATE skolval.payment_run, skolval.payment_row, skolval.payment_issue RESTART IDENTITY;
 DELETE FROM skolval.data_issue;
 DELETE FROM skolval.job_run;
 DELETE FROM skolval.supplement;
