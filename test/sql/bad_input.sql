@@ -90,7 +90,7 @@ SELECT pg_temp.bad($$ INSERT INTO skolval.unit (unit_code, name, organizer, scho
 -- Children
 SELECT pg_temp.bad($$ INSERT INTO skolval.child (personal_number) VALUES ('202101011235') $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.child (personal_number, birth_date) VALUES (skolval.personal_number_make('2021-05-05', 7), '2021-05-06') $$);
-SELECT pg_temp.bad($$ INSERT INTO skolval.child (personal_number) VALUES ((SELECT personal_number FROM skolval.child WHERE child_id = 1)) $$);
+SELECT pg_temp.bad($$ INSERT INTO skolval.child (child_id, personal_number) VALUES (99, (SELECT personal_number FROM skolval.child WHERE child_id = 1)) $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.child (personal_number) VALUES ('not a number') $$);
 -- Residence
 SELECT pg_temp.bad($$ INSERT INTO skolval.residence (child_id, municipality_code, valid_from) VALUES (1, '1281', '2025-01-01') $$);
