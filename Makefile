@@ -25,6 +25,7 @@ REGRESS_OPTS = --inputdir=test --load-extension=postgis --load-extension=pgrouti
                --load-extension=$(EXTENSION)
 
 PG_CPPFLAGS = -I$(srcdir)/src -std=gnu11 -DSKOLVAL_VERSION='"$(EXTVERSION)"'
+SHLIB_LINK += -lhpdf -lxlsxwriter
 PG_CFLAGS   = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
 
 # Debian's server headers live here; fall back to it when pg_config is not on PATH.

@@ -195,5 +195,38 @@ SELECT format('October    draft run %s: %s rows, to pay %s, of which corrections
 SELECT format('  correction row %s: child %s at unit %s, %s, %s %s', r.row_no, r.child_id, r.unit_id, r.category_name, r.flags[1], pg_temp.kr(r.amount))
   FROM skolval.payment_row r JOIN oct USING (run_id) WHERE r.corrects_month IS NOT NULL ORDER BY r.row_no;
 SQL
+
+# ---- Documents people read
+# Documents people read, into out/documents/: the decision letter of a child whose first wish was
+# turned away, the map of the placement run with that child's walking route, the October payment
+# statement of a unit with corrections for September, and October's payment file. The placement
+# run is published first: letters are only made for a published run. See doc/documents.md.
+say "writing documents to out/documents/"
+read -r doc_run doc_child doc_payrun doc_unit <<<"$(run_psql -At -F ' ' <<'SQL'
+SET client_min_messages = warning;
+SELECT skolval.configure_documents(board_address => 'Box 100, 999 99 Exempelstad',
+                                   contact => 'Barn- och skolförvaltningen, 0999-12 34 56') \g /dev/null
+SELECT skolval.publish(r.run_id) FROM skolval.placement_run r
+ WHERE r.status = 'draft' AND NOT r.what_if
+   AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null
+SELECT p.run_id, p.child_id, pr.run_id, pr.unit_id
+  FROM skolval.placement_decision p
+  CROSS JOIN LATERAL (SELECT r.run_id, x.unit_id FROM skolval.payment_run r JOIN skolval.payment_row x USING (run_id)
+                       WHERE r.run_id = (SELECT max(run_id) FROM skolval.payment_run)
+                       GROUP BY r.run_id, x.unit_id
+                       ORDER BY count(*) FILTER (WHERE x.corrects_month IS NOT NULL) > 0 DESC, count(*) DESC, x.unit_id
+                       LIMIT 1) pr
+ WHERE p.run_status = 'published' AND NOT p.protected_identity AND p.wish_rank > 1
+ ORDER BY p.run_id DESC, p.child_id
+ LIMIT 1;
+SQL
+)"
+if [ -n "${doc_unit:-}" ]; then
+    rm -rf "$SKOLVAL_ROOT/out/documents"
+    bash scripts/write-documents.sh -d "$SKOLVAL_DB" -l "$doc_run" -c "$doc_child" -m "$doc_run" \
+        -p "$doc_payrun" -u "$doc_unit" "$SKOLVAL_ROOT/out/documents" | sed 's/^/  /'
+else
+    say "no published placement run and payment run to write documents from"
+fi
 ms=$(( ($(date +%s%N) - started) / 1000000 ))
 say "done in $((ms / 1000)).$((ms % 1000 / 100)) s wall time; the data stays in database $SKOLVAL_DB"

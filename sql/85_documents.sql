@@ -1,0 +1,892 @@
+-- skolval: documents people read — decision letters (PDF), the map of a round (SVG), payment
+-- statements per unit and month (PDF) and the payment file (XLSX). The words are composed here,
+-- in SQL, where they can be read and tested; the C room src/documents lays them out with
+-- libharu and libxlsxwriter.
+
+-- ---------------------------------------------------------------------------------------
+-- Settings
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.document_settings (
+  singleton        boolean PRIMARY KEY DEFAULT true
+                   CONSTRAINT document_settings_single_row CHECK (singleton),
+  board_name       text CONSTRAINT document_settings_board_not_blank CHECK (btrim(board_name) <> ''),
+  board_address    text,
+  contact          text,
+  font_path        text CONSTRAINT document_settings_font_absolute CHECK (font_path LIKE '/%'),
+  bold_font_path   text CONSTRAINT document_settings_bold_font_absolute CHECK (bold_font_path LIKE '/%'),
+  updated_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE skolval.document_settings IS
+  'Settings of the documents: at most one row, NULL columns take the defaults of skolval.document_setup(). The server reads the font files: only administrators should be able to change this table';
+COMMENT ON COLUMN skolval.document_settings.singleton IS 'Always true: keeps the table to one row';
+COMMENT ON COLUMN skolval.document_settings.board_name IS 'The board (nämnd) that decides placements and to which an appeal is sent (default "Barn- och skolnämnden")';
+COMMENT ON COLUMN skolval.document_settings.board_address IS 'The board''s postal address, printed in letters for appeals, for example "Box 41, 221 00 Lund"';
+COMMENT ON COLUMN skolval.document_settings.contact IS 'Who guardians and units may contact with questions, printed in letters and statements';
+COMMENT ON COLUMN skolval.document_settings.font_path IS 'Absolute path of the regular TrueType font embedded in PDFs (default DejaVu Sans from the Debian package fonts-dejavu-core)';
+COMMENT ON COLUMN skolval.document_settings.bold_font_path IS 'Absolute path of a bold TrueType font, for example /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf. NULL (the default): bold is drawn from the regular font (outlines stroked), which makes each PDF about 10 ms faster and 90 kB smaller';
+COMMENT ON COLUMN skolval.document_settings.updated_at IS 'When the settings last changed';
+
+CREATE FUNCTION skolval.document_setup(
+  OUT municipality_name text, OUT board_name text, OUT board_address text, OUT contact text,
+  OUT font_path text, OUT bold_font_path text)
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$
+  SELECT (SELECT s.municipality_name FROM skolval.settings s),
+         coalesce(d.board_name, 'Barn- och skolnämnden'),
+         d.board_address, d.contact,
+         coalesce(d.font_path, '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'),
+         d.bold_font_path
+    FROM (SELECT 1) one LEFT JOIN skolval.document_settings d ON true
+$$;
+COMMENT ON FUNCTION skolval.document_setup() IS
+  'The settings documents are made with, defaults applied: the municipality''s name (skolval.settings), the board, its address, the contact line and the font files (bold_font_path NULL: bold drawn from the regular font)';
+
+CREATE FUNCTION skolval.document_font(bold boolean DEFAULT false) RETURNS text
+  LANGUAGE sql STABLE PARALLEL SAFE
+  AS $$ SELECT CASE WHEN bold THEN s.bold_font_path ELSE s.font_path END FROM skolval.document_setup() s $$;
+COMMENT ON FUNCTION skolval.document_font(boolean) IS
+  'Path of the TrueType font embedded in PDFs: skolval.document_settings, by default /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf (Debian package fonts-dejavu-core); with bold => true the bold font, NULL by default (bold drawn from the regular font)';
+
+CREATE FUNCTION skolval.configure_documents(
+  board_name text DEFAULT NULL,
+  board_address text DEFAULT NULL,
+  contact text DEFAULT NULL,
+  font_path text DEFAULT NULL,
+  bold_font_path text DEFAULT NULL)
+RETURNS skolval.document_settings
+LANGUAGE plpgsql AS $$
+DECLARE
+  result skolval.document_settings;
+BEGIN
+  INSERT INTO skolval.document_settings AS s (singleton, board_name, board_address, contact, font_path, bold_font_path)
+  VALUES (true, configure_documents.board_name, configure_documents.board_address, configure_documents.contact,
+          configure_documents.font_path, configure_documents.bold_font_path)
+  ON CONFLICT (singleton) DO UPDATE
+     SET board_name     = coalesce(configure_documents.board_name, s.board_name),
+         board_address  = coalesce(configure_documents.board_address, s.board_address),
+         contact        = coalesce(configure_documents.contact, s.contact),
+         font_path      = coalesce(configure_documents.font_path, s.font_path),
+         bold_font_path = coalesce(configure_documents.bold_font_path, s.bold_font_path),
+         updated_at     = pg_catalog.now()
+  RETURNING * INTO result;
+  RETURN result;
+END $$;
+COMMENT ON FUNCTION skolval.configure_documents(text, text, text, text, text) IS
+  'Set the documents'' settings (board, its address, contact line, font files); arguments left NULL keep their current value';
+
+-- The municipality's name, which every document carries.
+CREATE FUNCTION skolval._document_municipality() RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  name text := (SELECT s.municipality_name FROM skolval.settings s);
+BEGIN
+  IF name IS NULL OR btrim(name) = '' THEN
+    RAISE EXCEPTION 'the municipality''s name is not configured'
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Letters and statements carry the municipality''s name.',
+            HINT = 'Set it with skolval.configure(municipality_name => ...).';
+  END IF;
+  RETURN name;
+END $$;
+
+CREATE FUNCTION skolval.personal_number_display(personal_number text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT substr(personal_number, 1, 8) || '-' || substr(personal_number, 9, 4) $$;
+COMMENT ON FUNCTION skolval.personal_number_display(text) IS
+  'A 12-digit personal identity number as printed in letters: YYYYMMDD-NNNN';
+
+-- ---------------------------------------------------------------------------------------
+-- Decision letters
+-- ---------------------------------------------------------------------------------------
+
+-- No-break spaces (U+00A0) inside numbers ("1 576") and before a unit ("576 m", "12 kr"), so
+-- that a wrapped line never separates them.
+CREATE FUNCTION skolval._keep_numbers(t text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT regexp_replace(t, '(\d) (?=\d{3}(\D|$)|m\M|kr\M|%)', E'\\1\u00A0', 'g') $$;
+
+CREATE FUNCTION skolval.decision_letter_content(run_id bigint, child_id bigint)
+RETURNS TABLE (ord integer, part text, label text, body text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  run skolval.placement_run;
+  rd skolval.placement_round;
+  d skolval.placement_decision;
+  res skolval.residence;
+  u skolval.unit;
+  setup record;
+  muni text;
+  ref text;
+  title text;
+  form_sv text;
+  kind_sv text;
+  motivation text;
+  appeal text;
+  contested boolean;
+  n integer := 0;
+BEGIN
+  SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = decision_letter_content.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'placement run % does not exist', decision_letter_content.run_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF run.status <> 'published' THEN
+    RAISE EXCEPTION 'placement run % is not published', run.run_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = 'Decision letters are sent for the published run of a round only.',
+            HINT = 'Publish the run with skolval.publish(run_id) first.';
+  END IF;
+  SELECT * INTO d FROM skolval.placement_decision x
+   WHERE x.run_id = run.run_id AND x.child_id = decision_letter_content.child_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'child % is not placed in placement run %', decision_letter_content.child_id, run.run_id
+      USING ERRCODE = 'no_data_found';
+  END IF;
+  muni := skolval._document_municipality();
+  SELECT * INTO setup FROM skolval.document_setup();
+  SELECT * INTO rd FROM skolval.placement_round x WHERE x.round_id = run.round_id;
+  SELECT x.* INTO u FROM skolval.unit x WHERE x.unit_code = d.unit_code;
+  IF NOT d.protected_identity THEN
+    SELECT r.* INTO res FROM skolval.round_home h JOIN skolval.residence r ON r.residence_id = h.residence_id
+     WHERE h.round_id = run.round_id AND h.child_id = d.child_id;
+  END IF;
+  form_sv := CASE rd.school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
+                                 WHEN 'fritidshem' THEN 'fritidshem' WHEN 'forskola' THEN 'förskola' END;
+  ref := pg_catalog.format('%s, beslut %s-%s', rd.name, run.run_id, d.child_id);
+  title := 'Beslut om plats i ' || form_sv;
+
+  kind_sv := CASE d.kind
+    WHEN 'wish' THEN CASE WHEN d.wish_rank = 1 THEN 'Ert önskemål 1 (förstahandsval)'
+                          ELSE pg_catalog.format('Ert önskemål %s', d.wish_rank) END
+    WHEN 'near_home_offer' THEN 'Den kommunala skola som ligger närmast hemmet (ni har inte gjort något skolval)'
+    ELSE 'Skola med ledig plats (inget av era önskemål kunde tillgodoses)' END;
+
+  -- The stored motivation, unchanged, in paragraphs: the legal ground, the ordered rules as a
+  -- list, how walking is measured, each wish not met, the closing sentence.
+  motivation := d.motivation_sv;
+  motivation := replace(motivation, ' När en skola har fler sökande än platser', E'\nNär en skola har fler sökande än platser');
+  motivation := regexp_replace(motivation, '(: |; )(\d+\)) ', E'\\1\n\t\\2 ', 'g');
+  motivation := regexp_replace(motivation, ' (Gångvägen mäts|Önskemål \d+, )', E'\n\\1', 'g');
+  motivation := replace(motivation, ' Inget önskemål kunde tillgodoses.', E'\nInget önskemål kunde tillgodoses.');
+  motivation := replace(motivation, ' Ni har inte gjort något skolval.', E'\nNi har inte gjort något skolval.');
+  motivation := replace(motivation, ' ' || d.unit_name || ' hade plats för alla', E'\n' || d.unit_name || ' hade plats för alla');
+  motivation := replace(motivation, ' På ' || d.unit_name || ' fick ert barn plats', E'\nPå ' || d.unit_name || ' fick ert barn plats');
+
+  -- How to appeal. A wish that was turned away (or a placement where none could be met) is a
+  -- placement against the guardians' wish: förvaltningsbesvär (28 kap. 5 § skollagen), sent to
+  -- the board within three weeks of being notified. A decision that met the first wish, or a
+  -- placement without any wish, is not against a wish: laglighetsprövning (13 kap. kommunallagen).
+  contested := d.kind = 'administrative'
+            OR EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = run.run_id AND w.child_id = d.child_id
+                          AND w.outcome = 'rejected' AND NOT w.implicit);
+  IF contested THEN
+    appeal := 'Om ni inte är nöjda med beslutet kan ni överklaga det till förvaltningsrätten (förvaltningsbesvär enligt 28 kap. 5 § skollagen).'
+      || E'\n' || pg_catalog.format('Skicka överklagandet till %s, %s%s. Skriv vilket beslut ni överklagar (ange referensen %s), hur ni vill att beslutet ska ändras och varför. Skriv under och ange namn, adress och telefonnummer.',
+                                    setup.board_name, muni, coalesce(', ' || setup.board_address, ''), ref)
+      || E'\n' || 'Ni ska överklaga inom tre veckor från den dag ni fick del av beslutet. Ett överklagande som kommer in för sent kan inte prövas.'
+      || E'\n' || pg_catalog.format('%s prövar först om beslutet ska ändras. Gör nämnden inte det skickar den överklagandet vidare till förvaltningsrätten.', setup.board_name);
+  ELSE
+    appeal := CASE WHEN d.kind = 'wish'
+                   THEN 'Ert barn har fått plats enligt ert förstahandsval. Beslutet har inte gått er emot och kan därför inte överklagas genom förvaltningsbesvär.'
+                   ELSE 'Ni har inte gjort något skolval, och ert barn erbjuds plats på den kommunala skola som ligger närmast hemmet. Beslutet går inte emot något önskemål och kan därför inte överklagas genom förvaltningsbesvär.' END
+      || E'\n' || pg_catalog.format('Vill ni att ert barn ska gå på en annan skola kan ni ansöka om skolbyte hos %s, %s%s.',
+                                    setup.board_name, muni, coalesce(', ' || setup.board_address, ''))
+      || E'\n' || 'Den som är medlem i kommunen kan överklaga beslutet genom laglighetsprövning (13 kap. kommunallagen). Överklagandet skickas till förvaltningsrätten och ska ha kommit in inom tre veckor från den dag då det tillkännagavs på kommunens anslagstavla att protokollet där beslutet redovisas har justerats.';
+  END IF;
+
+  -- A number never breaks from its unit across lines: "3 853 m" keeps no-break spaces.
+  d.decision_sv := skolval._keep_numbers(d.decision_sv);
+  motivation := skolval._keep_numbers(motivation);
+
+  RETURN QUERY
+  SELECT (row_number() OVER ())::integer, x.part, x.label, x.body
+    FROM (VALUES
+      ('sender', NULL, muni),
+      ('sender_unit', NULL, setup.board_name),
+      ('doc_kind', NULL, 'BESLUT'),
+      ('date', NULL, 'Datum ' || coalesce(run.published_at::date, pg_catalog.now()::date)::text),
+      ('reference', NULL, 'Referens ' || ref),
+      ('title', NULL, title),
+      ('running_head', NULL, title || ' · ' || ref),
+      ('footer', NULL, muni || ' · ' || setup.board_name || coalesce(' · ' || setup.board_address, ''))
+    ) x(part, label, body)
+  UNION ALL
+  -- The address block: a protected child's letter goes through Skatteverket, with no name and
+  -- no address, only the child's reference.
+  SELECT (100 + row_number() OVER ())::integer, 'recipient', NULL, l
+    FROM unnest(CASE WHEN d.protected_identity
+                     THEN ARRAY['Barn-id ' || d.child_id, 'Skyddad identitet:', 'skickas via Skatteverket']
+                     ELSE array_remove(ARRAY['Till vårdnadshavare för',
+                                             nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
+                                             d.address,
+                                             nullif(btrim(concat_ws(' ', res.postal_code, res.postal_town)), '')], NULL) END) l
+  UNION ALL
+  SELECT (200 + o)::integer, 'fact', f.label, f.body
+    FROM (VALUES
+      (1, 'Barn', CASE WHEN d.protected_identity THEN 'Barn-id ' || d.child_id || ' (skyddad identitet)'
+                       ELSE concat_ws(', ', nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
+                                      skolval.personal_number_display(d.personal_number)) END),
+      (2, 'Skola', d.unit_name || coalesce(', ' || u.address, '')),
+      (3, 'Skolstart', skolval.date_sv(rd.start_date)),
+      (4, 'Placering', kind_sv),
+      (5, 'Gångväg', skolval._keep_numbers(skolval.criterion_value_sv('distance', d.walking_m)) || ' från folkbokföringsadressen')
+    ) f(o, label, body)
+   WHERE f.body IS NOT NULL AND NOT (f.o = 5 AND d.walking_m IS NULL)
+  UNION ALL
+  SELECT (300 + o)::integer, 'section', s.label, s.body
+    FROM (VALUES
+      (1, 'Beslut', d.decision_sv),
+      (2, 'Motivering', motivation),
+      (3, CASE WHEN contested THEN 'Så överklagar ni' ELSE 'Om ni vill överklaga' END, appeal),
+      (4, 'Frågor', 'Har ni frågor om beslutet kan ni kontakta ' || setup.contact || '.')
+    ) s(o, label, body)
+   WHERE s.body IS NOT NULL
+  ORDER BY 1;
+END $$;
+COMMENT ON FUNCTION skolval.decision_letter_content(bigint, bigint) IS
+  'The words of a decision letter for a child of a published placement run, part by part in print order: letterhead (sender, board, date, reference), the address block, title, facts (child, school, start, kind of placement, walking distance), and the sections Beslut, Motivering (the stored motivation in paragraphs), how to appeal (förvaltningsbesvär to the board within three weeks of notification when a wish was turned away, otherwise laglighetsprövning) and Frågor. A child with protected identity gets neither name, personal number nor address: only the child id, for forwarding through Skatteverket';
+
+CREATE FUNCTION skolval.decision_letter(run_id bigint, child_id bigint) RETURNS bytea
+  LANGUAGE c STRICT VOLATILE
+  AS 'MODULE_PATHNAME', 'skolval_decision_letter';
+COMMENT ON FUNCTION skolval.decision_letter(bigint, bigint) IS
+  'The decision letter of a child of a published placement run as a PDF (A4, DejaVu Sans embedded): skolval.decision_letter_content() laid out with libharu';
+
+CREATE FUNCTION skolval.decision_letters(run_id bigint)
+RETURNS TABLE (child_id bigint, filename text, pdf bytea)
+  LANGUAGE sql VOLATILE
+  AS $$
+  SELECT p.child_id, pg_catalog.format('beslut-%s-%s.pdf', p.run_id, p.child_id),
+         skolval.decision_letter(p.run_id, p.child_id)
+    FROM skolval.placement p
+   WHERE p.run_id = decision_letters.run_id
+   ORDER BY p.child_id
+$$;
+COMMENT ON FUNCTION skolval.decision_letters(bigint) IS
+  'Every decision letter of a published placement run, with a file name that names no one (beslut-RUN-CHILD.pdf)';
+
+-- ---------------------------------------------------------------------------------------
+-- The map of a round (SVG)
+-- ---------------------------------------------------------------------------------------
+
+-- '#rrggbb' for a hue (degrees), saturation and lightness (0..1).
+CREATE FUNCTION skolval._hsl_hex(h double precision, s double precision, l double precision) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$
+  SELECT '#' || string_agg(lpad(to_hex(round(255 * (v.rgb + m.m))::int), 2, '0'), '' ORDER BY v.o)
+    FROM (SELECT (1 - abs(2 * l - 1)) * s AS c, (h::numeric % 360)::double precision / 60 AS hp) k
+    CROSS JOIN LATERAL (SELECT k.c * (1 - abs((k.hp::numeric % 2)::double precision - 1)) AS x) x
+    CROSS JOIN LATERAL (SELECT l - k.c / 2 AS m) m
+    CROSS JOIN LATERAL (SELECT CASE floor(k.hp)::int
+                                 WHEN 0 THEN ARRAY[k.c, x.x, 0] WHEN 1 THEN ARRAY[x.x, k.c, 0]
+                                 WHEN 2 THEN ARRAY[0, k.c, x.x] WHEN 3 THEN ARRAY[0, x.x, k.c]
+                                 WHEN 4 THEN ARRAY[x.x, 0, k.c] ELSE ARRAY[k.c, 0, x.x] END AS a) rgb
+    CROSS JOIN LATERAL unnest(rgb.a) WITH ORDINALITY v(rgb, o)
+$$;
+
+-- The fill-ratio classes of the map, in legend order.
+CREATE FUNCTION skolval._fill_class(placed integer, seats integer) RETURNS integer
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  AS $$ SELECT CASE WHEN coalesce(seats, 0) = 0 THEN 5
+                    WHEN placed < 0.8 * seats THEN 1 WHEN placed < 0.95 * seats THEN 2
+                    WHEN placed < seats THEN 3 ELSE 4 END $$;
+
+-- The homes of a run's children: every placed child with its unit; the home point is NULL for a
+-- child with protected identity, who is only counted.
+CREATE FUNCTION skolval._map_homes(run_id bigint)
+RETURNS TABLE (child_id bigint, unit_id bigint, protected boolean, home geometry)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT p.child_id, p.unit_id, c.protected_identity, CASE WHEN c.protected_identity THEN NULL ELSE r.home END
+    FROM skolval.placement p
+    JOIN skolval.placement_run x ON x.run_id = p.run_id
+    JOIN skolval.child c ON c.child_id = p.child_id
+    LEFT JOIN skolval.round_home rh ON rh.round_id = x.round_id AND rh.child_id = p.child_id
+    LEFT JOIN skolval.residence r ON r.residence_id = rh.residence_id
+   WHERE p.run_id = _map_homes.run_id
+$$;
+
+-- The units of a run on the map: position, radius (area by seats) and ring colour.
+CREATE FUNCTION skolval._map_units(run_id bigint, x0 double precision, y1 double precision,
+                                   rmax double precision, fs double precision, max_seats integer)
+RETURNS TABLE (unit_id bigint, unit_code text, name text, organizer text, seats integer, placed integer,
+               cx double precision, cy double precision, r double precision, colour text)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT pu.unit_id, u.unit_code, u.name, u.organizer::text, pu.seats, pu.placed,
+         ST_X(u.location) - x0, y1 - ST_Y(u.location),
+         greatest(rmax * sqrt(pu.seats::double precision / max_seats), fs * 0.6),
+         skolval._hsl_hex(210 + (row_number() OVER (ORDER BY pu.unit_id) - 1) * 137.508, 0.7, 0.42)
+    FROM skolval.placement_unit pu
+    JOIN skolval.unit u ON u.unit_id = pu.unit_id
+   WHERE pu.run_id = _map_units.run_id
+$$;
+
+CREATE FUNCTION skolval.placement_map_svg(run_id bigint, child_id bigint DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  run skolval.placement_run;
+  rd skolval.placement_round;
+  nid bigint;
+  box geometry;
+  x0 double precision;
+  y1 double precision;
+  w double precision;
+  h double precision;
+  pad double precision;
+  fs double precision;
+  rmax double precision;
+  legend_h double precision;
+  max_seats integer;
+  n_shown integer;
+  n_hidden integer;
+  route_line geometry;
+  route_note text;
+  rc record;
+  legend xml;
+  svg xml;
+  fill_colours CONSTANT text[] := ARRAY['#1a9850', '#fee08b', '#fc8d59', '#d73027', '#bdbdbd'];
+  fill_labels CONSTANT text[] := ARRAY['under 80 %', '80–94 %', '95–99 %', 'full', 'inga platser'];
+BEGIN
+  SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = placement_map_svg.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'placement run % does not exist', placement_map_svg.run_id USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO rd FROM skolval.placement_round x WHERE x.round_id = run.round_id;
+  nid := coalesce(skolval.active_network_id(), run.network_id);
+  IF nid IS NULL THEN
+    RAISE EXCEPTION 'no active network' USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  SELECT count(*) FILTER (WHERE m.home IS NOT NULL), count(*) FILTER (WHERE m.protected)
+    INTO n_shown, n_hidden FROM skolval._map_homes(run.run_id) m;
+
+  -- One child's walking route, never for a child with protected identity (it starts at home).
+  IF placement_map_svg.child_id IS NOT NULL THEN
+    SELECT p.child_id, p.unit_id, c.protected_identity, rh.residence_id INTO rc
+      FROM skolval.placement p
+      JOIN skolval.child c ON c.child_id = p.child_id
+      LEFT JOIN skolval.round_home rh ON rh.round_id = run.round_id AND rh.child_id = p.child_id
+     WHERE p.run_id = run.run_id AND p.child_id = placement_map_svg.child_id;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'child % is not placed in placement run %', placement_map_svg.child_id, run.run_id
+        USING ERRCODE = 'no_data_found';
+    END IF;
+    IF rc.protected_identity THEN
+      route_note := pg_catalog.format('Gångvägen för barn-id %s visas inte: barnet har skyddad identitet.', rc.child_id);
+    ELSE
+      route_line := skolval.route(rc.residence_id, rc.unit_id, nid);
+      route_note := pg_catalog.format('Svart linje: gångvägen för barn-id %s från hemmet (vit ring) till %s, %s.', rc.child_id,
+                                      (SELECT u.name FROM skolval.unit u WHERE u.unit_id = rc.unit_id),
+                                      skolval.criterion_value_sv('distance', ST_Length(route_line)));
+    END IF;
+  END IF;
+
+  -- The frame: the network, the units and the homes shown, with a margin; the legend below.
+  SELECT ST_Envelope(ST_Collect(g)) INTO box FROM (
+    SELECT coalesce(n.extent, (SELECT ST_SetSRID(ST_Extent(e.geom)::geometry, n.srid) FROM skolval.edge e WHERE e.network_id = n.network_id)) AS g
+      FROM skolval.network n WHERE n.network_id = nid
+    UNION ALL
+    SELECT u.location FROM skolval.placement_unit pu JOIN skolval.unit u ON u.unit_id = pu.unit_id WHERE pu.run_id = run.run_id
+    UNION ALL
+    SELECT m.home FROM skolval._map_homes(run.run_id) m WHERE m.home IS NOT NULL) q;
+  w := ST_XMax(box) - ST_XMin(box);
+  h := ST_YMax(box) - ST_YMin(box);
+  pad := greatest(0.03 * greatest(w, h), 50);
+  x0 := ST_XMin(box) - pad;
+  y1 := ST_YMax(box) + pad;
+  w := w + 2 * pad;
+  h := h + 2 * pad;
+  fs := greatest(w, h) / 80;
+  legend_h := fs * (9.2 + CASE WHEN route_note IS NULL THEN 0 ELSE 1.5 END);
+  SELECT greatest(max(pu.seats), 1) INTO max_seats FROM skolval.placement_unit pu WHERE pu.run_id = run.run_id;
+  rmax := greatest(w, h) / 55;
+
+  -- The legend, under the map.
+  legend := xmlelement(name g, xmlattributes('legend' AS class),
+    xmlelement(name rect, xmlattributes('legend-box' AS class, 0 AS x, round(h::numeric, 1) AS y,
+                                        round(w::numeric, 1) AS width, round(legend_h::numeric, 1) AS height)),
+    xmlelement(name text, xmlattributes('legend-title' AS class, round(fs::numeric, 1) AS x,
+                                        round((h + fs * 1.8)::numeric, 1) AS y, round((fs * 1.2)::numeric, 1) AS "font-size"),
+               pg_catalog.format('%s – %s, placering %s (%s)', skolval._document_municipality(), rd.name, run.run_id,
+                                 CASE WHEN run.status = 'published' THEN 'publicerad' WHEN run.what_if THEN 'jämförelse' ELSE 'utkast' END)),
+    xmlelement(name text, xmlattributes(round(fs::numeric, 1) AS x, round((h + fs * 3.5)::numeric, 1) AS y,
+                                        round(fs::numeric, 1) AS "font-size"),
+               'Skolor: cirkelns yta visar antalet platser i omgången; fyllningen hur många av platserna som fått ett barn:'),
+    (SELECT xmlagg(xmlconcat(
+              xmlelement(name rect, xmlattributes('swatch' AS class, round((fs * (1.2 + 9 * (i - 1)))::numeric, 1) AS x,
+                                                  round((h + fs * 4.4)::numeric, 1) AS y,
+                                                  round(fs::numeric, 1) AS width, round(fs::numeric, 1) AS height,
+                                                  fill_colours[i] AS fill)),
+              xmlelement(name text, xmlattributes(round((fs * (2.7 + 9 * (i - 1)))::numeric, 1) AS x,
+                                                  round((h + fs * 5.25)::numeric, 1) AS y, round(fs::numeric, 1) AS "font-size"),
+                         fill_labels[i])) ORDER BY i)
+       FROM generate_series(1, 5) i),
+    xmlelement(name text, xmlattributes(round(fs::numeric, 1) AS x, round((h + fs * 7.0)::numeric, 1) AS y,
+                                        round(fs::numeric, 1) AS "font-size"),
+               'Punkterna är barnens hem, i samma färg som ringen runt skolan där barnet har placerats.'),
+    xmlelement(name text, xmlattributes('legend-homes' AS class, round(fs::numeric, 1) AS x, round((h + fs * 8.5)::numeric, 1) AS y,
+                                        round(fs::numeric, 1) AS "font-size", n_shown AS "data-homes-shown", n_hidden AS "data-homes-hidden"),
+               pg_catalog.format('Hem som visas: %s. Barn med skyddad identitet (visas inte): %s.', n_shown, n_hidden)),
+    CASE WHEN route_note IS NOT NULL THEN
+      xmlelement(name text, xmlattributes('legend-route' AS class, round(fs::numeric, 1) AS x, round((h + fs * 10.0)::numeric, 1) AS y,
+                                          round(fs::numeric, 1) AS "font-size"), route_note) END);
+
+  svg := xmlelement(name svg,
+    xmlattributes('http://www.w3.org/2000/svg' AS xmlns, '1.1' AS version,
+                  pg_catalog.format('0 0 %s %s', round(w::numeric, 1), round((h + legend_h)::numeric, 1)) AS "viewBox",
+                  1200 AS width, round(1200 * (h + legend_h) / w) AS height),
+    xmlelement(name title, pg_catalog.format('%s: placering %s, %s', rd.name, run.run_id, skolval._document_municipality())),
+    xmlelement(name style, pg_catalog.format(
+      'text{font-family:"DejaVu Sans",sans-serif;fill:#222}'
+      '.network{fill:none;stroke:#a8a8a8;stroke-width:%1$s;stroke-linecap:round;stroke-linejoin:round}'
+      '.major{stroke:#787878;stroke-width:%2$s}'
+      '.river{fill:none;stroke:#9cc3ea;stroke-width:%3$s;stroke-linecap:round}'
+      '.railway{fill:none;stroke:#444;stroke-width:%1$s;stroke-dasharray:%4$s}'
+      '.home{stroke:#fff;stroke-width:%1$s}'
+      '.unit{stroke-width:%5$s}'
+      '.unit-label{font-weight:bold;stroke:#fff;stroke-width:%6$s;paint-order:stroke}'
+      '.route{fill:none;stroke:#111;stroke-width:%7$s;stroke-linecap:round;stroke-linejoin:round}'
+      '.route-casing{fill:none;stroke:#fff;stroke-width:%8$s;stroke-linecap:round;stroke-linejoin:round}'
+      '.route-home{fill:#fff;stroke:#111;stroke-width:%5$s}'
+      '.legend-box{fill:#fff;stroke:#888;stroke-width:%1$s}'
+      '.legend-title{font-weight:bold}'
+      '.swatch{stroke:#555;stroke-width:%1$s}',
+      round((fs / 12)::numeric, 2), round((fs / 6)::numeric, 2), round((fs / 1.2)::numeric, 2), round(fs::numeric, 1),
+      round((fs / 2.5)::numeric, 2), round((fs / 4)::numeric, 2), round((fs / 2)::numeric, 2), round(fs::numeric, 2))),
+    xmlelement(name rect, xmlattributes('background' AS class, 0 AS x, 0 AS y, round(w::numeric, 1) AS width,
+                                        round(h::numeric, 1) AS height, '#fcfcfa' AS fill)),
+    -- demo background: the river and the railway of a generated network
+    (SELECT xmlagg(xmlelement(name path, xmlattributes(f.feature AS class,
+                     ST_AsSVG(ST_Translate(f.geom, -x0, -y1), 0, 1) AS d)) ORDER BY f.feature DESC)
+       FROM skolval.demo_feature f WHERE f.network_id = nid AND f.feature IN ('river', 'railway')),
+    (SELECT xmlagg(xmlelement(name path, xmlattributes(CASE WHEN major THEN 'network major' ELSE 'network' END AS class,
+                     ST_AsSVG(ST_Translate(g, -x0, -y1), 0, 1) AS d)) ORDER BY major)
+       FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major, ST_Collect(e.geom) AS g
+               FROM skolval.edge e WHERE e.network_id = nid GROUP BY 1) n),
+    xmlelement(name g, xmlattributes('homes' AS class),
+      (SELECT xmlagg(xmlelement(name circle, xmlattributes('home' AS class,
+                       round((ST_X(m.home) - x0)::numeric, 1) AS cx, round((y1 - ST_Y(m.home))::numeric, 1) AS cy,
+                       round((fs / 2.6)::numeric, 1) AS r, uc.colour AS fill, m.unit_id AS "data-unit")) ORDER BY m.child_id)
+         FROM skolval._map_homes(run.run_id) m
+         JOIN (SELECT pu.unit_id, skolval._hsl_hex(210 + (row_number() OVER (ORDER BY pu.unit_id) - 1) * 137.508, 0.7, 0.42) AS colour
+                 FROM skolval.placement_unit pu WHERE pu.run_id = run.run_id) uc ON uc.unit_id = m.unit_id
+        WHERE m.home IS NOT NULL)),
+    -- the route: black on a white casing, with a ring at the home it starts from
+    CASE WHEN route_line IS NOT NULL THEN
+      xmlconcat(
+        xmlelement(name path, xmlattributes('route-casing' AS class, ST_AsSVG(ST_Translate(route_line, -x0, -y1), 0, 1) AS d)),
+        xmlelement(name path, xmlattributes('route' AS class, ST_AsSVG(ST_Translate(route_line, -x0, -y1), 0, 1) AS d)),
+        xmlelement(name circle, xmlattributes('route-home' AS class,
+                     round((ST_X(ST_StartPoint(route_line)) - x0)::numeric, 1) AS cx,
+                     round((y1 - ST_Y(ST_StartPoint(route_line)))::numeric, 1) AS cy, round((fs * 0.7)::numeric, 1) AS r))) END,
+    -- exactly one symbol per unit: circle.unit with id unit-<unit_id>; the labels come after
+    -- all of them so that no circle covers a name
+    xmlelement(name g, xmlattributes('units' AS class),
+      (SELECT xmlagg(xmlelement(name circle, xmlattributes('unit' AS class, 'unit-' || v.unit_id AS id,
+                       v.unit_code AS "data-code", v.seats AS "data-seats", v.placed AS "data-placed",
+                       round(v.cx::numeric, 1) AS cx, round(v.cy::numeric, 1) AS cy, round(v.r::numeric, 1) AS r,
+                       fill_colours[skolval._fill_class(v.placed, v.seats)] AS fill, v.colour AS stroke),
+                     xmlelement(name title, pg_catalog.format('%s (%s): %s platser, %s placerade', v.name,
+                                                              CASE v.organizer WHEN 'municipal' THEN 'kommunal' ELSE 'fristående' END,
+                                                              v.seats, v.placed))) ORDER BY v.seats DESC, v.unit_id)
+         FROM skolval._map_units(run.run_id, x0, y1, rmax, fs, max_seats) v)),
+    xmlelement(name g, xmlattributes('unit-labels' AS class),
+      (SELECT xmlagg(xmlelement(name text, xmlattributes('unit-label' AS class,
+                       round((CASE WHEN v.cx > 0.8 * w THEN v.cx - v.r - fs * 0.3 ELSE v.cx + v.r + fs * 0.3 END)::numeric, 1) AS x,
+                       round((v.cy + fs * 0.3)::numeric, 1) AS y, round((fs * 0.9)::numeric, 1) AS "font-size",
+                       CASE WHEN v.cx > 0.8 * w THEN 'end' ELSE 'start' END AS "text-anchor"),
+                     pg_catalog.format('%s %s/%s', v.name, v.placed, v.seats)) ORDER BY v.unit_id)
+         FROM skolval._map_units(run.run_id, x0, y1, rmax, fs, max_seats) v)),
+    legend);
+  RETURN '<?xml version="1.0" encoding="UTF-8"?>' || E'\n' || svg::text || E'\n';
+END $$;
+COMMENT ON FUNCTION skolval.placement_map_svg(bigint, bigint) IS
+  'A map of a placement run as SVG: the path network of the active network, every unit as one circle (class "unit", id "unit-<unit_id>") whose area shows its seats and whose fill its fill ratio, the homes coloured like the ring of the unit each child was placed at, and optionally one child''s walking route (skolval.route()). Homes and routes of children with protected identity are never drawn; the legend counts them';
+
+-- ---------------------------------------------------------------------------------------
+-- Payment statements (PDF), one per independent unit and month
+-- ---------------------------------------------------------------------------------------
+
+CREATE FUNCTION skolval.amount_sv(amount numeric) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT CASE WHEN round(amount, 2) < 0 THEN '-' ELSE '' END
+               || replace(regexp_replace(to_char(abs(round(amount, 2)), 'FM999999999999990.00'),
+                                         '(\d)(?=(\d{3})+\.)', '\1 ', 'g'), '.', ',') $$;
+COMMENT ON FUNCTION skolval.amount_sv(numeric) IS
+  'An amount in kronor as printed on statements: two decimals, decimal comma, spaces between thousands ("-1 234 567,50")';
+
+CREATE FUNCTION skolval.month_sv(month date) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
+                      'september', 'oktober', 'november', 'december'])[extract(month FROM month)::int]
+               || ' ' || extract(year FROM month)::int $$;
+COMMENT ON FUNCTION skolval.month_sv(date) IS 'A month written out in Swedish, for example "mars 2027"';
+
+CREATE FUNCTION skolval.payment_status_sv(status text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT CASE status WHEN 'draft' THEN 'utkast' WHEN 'approved' THEN 'godkänd' WHEN 'locked' THEN 'låst' END $$;
+COMMENT ON FUNCTION skolval.payment_status_sv(text) IS 'A payment run''s status in Swedish: utkast (draft), godkänd (approved), låst (locked, paid)';
+
+CREATE FUNCTION skolval.payment_flag_sv(flag text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT CASE flag
+         WHEN 'parallel_placement' THEN 'placerad på flera enheter'
+         WHEN 'overlapping_enrollment' THEN 'dubbel placering på enheten'
+         WHEN 'no_residence' THEN 'ingen folkbokföring'
+         WHEN 'resident_elsewhere' THEN 'folkbokförd i annan kommun'
+         WHEN 'missing_address' THEN 'adress saknas'
+         WHEN 'address_changed' THEN 'flyttat under månaden'
+         WHEN 'no_category' THEN 'ingen ersättningskategori'
+         WHEN 'ambiguous_category' THEN 'flera ersättningskategorier'
+         WHEN 'no_rate' THEN 'belopp saknas för kategorin'
+         WHEN 'no_district' THEN 'kommundel saknas'
+         WHEN 'no_account' THEN 'konto saknas'
+         WHEN 'supplement_without_enrollment' THEN 'tilläggsbelopp utan placering'
+         WHEN 'owed' THEN 'tillgodo'
+         WHEN 'reclaim' THEN 'återkrav'
+         ELSE flag END $$;
+COMMENT ON FUNCTION skolval.payment_flag_sv(text) IS 'A payment row flag (an issue that touches the row) in Swedish, for statements and files';
+
+-- The run and the unit of a statement, or a clear error.
+CREATE FUNCTION skolval._statement_check(run_id bigint, unit_id bigint) RETURNS skolval.payment_run
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  run skolval.payment_run;
+BEGIN
+  SELECT * INTO run FROM skolval.payment_run x WHERE x.run_id = _statement_check.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'payment run % does not exist', _statement_check.run_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM skolval.payment_row pr WHERE pr.run_id = run.run_id AND pr.unit_id = _statement_check.unit_id) THEN
+    RAISE EXCEPTION 'unit % has no rows in payment run %', _statement_check.unit_id, run.run_id
+      USING ERRCODE = 'no_data_found',
+            HINT = 'skolval.payment_statements(run_id) makes the statements of every unit with rows.';
+  END IF;
+  RETURN run;
+END $$;
+
+-- A statement reads one unit's rows of a run several times.
+CREATE INDEX payment_row_unit_idx ON skolval.payment_row (run_id, unit_id);
+
+CREATE FUNCTION skolval.payment_statement_categories(run_id bigint, unit_id bigint)
+RETURNS TABLE (sort_order integer, category text, children bigint, base numeric, premises numeric,
+               admin numeric, vat numeric, amount numeric)
+LANGUAGE sql STABLE AS $$
+  SELECT min(coalesce(c.sort_order, 1000000) + CASE WHEN pr.kind = 'supplement' THEN 2000000 ELSE 0 END)::integer,
+         pr.category_name, count(DISTINCT pr.child_id),
+         sum(pr.base), sum(pr.premises), sum(pr.admin), sum(pr.vat), sum(pr.amount)
+    FROM skolval.payment_row pr
+    LEFT JOIN skolval.payment_category c ON c.category_code = pr.category_code
+   WHERE pr.run_id = payment_statement_categories.run_id AND pr.unit_id = payment_statement_categories.unit_id
+     AND pr.corrects_month IS NULL AND NOT pr.held
+   GROUP BY pr.kind, pr.category_name
+   ORDER BY 1, 2
+$$;
+COMMENT ON FUNCTION skolval.payment_statement_categories(bigint, bigint) IS
+  'A statement''s table per category: for the run''s own month (not corrections, not held rows) the children counted and the amounts (base, premises, administration, VAT, total) of one unit; supplements (Tilläggsbelopp) last';
+
+CREATE FUNCTION skolval.payment_statement_children(run_id bigint, unit_id bigint)
+RETURNS TABLE (section text, corrects_month date, name text, birth_date date, category text,
+               children integer, amount numeric, note text)
+LANGUAGE sql STABLE AS $$
+  WITH r AS (
+    SELECT CASE WHEN pr.held THEN 'held' WHEN pr.corrects_month IS NOT NULL THEN 'correction' ELSE 'month' END AS section,
+           pr.corrects_month, pr.child_id, c.protected_identity AS protected,
+           nullif(btrim(concat_ws(', ', c.family_name, c.given_name)), '') AS name, c.birth_date,
+           pr.category_name
+             || CASE WHEN pr.days_in_month > 1 AND pr.days < pr.days_in_month
+                     THEN pg_catalog.format(' (%s av %s dagar)', pr.days, pr.days_in_month) ELSE '' END AS category,
+           pr.amount,
+           (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f
+             WHERE pr.held OR f IN ('owed', 'reclaim')) AS note,
+           pr.kind, pr.row_no
+      FROM skolval.payment_row pr
+      JOIN skolval.child c ON c.child_id = pr.child_id
+     WHERE pr.run_id = payment_statement_children.run_id AND pr.unit_id = payment_statement_children.unit_id)
+  SELECT x.section, x.corrects_month, x.name, x.birth_date, x.category, x.children, x.amount, x.note
+    FROM (SELECT r.section, r.corrects_month, coalesce(r.name, 'Barn-id ' || r.child_id) AS name, r.birth_date, r.category,
+                 1 AS children, r.amount, r.note, 0 AS last, r.kind, r.row_no
+            FROM r WHERE NOT r.protected
+          UNION ALL
+          -- children with protected identity: counted and paid, one line per section and month, never named
+          SELECT r.section, r.corrects_month, 'Barn med skyddad identitet', NULL, NULL,
+                 count(DISTINCT r.child_id)::integer, sum(r.amount), NULL, 1, NULL, NULL
+            FROM r WHERE r.protected
+           GROUP BY r.section, r.corrects_month) x
+   ORDER BY CASE x.section WHEN 'month' THEN 1 WHEN 'correction' THEN 2 ELSE 3 END, x.corrects_month,
+            x.last, x.name, x.birth_date, x.kind, x.row_no
+$$;
+COMMENT ON FUNCTION skolval.payment_statement_children(bigint, bigint) IS
+  'A statement''s list of individuals of one unit: section month (paid for the run''s month), correction (for an earlier month, corrects_month) or held (computed, not paid, with the reason). Children with protected identity are never named: they are one line "Barn med skyddad identitet" per section with their number and amount';
+
+CREATE FUNCTION skolval.payment_statement_content(run_id bigint, unit_id bigint)
+RETURNS TABLE (ord integer, part text, label text, body text, cells text[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  run skolval.payment_run := skolval._statement_check(run_id, unit_id);
+  u skolval.unit;
+  setup record;
+  muni text;
+  month_text text;
+  t record;
+  n_month integer;
+  n_protected integer;
+  has_corrections boolean;
+  has_held boolean;
+BEGIN
+  muni := skolval._document_municipality();
+  SELECT * INTO setup FROM skolval.document_setup();
+  SELECT * INTO u FROM skolval.unit x WHERE x.unit_id = payment_statement_content.unit_id;
+  month_text := skolval.month_sv(run.month);
+  SELECT coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS month_amount,
+         coalesce(sum(pr.base) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS base,
+         coalesce(sum(pr.premises) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS premises,
+         coalesce(sum(pr.admin) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS admin,
+         coalesce(sum(pr.vat) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS vat,
+         coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NOT NULL), 0) AS corrections,
+         coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held), 0) AS to_pay,
+         coalesce(sum(pr.amount) FILTER (WHERE pr.held), 0) AS held
+    INTO t
+    FROM skolval.payment_row pr WHERE pr.run_id = run.run_id AND pr.unit_id = u.unit_id;
+  SELECT count(DISTINCT pr.child_id) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL),
+         count(DISTINCT pr.child_id) FILTER (WHERE c.protected_identity AND NOT pr.held AND pr.corrects_month IS NULL),
+         bool_or(pr.corrects_month IS NOT NULL AND NOT pr.held), bool_or(pr.held)
+    INTO n_month, n_protected, has_corrections, has_held
+    FROM skolval.payment_row pr JOIN skolval.child c ON c.child_id = pr.child_id
+   WHERE pr.run_id = run.run_id AND pr.unit_id = u.unit_id;
+
+  RETURN QUERY
+  WITH ch AS MATERIALIZED (
+    SELECT c.*, CASE WHEN c.birth_date IS NULL AND c.children > 1
+                     THEN c.name || pg_catalog.format(' (%s barn)', c.children) ELSE c.name END AS shown
+      FROM skolval.payment_statement_children(run.run_id, u.unit_id)
+           WITH ORDINALITY c(section, corrects_month, name, birth_date, category, children, amount, note, n))
+  SELECT (row_number() OVER ())::integer, x.part, x.label, x.body, NULL::text[]
+    FROM (VALUES
+      ('sender', NULL, muni),
+      ('sender_unit', NULL, setup.board_name),
+      ('doc_kind', NULL, 'BIDRAGSSPECIFIKATION'),
+      ('date', NULL, 'Utbetalningsmånad ' || month_text),
+      ('reference', NULL, pg_catalog.format('Utbetalningskörning %s, enhet %s', run.run_id, u.unit_code)),
+      ('title', NULL, pg_catalog.format('Bidrag till %s, %s', u.name, month_text)),
+      ('banner', NULL, CASE run.status WHEN 'draft' THEN 'UTKAST – underlaget är inte godkänt och har inte betalats ut' END),
+      ('running_head', NULL, pg_catalog.format('%s · %s · körning %s', u.name, month_text, run.run_id)),
+      ('footer', NULL, muni || ' · ' || setup.board_name || ' · bidrag till fristående verksamhet')
+    ) x(part, label, body)
+   WHERE x.body IS NOT NULL
+  UNION ALL
+  SELECT (100 + o)::integer, 'fact', f.label, f.body, NULL
+    FROM (VALUES
+      (1, 'Enhet', pg_catalog.format('%s (enhetskod %s)', u.name, u.unit_code)),
+      (2, 'Huvudman', u.organizer_name),
+      (3, 'Månad', month_text),
+      (4, CASE WHEN run.basis = 'per_day' THEN 'Beräkning' ELSE 'Räknedag' END,
+          CASE WHEN run.basis = 'per_day' THEN 'dag för dag (varje dag med placering räknas)'
+               ELSE skolval.date_sv(run.count_date) || ': barn som är placerade och folkbokförda i kommunen denna dag räknas' END),
+      (5, 'Status', skolval.payment_status_sv(run.status)
+                    || CASE run.status WHEN 'draft' THEN ' (inte godkänd, inte utbetald)'
+                                       WHEN 'approved' THEN pg_catalog.format(' (attesterad %s)', run.approved_at::date)
+                                       ELSE pg_catalog.format(' (utbetald, låst %s)', run.locked_at::date) END),
+      (6, 'Att betala', skolval.amount_sv(t.to_pay) || ' kr')
+    ) f(o, label, body)
+   WHERE f.body IS NOT NULL
+  UNION ALL
+  -- Per category, with a total row.
+  SELECT 200, 'table', 'Belopp per kategori', 'l28,r8,r15,r13,r11,r11,r15',
+         ARRAY['Kategori', 'Barn', 'Grundbelopp', 'Lokaler', 'Adm.', 'Moms', 'Summa']
+  UNION ALL
+  SELECT (200 + row_number() OVER (ORDER BY c.sort_order, c.category))::integer, 'row', NULL, NULL,
+         ARRAY[c.category, c.children::text, skolval.amount_sv(c.base), skolval.amount_sv(c.premises),
+               skolval.amount_sv(c.admin), skolval.amount_sv(c.vat), skolval.amount_sv(c.amount)]
+    FROM skolval.payment_statement_categories(run.run_id, u.unit_id) c
+  UNION ALL
+  SELECT 299, 'row', NULL, 'total',
+         ARRAY[pg_catalog.format('Summa %s', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
+               skolval.amount_sv(t.admin), skolval.amount_sv(t.vat), skolval.amount_sv(t.month_amount)]
+  UNION ALL
+  -- The children of the month.
+  SELECT 10000, 'table', pg_catalog.format('Barn som ersätts för %s', month_text), 'l38,r12,l32,r18',
+         ARRAY['Namn', 'Född', 'Kategori', 'Belopp']
+  UNION ALL
+  SELECT (10000 + s.n)::integer, 'row', NULL, NULL,
+         ARRAY[s.shown, coalesce(s.birth_date::text, ''), coalesce(s.category, ''), skolval.amount_sv(s.amount)]
+    FROM ch s WHERE s.section = 'month'
+  UNION ALL
+  -- Corrections of earlier months, on their own.
+  SELECT 100000, 'table', 'Korrigeringar för tidigare månader', 'l12,l32,r11,l29,r16',
+         ARRAY['Avser', 'Namn', 'Född', 'Kategori', 'Belopp']
+   WHERE has_corrections
+  UNION ALL
+  SELECT (100000 + s.n)::integer, 'row', NULL, NULL,
+         ARRAY[to_char(s.corrects_month, 'YYYY-MM'), s.shown,
+               coalesce(s.birth_date::text, ''), coalesce(s.category, '') || coalesce(' – ' || s.note, ''), skolval.amount_sv(s.amount)]
+    FROM ch s WHERE s.section = 'correction'
+  UNION ALL
+  SELECT 199999, 'row', NULL, 'total', ARRAY['', 'Summa korrigeringar', '', '', skolval.amount_sv(t.corrections)]
+   WHERE has_corrections
+  UNION ALL
+  -- Held rows: computed, not paid now.
+  SELECT 200000, 'table', 'Innehålls (betalas inte nu)', 'l30,r11,l22,r13,l24',
+         ARRAY['Namn', 'Född', 'Kategori', 'Belopp', 'Skäl']
+   WHERE has_held
+  UNION ALL
+  SELECT (200000 + s.n)::integer, 'row', NULL, NULL,
+         ARRAY[s.shown, coalesce(s.birth_date::text, ''),
+               coalesce(s.category, '') || CASE WHEN s.corrects_month IS NOT NULL THEN ' (' || skolval.month_sv(s.corrects_month) || ')' ELSE '' END,
+               skolval.amount_sv(s.amount), coalesce(s.note, '')]
+    FROM ch s WHERE s.section = 'held'
+  UNION ALL
+  -- What is paid.
+  SELECT 300000, 'table', 'Att betala', 'l70,r30', ARRAY['', 'Belopp']
+  UNION ALL
+  SELECT 300000 + o, 'row', NULL, st, ARRAY[l, v]
+    FROM (VALUES
+      (1, pg_catalog.format('Bidrag för %s (%s barn)', month_text, n_month), skolval.amount_sv(t.month_amount), NULL),
+      (2, E'\u00A0\u00A0\u00A0varav grundbelopp och lokaler', skolval.amount_sv(t.base + t.premises), NULL),
+      (3, E'\u00A0\u00A0\u00A0varav administration', skolval.amount_sv(t.admin), NULL),
+      (4, E'\u00A0\u00A0\u00A0varav moms', skolval.amount_sv(t.vat), NULL),
+      (5, 'Korrigeringar för tidigare månader', skolval.amount_sv(t.corrections), NULL),
+      (6, 'Att betala', skolval.amount_sv(t.to_pay) || ' kr', 'total'),
+      (7, 'Innehålls (betalas när felet är rättat)', skolval.amount_sv(t.held), NULL)
+    ) v(o, l, v, st)
+   WHERE v.o <> 7 OR has_held
+  UNION ALL
+  SELECT 400000 + o, 'section', h, b, NULL
+    FROM (VALUES
+      (1, 'Så räknas bidraget',
+          'Grundbelopp och lokaler är en tolftedel av årsbeloppet för barnets kategori. Administration är en procentsats av grundbelopp och lokaler, moms en procentsats av grundbelopp, lokaler och administration; beloppen för varje kategori finns i kommunens beslut om bidragsbelopp. Tilläggsbelopp betalas enligt särskilt beslut för ett barn. Ett barn kan räknas i flera kategorier, till exempel grundskola och fritidshem.'
+          || CASE WHEN has_corrections THEN E'\nKorrigeringar gäller tidigare månader: ett positivt belopp har enheten tillgodo, ett negativt betalas tillbaka genom avdrag.' ELSE '' END),
+      (2, 'Skyddad identitet',
+          CASE WHEN n_protected > 0 OR EXISTS (SELECT 1 FROM ch s WHERE s.name = 'Barn med skyddad identitet' AND s.birth_date IS NULL)
+               THEN 'Barn med skyddad identitet räknas och ersätts som andra barn men namnges inte i specifikationen.' END),
+      (3, 'Frågor', 'Frågor om underlaget: ' || setup.contact || '.')
+    ) s(o, h, b)
+   WHERE s.b IS NOT NULL
+  ORDER BY 1;
+END $$;
+COMMENT ON FUNCTION skolval.payment_statement_content(bigint, bigint) IS
+  'The content of a payment statement for one unit and the month of a payment run, part by part in print order: letterhead, facts (unit, organizer, month, count date, status, amount to pay), tables (amounts per category with a total, the children paid for, corrections for earlier months, held rows, what is paid) and explanations. Amounts are formatted with skolval.amount_sv(); children with protected identity are counted and paid but never named';
+
+CREATE FUNCTION skolval.payment_statement(run_id bigint, unit_id bigint) RETURNS bytea
+  LANGUAGE c STRICT VOLATILE
+  AS 'MODULE_PATHNAME', 'skolval_payment_statement';
+COMMENT ON FUNCTION skolval.payment_statement(bigint, bigint) IS
+  'The payment statement (bidragsspecifikation) of one unit for the month of a payment run as a PDF: skolval.payment_statement_content() laid out with libharu, DejaVu Sans embedded';
+
+CREATE FUNCTION skolval.payment_statements(run_id bigint)
+RETURNS TABLE (unit_id bigint, unit_code text, filename text, pdf bytea)
+  LANGUAGE sql VOLATILE
+  AS $$
+  SELECT u.unit_id, u.unit_code,
+         pg_catalog.format('bidrag-%s-%s.pdf', to_char(r.month, 'YYYY-MM'),
+                           regexp_replace(u.unit_code, '[^A-Za-z0-9_-]', '_', 'g')),
+         skolval.payment_statement(r.run_id, u.unit_id)
+    FROM skolval.payment_run r
+    JOIN skolval.unit u ON u.unit_id IN (SELECT pr.unit_id FROM skolval.payment_row pr WHERE pr.run_id = r.run_id)
+   WHERE r.run_id = payment_statements.run_id
+   ORDER BY u.unit_code
+$$;
+COMMENT ON FUNCTION skolval.payment_statements(bigint) IS
+  'The payment statements of every unit with rows in a payment run, with a file name bidrag-YYYY-MM-<unit code>.pdf';
+
+-- ---------------------------------------------------------------------------------------
+-- The payment file (XLSX)
+-- ---------------------------------------------------------------------------------------
+
+CREATE FUNCTION skolval.payment_file_rows(run_id bigint)
+RETURNS TABLE ("Rad" integer, "Månad" date, "Avser månad" date, "Enhetskod" text, "Enhet" text, "Huvudman" text,
+               "Barn-id" bigint, "Namn" text, "Födelsedatum" date, "Typ" text, "Kategorikod" text, "Kategori" text,
+               "Räknedag" date, "Dagar" integer, "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric,
+               "Moms" numeric, "Belopp" numeric, "Förvaltning" text, "Konto" text, "Innehålls" text, "Anmärkning" text)
+LANGUAGE sql STABLE AS $$
+  SELECT pr.row_no, r.month, pr.corrects_month, u.unit_code, u.name, u.organizer_name,
+         pr.child_id,
+         CASE WHEN c.protected_identity THEN 'skyddad identitet'
+              ELSE nullif(btrim(concat_ws(', ', c.family_name, c.given_name)), '') END,
+         CASE WHEN c.protected_identity THEN NULL ELSE c.birth_date END,
+         CASE pr.kind WHEN 'grant' THEN 'grundbelopp' ELSE 'tilläggsbelopp' END,
+         pr.category_code, pr.category_name, pr.count_date,
+         CASE WHEN pr.days_in_month > 1 THEN pr.days::integer END,
+         pr.base, pr.premises, pr.admin, pr.vat, pr.amount, pr.administration, pr.account,
+         CASE WHEN pr.held THEN 'ja' ELSE 'nej' END,
+         (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f)
+    FROM skolval.payment_row pr
+    JOIN skolval.payment_run r ON r.run_id = pr.run_id
+    LEFT JOIN skolval.unit u ON u.unit_id = pr.unit_id
+    LEFT JOIN skolval.child c ON c.child_id = pr.child_id
+   WHERE pr.run_id = payment_file_rows.run_id
+   ORDER BY pr.row_no
+$$;
+COMMENT ON FUNCTION skolval.payment_file_rows(bigint) IS
+  'Sheet "Rader" of the payment file: every row of a payment run (held rows and corrections included, marked), one column per field. A child with protected identity has the name "skyddad identitet" and no birth date, only the child id';
+
+CREATE FUNCTION skolval.payment_file_units(run_id bigint)
+RETURNS TABLE ("Enhetskod" text, "Enhet" text, "Huvudman" text, "Barn" bigint, "Grundbelopp" numeric,
+               "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Bidrag för månaden" numeric,
+               "Korrigeringar" numeric, "Att betala" numeric, "Innehålls" numeric)
+LANGUAGE sql STABLE AS $$
+  WITH per_unit AS (
+    SELECT u.unit_code, u.name, u.organizer_name,
+           count(DISTINCT pr.child_id) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL) AS children,
+           coalesce(sum(pr.base) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS base,
+           coalesce(sum(pr.premises) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS premises,
+           coalesce(sum(pr.admin) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS admin,
+           coalesce(sum(pr.vat) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS vat,
+           coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS month_amount,
+           coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NOT NULL), 0) AS corrections,
+           coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held), 0) AS to_pay,
+           coalesce(sum(pr.amount) FILTER (WHERE pr.held), 0) AS held
+      FROM skolval.payment_row pr
+      LEFT JOIN skolval.unit u ON u.unit_id = pr.unit_id
+     WHERE pr.run_id = payment_file_units.run_id
+     GROUP BY u.unit_code, u.name, u.organizer_name)
+  SELECT * FROM (
+    SELECT p.unit_code, p.name, p.organizer_name, p.children, p.base, p.premises, p.admin, p.vat,
+           p.month_amount, p.corrections, p.to_pay, p.held
+      FROM per_unit p
+    UNION ALL
+    SELECT 'Summa', NULL, NULL,
+           (SELECT count(DISTINCT pr.child_id) FROM skolval.payment_row pr
+             WHERE pr.run_id = payment_file_units.run_id AND NOT pr.held AND pr.corrects_month IS NULL),
+           coalesce(sum(p.base), 0), coalesce(sum(p.premises), 0), coalesce(sum(p.admin), 0), coalesce(sum(p.vat), 0),
+           coalesce(sum(p.month_amount), 0), coalesce(sum(p.corrections), 0), coalesce(sum(p.to_pay), 0), coalesce(sum(p.held), 0)
+      FROM per_unit p) x
+  ORDER BY x.unit_code = 'Summa' AND x.name IS NULL, x.unit_code
+$$;
+COMMENT ON FUNCTION skolval.payment_file_units(bigint) IS
+  'Sheet "Per enhet" of the payment file: per unit the children and amounts of the month (not held), corrections, the amount to pay and the amount held, and a last row "Summa" (the run''s total to pay equals payment_run.amount)';
+
+CREATE FUNCTION skolval.payment_file_administrations(run_id bigint)
+RETURNS TABLE ("Förvaltning" text, "Konto" text, "Skolform" text, "Barn" bigint, "Rader" bigint,
+               "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Belopp" numeric)
+LANGUAGE sql STABLE AS $$
+  WITH per_adm AS (
+    SELECT coalesce(pr.administration, '(ingen förvaltning)') AS administration, pr.account,
+           CASE pr.school_form WHEN 'forskola' THEN 'förskola' WHEN 'forskoleklass' THEN 'förskoleklass'
+                               ELSE pr.school_form END AS school_form,
+           count(DISTINCT pr.child_id) AS children, count(*) AS rows,
+           sum(pr.base) AS base, sum(pr.premises) AS premises, sum(pr.admin) AS admin, sum(pr.vat) AS vat,
+           sum(pr.amount) AS amount
+      FROM skolval.payment_row pr
+     WHERE pr.run_id = payment_file_administrations.run_id AND NOT pr.held
+     GROUP BY 1, 2, 3)
+  SELECT * FROM (
+    SELECT p.administration, p.account, p.school_form, p.children, p.rows, p.base, p.premises, p.admin, p.vat, p.amount
+      FROM per_adm p
+    UNION ALL
+    SELECT 'Summa', NULL, NULL,
+           (SELECT count(DISTINCT pr.child_id) FROM skolval.payment_row pr
+             WHERE pr.run_id = payment_file_administrations.run_id AND NOT pr.held),
+           coalesce(sum(p.rows), 0)::bigint, coalesce(sum(p.base), 0), coalesce(sum(p.premises), 0),
+           coalesce(sum(p.admin), 0), coalesce(sum(p.vat), 0), coalesce(sum(p.amount), 0)
+      FROM per_adm p) x
+  ORDER BY x.administration = 'Summa' AND x.account IS NULL, x.administration, x.account, x.school_form
+$$;
+COMMENT ON FUNCTION skolval.payment_file_administrations(bigint) IS
+  'Sheet "Per förvaltning" of the payment file: the paid rows (corrections included, held rows not) per administration (förvaltning), account and school form, and a last row "Summa"';
+
+CREATE FUNCTION skolval.payment_xlsx(run_id bigint) RETURNS bytea
+  LANGUAGE c STRICT VOLATILE
+  AS 'MODULE_PATHNAME', 'skolval_payment_xlsx';
+COMMENT ON FUNCTION skolval.payment_xlsx(bigint) IS
+  'The payment file of a run as XLSX (libxlsxwriter): sheets "Rader" (skolval.payment_file_rows()), "Per enhet" (payment_file_units()) and "Per förvaltning" (payment_file_administrations()); numbers as numbers with "#,##0.00" formats, dates as dates, totals as stored values (no formulas). Written to a private temporary directory and always removed';

@@ -1,0 +1,89 @@
+/*
+ * pdf_int.h — the small layout layer over libharu shared by the letter and the statement.
+ *
+ * libharu reports errors through a callback; ours only records the first error in the
+ * pdf_doc and returns, libharu then returns an error code, and every helper here returns
+ * false once an error is recorded. The caller stops at the first false, calls pdf_close()
+ * (HPDF_Free) and reports the failure.
+ */
+#ifndef SKOLVAL_PDF_INT_H
+#define SKOLVAL_PDF_INT_H
+
+#include <hpdf.h>
+
+#include "documents/documents.h"
+
+#define PDF_A4_W 595.276f
+#define PDF_A4_H 841.89f
+
+typedef struct pdf_doc pdf_doc;
+typedef void (*pdf_page_cb) (pdf_doc *d, void *arg);
+
+struct pdf_doc
+{
+	HPDF_Doc	doc;
+	HPDF_Font	font;			/* regular */
+	HPDF_Font	bold;			/* a marker, not a font, when the bold is synthesized */
+	bool		fake_bold;		/* bold drawn by stroking the regular font's outlines */
+	unsigned long status;		/* first libharu error, recorded by the callback */
+	unsigned long detail;
+	const char *step;			/* what was being done when it failed */
+	bool		oom;			/* one of our own mallocs failed */
+	HPDF_Page  *pages;			/* every page, for the footers written at the end */
+	int			n_pages;
+	int			cap_pages;
+	HPDF_Page	page;			/* the current page */
+	float		y;				/* baseline of the next line, points from the bottom */
+	float		left;			/* text area */
+	float		right;
+	float		top;			/* where content starts on a continuation page */
+	float		bottom;			/* content may not go below this */
+	pdf_page_cb on_new_page;	/* draws a continuation page's header and sets y */
+	void	   *cb_arg;
+};
+
+#define PDF_OK(d) ((d)->status == 0 && !(d)->oom)
+
+/* The page layout shared by letters and statements (points). */
+#define PDF_LEFT		62.0f
+#define PDF_RIGHT		(PDF_A4_W - 62.0f)
+#define PDF_COL2		335.0f			/* right column of the letterhead and the address block */
+#define PDF_BOTTOM		80.0f
+#define PDF_BODY_SIZE	10.0f
+#define PDF_BODY_LEAD	14.0f
+
+/* What the letterhead, the running head of continuation pages and the footers say. */
+typedef struct pdf_head
+{
+	const char *sender;
+	const char *sender_unit;
+	const char *doc_kind;
+	const char *date_line;
+	const char *reference_line;
+	const char *running_head;
+	const char *footer;
+} pdf_head;
+
+extern bool pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path);
+extern bool pdf_add_page(pdf_doc *d);
+extern bool pdf_ensure(pdf_doc *d, float height);
+extern float pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len);
+extern bool pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s);
+extern bool pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s);
+extern bool pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float width, const char *s);
+extern bool pdf_rule(pdf_doc *d, float x1, float x2, float y, float width, float gray);
+extern bool pdf_box(pdf_doc *d, float x, float y, float w, float h, float gray);
+extern int	pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float leading,
+					 const char *text, size_t len, bool draw);
+extern bool pdf_finish(pdf_doc *d, doc_output *out);
+extern void pdf_close(pdf_doc *d);
+extern doc_fail_kind pdf_failure(pdf_doc *d, doc_failure *fail);
+
+extern bool pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, const pdf_head *head);
+extern bool pdf_title(pdf_doc *d, const char *title, float y);
+extern bool pdf_facts(pdf_doc *d, const letter_pair *facts, int n);
+extern bool pdf_heading(pdf_doc *d, const char *heading, float keep_with);
+extern bool pdf_body(pdf_doc *d, const char *body);
+extern bool pdf_footers(pdf_doc *d, const char *footer);
+
+#endif
