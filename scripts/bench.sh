@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make bench`: install what is missing, build and install skolval, then run the benchmarks
-# (bench/distances.sh, bench/placement.sh and bench/payments.sh; not tests). Results: doc/benchmarks.md.
+# (bench/distances.sh, placement.sh, payments.sh and documents.sh; not tests). Results: doc/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
@@ -8,3 +8,4 @@ bash scripts/build.sh
 bash bench/distances.sh "$@"
 bash bench/placement.sh
 bash bench/payments.sh
+bash bench/documents.sh

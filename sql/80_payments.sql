@@ -290,6 +290,8 @@ CREATE TABLE skolval.payment_row (
   PRIMARY KEY (run_id, row_no)
 );
 CREATE INDEX payment_row_child_idx ON skolval.payment_row (child_id);
+-- Statements and summaries read one unit of one run.
+CREATE INDEX payment_row_unit_idx ON skolval.payment_row (run_id, unit_id);
 CREATE INDEX payment_row_corrects_idx ON skolval.payment_row (corrects_month) WHERE corrects_month IS NOT NULL;
 COMMENT ON TABLE skolval.payment_row IS
   'Payment rows: one per child, unit and category (grant) or supplement decision, per month; correction rows for an earlier month point at it (corrects_month). Kept without foreign keys to the register so a locked month stays as it was paid';

@@ -565,9 +565,6 @@ BEGIN
   RETURN run;
 END $$;
 
--- A statement reads one unit's rows of a run several times.
-CREATE INDEX payment_row_unit_idx ON skolval.payment_row (run_id, unit_id);
-
 CREATE FUNCTION skolval.payment_statement_categories(run_id bigint, unit_id bigint)
 RETURNS TABLE (sort_order integer, category text, children bigint, base numeric, premises numeric,
                admin numeric, vat numeric, amount numeric)

@@ -36,7 +36,7 @@ CREATE FUNCTION pg_temp.pt(x float8, y float8 DEFAULT 0) RETURNS geometry LANGUA
 
 -- A small valid world to be wrong against: a street, three units, three children, a round
 -- with wishes and distances, a payment configuration and a locked and a draft payment run.
-SELECT municipality_code FROM skolval.configure(municipality_code => '1281');
+SELECT municipality_code FROM skolval.configure(municipality_code => '1281', municipality_name => 'Testkommun');
 INSERT INTO skolval.network (network_id, name, source, srid) VALUES (1, 'street', 'test', 3006);
 INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, kind, geom)
 SELECT 1, i, i, i + 1, 100, 'residential', ST_MakeLine(pg_temp.pt(100 * (i - 1)), pg_temp.pt(100 * i))
@@ -149,6 +149,15 @@ SELECT pg_temp.bad($$ INSERT INTO skolval.payment_rate (category_code, valid_fro
 SELECT pg_temp.bad($$ INSERT INTO skolval.supplement (child_id, unit_id, amount_monthly, valid_from) VALUES (1, 1, 100, '2026-01-01') $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.payment_policy (count_day) VALUES (31) $$);
 SELECT pg_temp.bad($$ INSERT INTO skolval.payment_category (category_code, name_sv, school_form, age_from, age_to) VALUES ('F', 'F', 'forskola', 5, 1) $$);
+-- Documents
+SELECT pg_temp.bad($$ SELECT skolval.decision_letter(999, 1) $$);
+SELECT pg_temp.bad($$ SELECT skolval.decision_letter((SELECT run_id FROM skolval.placement_run WHERE NOT what_if), 1) $$);
+SELECT pg_temp.bad($$ SELECT skolval.placement_map_svg(999) $$);
+SELECT pg_temp.bad($$ SELECT skolval.payment_statement(999, 2) $$);
+SELECT pg_temp.bad($$ SELECT skolval.payment_statement((SELECT run_id FROM skolval.payment_run WHERE month = '2026-09-01'), 1) $$);
+SELECT pg_temp.bad($$ SELECT skolval.payment_xlsx(999) $$);
+SELECT pg_temp.bad($$ SELECT skolval.configure_documents(font_path => '/no/such/font.ttf');
+                       SELECT skolval.payment_statement((SELECT run_id FROM skolval.payment_run WHERE month = '2026-09-01'), 2) $$);
 -- The nightly job
 SELECT pg_temp.bad($$ SELECT skolval.schedule_nightly() $$);
 -- Helpers
