@@ -33,7 +33,7 @@ PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresq
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 .DEFAULT_GOAL := all
-.PHONY: test demo bench cluster-start cluster-stop
+.PHONY: test demo bench valgrind cluster-start cluster-stop
 
 test:
 	bash scripts/test.sh
@@ -43,6 +43,10 @@ demo:
 
 bench:
 	bash scripts/bench.sh
+
+# The pg_regress suite against a server under valgrind memcheck (slow; not part of `make test`).
+valgrind:
+	bash scripts/valgrind.sh
 
 cluster-start:
 	bash scripts/cluster.sh start

@@ -56,7 +56,7 @@ COMMENT ON COLUMN skolval.placement_run.administrative IS 'Children placed by th
 COMMENT ON COLUMN skolval.placement_run.total_walking_m IS 'Sum of the walking distances from home to the unit placed at';
 COMMENT ON COLUMN skolval.placement_run.milliseconds IS 'Run time of allocate()';
 COMMENT ON COLUMN skolval.placement_run.created_at IS 'When the run was made';
-COMMENT ON COLUMN skolval.placement_run.created_by IS 'Who made it';
+COMMENT ON COLUMN skolval.placement_run.created_by IS 'Who made it: the acting role (SET ROLE, else the login role), also for what-if runs analysts make through the SECURITY DEFINER allocate()';
 COMMENT ON COLUMN skolval.placement_run.published_at IS 'When it was published';
 COMMENT ON COLUMN skolval.placement_run.published_by IS 'Who published it';
 
@@ -428,8 +428,9 @@ END $$;
 CREATE FUNCTION skolval.allocate(round_id bigint, mechanism text DEFAULT NULL,
                                  admin_policy text DEFAULT 'min_cost', what_if boolean DEFAULT false)
 RETURNS skolval.placement_run
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
+  caller name := skolval._acting_role();
   r skolval.placement_round;
   mech text;
   t0 timestamptz := pg_catalog.clock_timestamp();
@@ -444,6 +445,22 @@ DECLARE
   crit text[];
   detail text;
 BEGIN
+  -- Who may: a real run needs skolval_admin, a what-if run skolval_analyst or skolval_admin.
+  -- allocate() is SECURITY DEFINER (an analyst's what-if run writes rows the analyst cannot
+  -- write), so the caller is the acting role (90_audit.sql), not current_user.
+  IF NOT pg_catalog.pg_has_role(caller, 'skolval_admin', 'MEMBER') THEN
+    IF NOT pg_catalog.pg_has_role(caller, 'skolval_analyst', 'MEMBER') THEN
+      RAISE EXCEPTION 'role "%" may not allocate', caller
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = 'Real runs need skolval_admin; what-if runs skolval_analyst or skolval_admin.';
+    ELSIF NOT coalesce(allocate.what_if, false) THEN
+      RAISE EXCEPTION 'role "%" may only make what-if runs', caller
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = 'A real placement run needs skolval_admin; skolval_analyst may compare with what_if => true.',
+              HINT = 'Call skolval.allocate(round_id, what_if => true).';
+    END IF;
+  END IF;
+
   -- The round row lock serialises allocations and publication of the same round.
   SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = allocate.round_id FOR UPDATE;
   IF NOT FOUND THEN
@@ -603,7 +620,7 @@ BEGIN
   RETURN run;
 END $$;
 COMMENT ON FUNCTION skolval.allocate(bigint, text, text, boolean) IS
-  'Place every child of a round: student-proposing deferred acceptance over the round''s ordered criteria (skolval_allocate() in C), children without wishes applying to their nearest municipal unit, then administrative placement (min_cost: least total walking under capacity; nearest_free: nearest unit with a seat, in lottery order). Stores a run with placements, cut-offs and Swedish explanations. mechanism immediate_acceptance or top_trading_cycles only with what_if => true; a published round only with what_if => true';
+  'Place every child of a round: student-proposing deferred acceptance over the round''s ordered criteria (skolval_allocate() in C), children without wishes applying to their nearest municipal unit, then administrative placement (min_cost: least total walking under capacity; nearest_free: nearest unit with a seat, in lottery order). Stores a run with placements, cut-offs and Swedish explanations. mechanism immediate_acceptance or top_trading_cycles only with what_if => true; a published round only with what_if => true. A real run needs skolval_admin, a what-if run skolval_analyst or skolval_admin (insufficient_privilege otherwise); SECURITY DEFINER, so analysts can store what-if runs';
 
 -- Store a run from the temp tables of allocate(): _sv_app, _sv_child, _sv_unit, _sv_match,
 -- _sv_admin. Texts name units, never children.
@@ -630,12 +647,13 @@ BEGIN
 
   INSERT INTO skolval.placement_run (round_id, mechanism, admin_policy, what_if, criteria, lottery_seed,
                                      near_home_distance_m, network_id, network_hash, input_fingerprint,
-                                     children, by_wish, first_choice, near_home_offer, administrative, total_walking_m)
+                                     children, by_wish, first_choice, near_home_offer, administrative, total_walking_m,
+                                     created_by)
   SELECT r.round_id, mech, admin_policy, what_if, r.criteria, r.lottery_seed, r.near_home_distance_m, nid,
          (SELECT n.content_hash FROM skolval.network n WHERE n.network_id = nid), fp,
          count(*), count(*) FILTER (WHERE f.kind = 'wish'), count(*) FILTER (WHERE f.wish_rank = 1),
          count(*) FILTER (WHERE f.kind = 'near_home_offer'), count(*) FILTER (WHERE f.kind = 'administrative'),
-         sum(f.walking_m)
+         sum(f.walking_m), skolval._acting_role()
     FROM _sv_final f
   RETURNING run_id INTO rid;
 

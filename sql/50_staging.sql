@@ -141,11 +141,18 @@ COMMENT ON COLUMN skolval.staging_wish.unit_code IS 'Required. Code of the wishe
 COMMENT ON COLUMN skolval.staging_wish.sibling_claim IS 'Optional. The guardians claim a sibling attends the unit: J/N, ja/nej, true/false, 1/0; empty means no';
 COMMENT ON COLUMN skolval.staging_wish.submitted_at IS 'Optional. When the application was signed, YYYY-MM-DD HH:MM[:SS][+HH[:MM]]; without an offset it is read in the session''s TimeZone';
 
+-- (setval rather than TRUNCATE ... RESTART IDENTITY, which needs the sequences' owner: a
+-- skolval_admin may truncate the tables and update the sequences, but owns neither.)
 CREATE FUNCTION skolval.staging_clear() RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  t text;
 BEGIN
   TRUNCATE skolval.staging_unit, skolval.staging_residence, skolval.staging_sibling,
-           skolval.staging_enrollment, skolval.staging_wish RESTART IDENTITY;
+           skolval.staging_enrollment, skolval.staging_wish;
+  FOREACH t IN ARRAY ARRAY['staging_unit', 'staging_residence', 'staging_sibling', 'staging_enrollment', 'staging_wish'] LOOP
+    PERFORM pg_catalog.setval(pg_catalog.pg_get_serial_sequence('skolval.' || t, 'source_row'), 1, false);
+  END LOOP;
 END $$;
 COMMENT ON FUNCTION skolval.staging_clear() IS
   'Empty every staging table and restart the source row numbers at 1; run it before loading a new set of files';

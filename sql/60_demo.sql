@@ -149,7 +149,8 @@ COMMENT ON FUNCTION skolval._demo_street_name(bigint, bigint, boolean) IS
 -- Steps of demo_municipality()
 -- ---------------------------------------------------------------------------------------
 
--- Refuse to overwrite data, or (replace) empty every skolval table except the settings.
+-- Refuse to overwrite data, or (replace) empty every skolval table except the settings and the
+-- audit log (append-only; it records the truncation).
 -- Identities restart so that the same seed gives the same ids.
 CREATE FUNCTION skolval._demo_clear(replace boolean) RETURNS void
 LANGUAGE plpgsql AS $$
@@ -166,7 +167,7 @@ BEGIN
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
-     WHERE c.relkind = 'r' AND c.relname <> 'settings'
+     WHERE c.relkind = 'r' AND c.relname NOT IN ('settings', 'audit_log')
      ORDER BY c.relname
   LOOP
     tables := tables || t.qualified;
@@ -184,7 +185,7 @@ BEGIN
   EXECUTE 'TRUNCATE ' || array_to_string(tables, ', ') || ' RESTART IDENTITY';
 END $$;
 COMMENT ON FUNCTION skolval._demo_clear(boolean) IS
-  'Raise object_not_in_prerequisite_state when any skolval table except settings holds rows, unless replace; then empty them all and restart their identities';
+  'Raise object_not_in_prerequisite_state when any skolval table except settings and audit_log holds rows, unless replace; then empty them all and restart their identities';
 
 -- The network: edges from C, largest component kept, bridges and underpasses named, the
 -- river and railway stored with the areas on their far sides.

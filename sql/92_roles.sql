@@ -1,0 +1,146 @@
+-- skolval: roles and privileges — who may configure and run, who may read, what BI sees.
+--
+--   skolval_admin    configure, load and change the register, run (distances, allocations,
+--                    the nightly job, payment runs), publish, approve and lock; reads the
+--                    audit log but can write it only through the audited changes
+--   skolval_analyst  reads every table and view except the audit log; runs what-if
+--                    allocations (allocate(..., what_if => true)) and payment reconciliations,
+--                    never a real run
+--   skolval_bi       only the BI views: no personal identity number, no name, no address; for a
+--                    child with protected identity not its district or walking distances either
+--                    (its row stays, with the unit it is placed at, so counts add up)
+--
+-- The roles are cluster-wide and NOLOGIN: grant them to the municipality's login roles
+-- (GRANT skolval_analyst TO alice). Nothing in the schema is granted to PUBLIC, functions
+-- included (PostgreSQL grants EXECUTE to PUBLIC by default; revoked here).
+
+DO $roles$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT * FROM (VALUES
+      ('skolval_admin', 'skolval: configure, load, run, publish, approve and lock; reads the audit log'),
+      ('skolval_analyst', 'skolval: reads everything except the audit log; what-if allocations and reconciliations only'),
+      ('skolval_bi', 'skolval: the BI views only (no personal identity numbers, names or addresses)')) v(name, purpose)
+  LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles x WHERE x.rolname = r.name) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', r.name);
+      EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', r.name, r.purpose);
+    END IF;
+  END LOOP;
+END
+$roles$;
+
+-- ---------------------------------------------------------------------------------------
+-- BI views: pseudonymous (internal child_id only), nothing that identifies a child or locates its home
+-- ---------------------------------------------------------------------------------------
+
+-- skolval.placement_decision carries personal identity numbers, names and addresses (it is for
+-- letters); this is its BI counterpart. A child's walking distance and district stay out for a
+-- child with protected identity: distances to several units would locate its home.
+CREATE VIEW skolval.bi_placement AS
+SELECT p.run_id, r.round_id, r.status AS run_status, r.what_if, p.child_id, c.protected_identity,
+       extract(year FROM c.birth_date)::integer AS birth_year,
+       CASE WHEN c.protected_identity THEN NULL ELSE res.district_code END AS district_code,
+       p.unit_id, u.unit_code, u.name AS unit_name, u.organizer, p.kind, p.wish_rank,
+       (SELECT count(*) FROM skolval.wish w WHERE w.round_id = r.round_id AND w.child_id = p.child_id) AS wishes,
+       p.decisive_criterion,
+       CASE WHEN c.protected_identity THEN NULL ELSE round(p.walking_m) END AS walking_m
+  FROM skolval.placement p
+  JOIN skolval.placement_run r ON r.run_id = p.run_id
+  JOIN skolval.child c ON c.child_id = p.child_id
+  JOIN skolval.unit u ON u.unit_id = p.unit_id
+  LEFT JOIN skolval.round_home h ON h.round_id = r.round_id AND h.child_id = p.child_id
+  LEFT JOIN skolval.residence res ON res.residence_id = h.residence_id;
+COMMENT ON VIEW skolval.bi_placement IS
+  'For BI: one row per run and child, identified only by the internal child_id: where the child was placed, how (wish rank, kind, decisive criterion), district and walking distance. No personal identity number, name or address; for a child with protected identity no district and no distance either';
+COMMENT ON COLUMN skolval.bi_placement.run_id IS 'The run';
+COMMENT ON COLUMN skolval.bi_placement.round_id IS 'The round';
+COMMENT ON COLUMN skolval.bi_placement.run_status IS 'draft or published';
+COMMENT ON COLUMN skolval.bi_placement.what_if IS 'A comparison run that is never published';
+COMMENT ON COLUMN skolval.bi_placement.child_id IS 'Internal child id (pseudonymous)';
+COMMENT ON COLUMN skolval.bi_placement.protected_identity IS 'The child has protected identity: district and distance are withheld';
+COMMENT ON COLUMN skolval.bi_placement.birth_year IS 'Year of birth';
+COMMENT ON COLUMN skolval.bi_placement.district_code IS 'District of the home the round measured from (NULL for protected identity)';
+COMMENT ON COLUMN skolval.bi_placement.unit_id IS 'The unit placed at';
+COMMENT ON COLUMN skolval.bi_placement.unit_code IS 'Code of the unit placed at';
+COMMENT ON COLUMN skolval.bi_placement.unit_name IS 'Name of the unit placed at';
+COMMENT ON COLUMN skolval.bi_placement.organizer IS 'municipal or independent';
+COMMENT ON COLUMN skolval.bi_placement.kind IS 'wish, near_home_offer or administrative';
+COMMENT ON COLUMN skolval.bi_placement.wish_rank IS 'Rank of the wish obtained; NULL unless kind is wish';
+COMMENT ON COLUMN skolval.bi_placement.wishes IS 'How many wishes the guardians gave (0: no active choice)';
+COMMENT ON COLUMN skolval.bi_placement.decisive_criterion IS 'The criterion that gave the place (free_seat, near_home, sibling, ..., administrative)';
+COMMENT ON COLUMN skolval.bi_placement.walking_m IS 'Walking metres from home to the unit, whole metres (NULL for protected identity)';
+
+CREATE VIEW skolval.bi_data_issue AS
+SELECT i.round_id, i.category, i.severity,
+       count(*) FILTER (WHERE i.resolved_at IS NULL) AS open_issues,
+       count(*) FILTER (WHERE i.resolved_at IS NOT NULL) AS resolved_issues,
+       min(i.detected_at) AS first_detected_at, max(i.detected_at) AS last_detected_at
+  FROM skolval.data_issue i
+ GROUP BY i.round_id, i.category, i.severity;
+COMMENT ON VIEW skolval.bi_data_issue IS
+  'For BI: data issues counted per round, category and severity, open and resolved; no child or unit is named';
+COMMENT ON COLUMN skolval.bi_data_issue.round_id IS 'The round (NULL: issues not tied to a round)';
+COMMENT ON COLUMN skolval.bi_data_issue.category IS 'Kind of problem, for example home_off_network';
+COMMENT ON COLUMN skolval.bi_data_issue.severity IS 'error or warning';
+COMMENT ON COLUMN skolval.bi_data_issue.open_issues IS 'Issues still open';
+COMMENT ON COLUMN skolval.bi_data_issue.resolved_issues IS 'Issues resolved';
+COMMENT ON COLUMN skolval.bi_data_issue.first_detected_at IS 'When the first of them was found';
+COMMENT ON COLUMN skolval.bi_data_issue.last_detected_at IS 'When the last of them was found';
+
+-- ---------------------------------------------------------------------------------------
+-- Privileges. This part runs after every other part but 99_finish.sql, so "ALL ... IN SCHEMA"
+-- covers every table, view and function of the extension.
+-- ---------------------------------------------------------------------------------------
+
+REVOKE ALL ON ALL TABLES IN SCHEMA skolval FROM PUBLIC;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA skolval FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA skolval FROM PUBLIC;
+GRANT USAGE ON SCHEMA skolval TO skolval_admin, skolval_analyst, skolval_bi;
+
+-- Admins: every table (the register, the configuration, staging, runs), but the audit log
+-- only to read; every function.
+GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA skolval TO skolval_admin;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.audit_log FROM skolval_admin;
+-- TRUNCATE skips the row triggers that keep published placement runs and approved or locked
+-- payment runs immutable: only the owner may empty those tables.
+REVOKE TRUNCATE ON skolval.payment_run, skolval.payment_row, skolval.payment_issue, skolval.placement_run,
+                   skolval.placement, skolval.placement_wish, skolval.placement_unit FROM skolval_admin;
+-- The server opens the font files document_settings names: setting them is for the superuser.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolval_admin;
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
+GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA skolval TO skolval_admin;
+REVOKE EXECUTE ON FUNCTION skolval.configure_documents(text, text, text, text, text) FROM skolval_admin;
+
+-- Analysts: read everything except the audit log. Functions: those that only read (immutable
+-- and stable ones) and the volatile ones that read or make what-if results only: allocate()
+-- (SECURITY DEFINER; it refuses a real run to anyone but skolval_admin) and route().
+GRANT SELECT ON ALL TABLES IN SCHEMA skolval TO skolval_analyst;
+REVOKE SELECT ON skolval.audit_log FROM skolval_analyst;
+DO $analyst$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE p.prorettype <> 'pg_catalog.trigger'::regtype
+       AND (p.provolatile IN ('i', 's') OR p.proname IN ('allocate', 'route'))
+  LOOP
+    EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO skolval_analyst', f);
+  END LOOP;
+END
+$analyst$;
+
+-- BI: the BI views, nothing else (they call no skolval function). Placement: bi_placement,
+-- bi_data_issue, placement_unit_stats, mechanism_comparison; payments (sql/80_payments.sql):
+-- the summaries per unit and per administration, corrections and open payment issues, which
+-- name children by child_id only.
+GRANT SELECT ON skolval.bi_placement, skolval.bi_data_issue, skolval.placement_unit_stats,
+                skolval.mechanism_comparison, skolval.payment_unit_summary,
+                skolval.payment_administration_summary, skolval.payment_correction,
+                skolval.payment_open_issue TO skolval_bi;
