@@ -139,8 +139,8 @@ run_psql -At <<'SQL'
 SET client_min_messages = warning;
 SET datestyle = ISO;
 CREATE TEMP TABLE cfg AS SELECT * FROM skolval.demo_payments();
-CREATE FUNCTION pg_temp.kr(x numeric) RETURNS text LANGUAGE sql AS
-  $$ SELECT translate(to_char(x, 'FM999,999,990.00'), ',.', ' ,') || ' kr' $$;
+-- Amounts as statements print them (skolval.amount_sv), in kronor.
+CREATE FUNCTION pg_temp.kr(x numeric) RETURNS text LANGUAGE sql AS $$ SELECT skolval.amount_sv(x) || ' kr' $$;
 SELECT pg_catalog.clock_timestamp() AS t0 \gset
 CREATE TEMP TABLE sep AS SELECT * FROM skolval.create_payment_run('2026-09-01');
 SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000) AS ms \gset

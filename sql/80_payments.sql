@@ -630,12 +630,11 @@ BEGIN
            c.base, c.premises, c.admin, c.vat, c.amount, c.district_code, c.administration, c.account,
            c.held, c.flags
       FROM c LEFT JOIN skolval.payment_category cat ON cat.category_code = c.category_code
-     WHERE c.record_kind = 'row'
-    RETURNING 1)
+     WHERE c.record_kind = 'row')
   INSERT INTO skolval.payment_issue (run_id, issue_no, category, severity, child_id, unit_id, message, detail)
   SELECT run.run_id, row_number() OVER (ORDER BY c.severity, c.issue_category, c.child_id, c.unit_id, c.enrollment_id),
          c.issue_category, c.severity, c.child_id, c.unit_id, c.message, c.detail || jsonb_build_object('month', to_char(create_payment_run.month, 'YYYY-MM'))
-    FROM c WHERE c.record_kind = 'issue' AND (SELECT count(*) FROM rows) >= 0;
+    FROM c WHERE c.record_kind = 'issue';  -- the rows CTE runs whether or not it is read
 
   -- Corrections of locked months inside the window, as rows of their own.
   FOR m IN SELECT r.month FROM skolval.payment_run r

@@ -404,7 +404,7 @@ child_month(Work *w, int ci)
 		row->district = district;
 		row->administration = PAY_NONE;
 		row->account = PAY_NONE;
-		row->base_num = sp->amount_monthly;
+		row->base_num = sp->amount_monthly * days;	/* monthly amount × counted days */
 		row->vat_bp = sp->vat_bp;
 	}
 
@@ -454,8 +454,6 @@ child_month(Work *w, int ci)
 		PayIssue	is = {0};
 
 		r->days_in_month = days_den;
-		if (r->supplement)
-			r->base_num *= r->days;		/* monthly amount × counted days */
 		r->base = pay_round_div(r->base_num, (int64_t) months_den * days_den);
 		r->premises = pay_round_div(r->premises_num, (int64_t) months_den * days_den);
 		r->admin = pay_round_div((r->base + r->premises) * r->admin_bp, 10000);

@@ -199,7 +199,7 @@ static void
 read_month(MonthData *md, DateADT month_first)
 {
 	PayInput   *in = &md->in;
-	Oid			types[3] = {DATEOID, DATEOID, DATEOID};
+	Oid			types[3] = {DATEOID, DATEOID, INT8ARRAYOID};
 	Datum		args[3];
 	DateADT		month_last, lo, hi;
 	int			y, m, d;
@@ -331,12 +331,21 @@ read_month(MonthData *md, DateADT month_first)
 	in->children = children;
 	in->n_children = (int) n;
 
-	run_query(KIDS_CTE "SELECT e.enrollment_id, e.child_id, e.unit_id, u.organizer = 'independent',"
+	/* The month's children, read once above, select the enrollments and residences below. */
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * (n + 1));
+
+		for (uint64 i = 0; i < n; i++)
+			ids[i] = Int64GetDatum(children[i].child_id);
+		args[2] = PointerGetDatum(construct_array(ids, (int) n, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE));
+	}
+
+	run_query("SELECT e.enrollment_id, e.child_id, e.unit_id, u.organizer = 'independent',"
 			  "       e.school_form::text, e.grade::int4, e.hours_per_week::float8, e.valid_from, e.valid_to"
 			  "  FROM skolval.enrollment e JOIN skolval.unit u ON u.unit_id = e.unit_id"
-			  " WHERE e.child_id IN (SELECT child_id FROM kids)"
+			  " WHERE e.child_id = ANY ($3)"
 			  "   AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)"
-			  " ORDER BY e.child_id, e.valid_from, e.enrollment_id", 2, types, args);
+			  " ORDER BY e.child_id, e.valid_from, e.enrollment_id", 3, types, args);
 	n = SPI_processed;
 	enr = palloc0(sizeof(PayEnrollment) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
@@ -358,11 +367,11 @@ read_month(MonthData *md, DateADT month_first)
 	in->enrollments = enr;
 	in->n_enrollments = (int) n;
 
-	run_query(KIDS_CTE "SELECT r.child_id, r.valid_from, r.valid_to, r.municipality_code::text,"
+	run_query("SELECT r.child_id, r.valid_from, r.valid_to, r.municipality_code::text,"
 			  "       coalesce(btrim(r.address), '') <> '', r.district_code"
-			  "  FROM skolval.residence r WHERE r.child_id IN (SELECT child_id FROM kids)"
+			  "  FROM skolval.residence r WHERE r.child_id = ANY ($3)"
 			  "   AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)"
-			  " ORDER BY r.child_id, r.valid_from", 2, types, args);
+			  " ORDER BY r.child_id, r.valid_from", 3, types, args);
 	n = SPI_processed;
 	res = palloc0(sizeof(PayResidence) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
@@ -536,9 +545,10 @@ describe_issue(MonthData *md, const PayIssue *is, StringInfo msg, StringInfo det
 		case PI_NO_CATEGORY:
 		case PI_AMBIGUOUS_CATEGORY:
 			{
+				const PayChild *c = &in->children[is->child];
 				const PayEnrollment *e = NULL;
 
-				for (int k = 0; k < in->n_enrollments; k++)
+				for (int k = c->first_enrollment; k < c->first_enrollment + c->n_enrollments; k++)
 					if (in->enrollments[k].enrollment_id == is->enrollment_id)
 						e = &in->enrollments[k];
 				if (is->kind == PI_NO_CATEGORY)
