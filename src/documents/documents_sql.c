@@ -2,7 +2,7 @@
  * documents_sql.c — SQL glue of the documents room.
  *
  * Each entry point reads the document's words and numbers over SPI (the composing is done by
- * SQL functions in sql/85_documents.sql, always with $n parameters), fills the plain structs of
+ * SQL functions in sql/documents/documents.sql, always with $n parameters), fills the plain structs of
  * documents.h and calls a core. A core never raises: it frees everything of the library before
  * it returns and hands back either malloc'd bytes or a doc_failure, which becomes an error here
  * with a specific SQLSTATE. Whatever is malloc'd or on disk while PostgreSQL code runs is freed

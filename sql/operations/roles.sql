@@ -13,6 +13,7 @@
 -- The roles are cluster-wide and NOLOGIN: grant them to the municipality's login roles
 -- (GRANT skolval_analyst TO alice). Nothing in the schema is granted to PUBLIC, functions
 -- included (PostgreSQL grants EXECUTE to PUBLIC by default; revoked here).
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
 DO $roles$
 DECLARE
@@ -38,7 +39,7 @@ $roles$;
 -- skolval.placement_decision carries personal identity numbers, names and addresses (it is for
 -- letters); this is its BI counterpart. A child's walking distance and district stay out for a
 -- child with protected identity: distances to several units would locate its home.
-CREATE VIEW skolval.bi_placement AS
+CREATE OR REPLACE VIEW skolval.bi_placement AS
 SELECT p.run_id, r.round_id, r.status AS run_status, r.what_if, p.child_id, c.protected_identity,
        extract(year FROM c.birth_date)::integer AS birth_year,
        CASE WHEN c.protected_identity THEN NULL ELSE res.district_code END AS district_code,
@@ -72,7 +73,7 @@ COMMENT ON COLUMN skolval.bi_placement.wishes IS 'How many wishes the guardians 
 COMMENT ON COLUMN skolval.bi_placement.decisive_criterion IS 'The criterion that gave the place (free_seat, near_home, sibling, ..., administrative)';
 COMMENT ON COLUMN skolval.bi_placement.walking_m IS 'Walking metres from home to the unit, whole metres (NULL for protected identity)';
 
-CREATE VIEW skolval.bi_data_issue AS
+CREATE OR REPLACE VIEW skolval.bi_data_issue AS
 SELECT i.round_id, i.category, i.severity,
        count(*) FILTER (WHERE i.resolved_at IS NULL) AS open_issues,
        count(*) FILTER (WHERE i.resolved_at IS NOT NULL) AS resolved_issues,
@@ -90,7 +91,7 @@ COMMENT ON COLUMN skolval.bi_data_issue.first_detected_at IS 'When the first of 
 COMMENT ON COLUMN skolval.bi_data_issue.last_detected_at IS 'When the last of them was found';
 
 -- ---------------------------------------------------------------------------------------
--- Privileges. This part runs after every other part but 99_finish.sql, so "ALL ... IN SCHEMA"
+-- Privileges. This part runs after every other part but sql/operations/finish.sql, so "ALL ... IN SCHEMA"
 -- covers every table, view and function of the extension.
 -- ---------------------------------------------------------------------------------------
 
@@ -137,7 +138,7 @@ END
 $analyst$;
 
 -- BI: the BI views, nothing else (they call no skolval function). Placement: bi_placement,
--- bi_data_issue, placement_unit_stats, mechanism_comparison; payments (sql/80_payments.sql):
+-- bi_data_issue, placement_unit_stats, mechanism_comparison; payments (sql/payments/payments.sql):
 -- the summaries per unit and per administration, corrections and open payment issues, which
 -- name children by child_id only.
 GRANT SELECT ON skolval.bi_placement, skolval.bi_data_issue, skolval.placement_unit_stats,

@@ -1,33 +1,7 @@
--- skolval: documents people read — decision letters (PDF), the map of a round (SVG), payment
--- statements per unit and month (PDF) and the payment file (XLSX). The words are composed here,
--- in SQL, where they can be read and tested; the C room src/documents lays them out with
--- libharu and libxlsxwriter.
+-- skolval: documents — decision letters and statements (PDF), the payment file (XLSX), the map (SVG).
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
--- ---------------------------------------------------------------------------------------
--- Settings
--- ---------------------------------------------------------------------------------------
-
-CREATE TABLE skolval.document_settings (
-  singleton        boolean PRIMARY KEY DEFAULT true
-                   CONSTRAINT document_settings_single_row CHECK (singleton),
-  board_name       text CONSTRAINT document_settings_board_not_blank CHECK (btrim(board_name) <> ''),
-  board_address    text,
-  contact          text,
-  font_path        text CONSTRAINT document_settings_font_absolute CHECK (font_path LIKE '/%'),
-  bold_font_path   text CONSTRAINT document_settings_bold_font_absolute CHECK (bold_font_path LIKE '/%'),
-  updated_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
-);
-COMMENT ON TABLE skolval.document_settings IS
-  'Settings of the documents: at most one row, NULL columns take the defaults of skolval.document_setup(). The server reads the font files: only administrators should be able to change this table';
-COMMENT ON COLUMN skolval.document_settings.singleton IS 'Always true: keeps the table to one row';
-COMMENT ON COLUMN skolval.document_settings.board_name IS 'The board (nämnd) that decides placements and to which an appeal is sent (default "Barn- och skolnämnden")';
-COMMENT ON COLUMN skolval.document_settings.board_address IS 'The board''s postal address, printed in letters for appeals, for example "Box 41, 221 00 Lund"';
-COMMENT ON COLUMN skolval.document_settings.contact IS 'Who guardians and units may contact with questions, printed in letters and statements';
-COMMENT ON COLUMN skolval.document_settings.font_path IS 'Absolute path of the regular TrueType font embedded in PDFs (default DejaVu Sans from the Debian package fonts-dejavu-core)';
-COMMENT ON COLUMN skolval.document_settings.bold_font_path IS 'Absolute path of a bold TrueType font, for example /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf. NULL (the default): bold is drawn from the regular font (outlines stroked), which makes each PDF about 10 ms faster and 90 kB smaller';
-COMMENT ON COLUMN skolval.document_settings.updated_at IS 'When the settings last changed';
-
-CREATE FUNCTION skolval.document_setup(
+CREATE OR REPLACE FUNCTION skolval.document_setup(
   OUT municipality_name text, OUT board_name text, OUT board_address text, OUT contact text,
   OUT font_path text, OUT bold_font_path text)
   LANGUAGE sql STABLE PARALLEL SAFE
@@ -42,13 +16,13 @@ $$;
 COMMENT ON FUNCTION skolval.document_setup() IS
   'The settings documents are made with, defaults applied: the municipality''s name (skolval.settings), the board, its address, the contact line and the font files (bold_font_path NULL: bold drawn from the regular font)';
 
-CREATE FUNCTION skolval.document_font(bold boolean DEFAULT false) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.document_font(bold boolean DEFAULT false) RETURNS text
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT CASE WHEN bold THEN s.bold_font_path ELSE s.font_path END FROM skolval.document_setup() s $$;
 COMMENT ON FUNCTION skolval.document_font(boolean) IS
   'Path of the TrueType font embedded in PDFs: skolval.document_settings, by default /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf (Debian package fonts-dejavu-core); with bold => true the bold font, NULL by default (bold drawn from the regular font)';
 
-CREATE FUNCTION skolval.configure_documents(
+CREATE OR REPLACE FUNCTION skolval.configure_documents(
   board_name text DEFAULT NULL,
   board_address text DEFAULT NULL,
   contact text DEFAULT NULL,
@@ -76,7 +50,7 @@ COMMENT ON FUNCTION skolval.configure_documents(text, text, text, text, text) IS
   'Set the documents'' settings (board, its address, contact line, font files); arguments left NULL keep their current value';
 
 -- The municipality's name, which every document carries.
-CREATE FUNCTION skolval._document_municipality() RETURNS text
+CREATE OR REPLACE FUNCTION skolval._document_municipality() RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   name text := (SELECT s.municipality_name FROM skolval.settings s);
@@ -90,7 +64,7 @@ BEGIN
   RETURN name;
 END $$;
 
-CREATE FUNCTION skolval.personal_number_display(personal_number text) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.personal_number_display(personal_number text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT substr(personal_number, 1, 8) || '-' || substr(personal_number, 9, 4) $$;
 COMMENT ON FUNCTION skolval.personal_number_display(text) IS
@@ -102,11 +76,11 @@ COMMENT ON FUNCTION skolval.personal_number_display(text) IS
 
 -- No-break spaces (U+00A0) inside numbers ("1 576") and before a unit ("576 m", "12 kr"), so
 -- that a wrapped line never separates them.
-CREATE FUNCTION skolval._keep_numbers(t text) RETURNS text
+CREATE OR REPLACE FUNCTION skolval._keep_numbers(t text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT regexp_replace(t, '(\d) (?=\d{3}(\D|$)|m\M|kr\M|%)', E'\\1\u00A0', 'g') $$;
 
-CREATE FUNCTION skolval.decision_letter_content(run_id bigint, child_id bigint)
+CREATE OR REPLACE FUNCTION skolval.decision_letter_content(run_id bigint, child_id bigint)
 RETURNS TABLE (ord integer, part text, label text, body text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -246,13 +220,13 @@ END $$;
 COMMENT ON FUNCTION skolval.decision_letter_content(bigint, bigint) IS
   'The words of a decision letter for a child of a published placement run, part by part in print order: letterhead (sender, board, date, reference), the address block, title, facts (child, school, start, kind of placement, walking distance), and the sections Beslut, Motivering (the stored motivation in paragraphs), how to appeal (förvaltningsbesvär to the board within three weeks of notification when a wish was turned away, otherwise laglighetsprövning) and Frågor. A child with protected identity gets neither name, personal number nor address: only the child id, for forwarding through Skatteverket';
 
-CREATE FUNCTION skolval.decision_letter(run_id bigint, child_id bigint) RETURNS bytea
+CREATE OR REPLACE FUNCTION skolval.decision_letter(run_id bigint, child_id bigint) RETURNS bytea
   LANGUAGE c STRICT VOLATILE
   AS 'MODULE_PATHNAME', 'skolval_decision_letter';
 COMMENT ON FUNCTION skolval.decision_letter(bigint, bigint) IS
   'The decision letter of a child of a published placement run as a PDF (A4, DejaVu Sans embedded): skolval.decision_letter_content() laid out with libharu';
 
-CREATE FUNCTION skolval.decision_letters(run_id bigint)
+CREATE OR REPLACE FUNCTION skolval.decision_letters(run_id bigint)
 RETURNS TABLE (child_id bigint, filename text, pdf bytea)
   LANGUAGE sql VOLATILE
   AS $$
@@ -270,7 +244,7 @@ COMMENT ON FUNCTION skolval.decision_letters(bigint) IS
 -- ---------------------------------------------------------------------------------------
 
 -- '#rrggbb' for a hue (degrees), saturation and lightness (0..1).
-CREATE FUNCTION skolval._hsl_hex(h double precision, s double precision, l double precision) RETURNS text
+CREATE OR REPLACE FUNCTION skolval._hsl_hex(h double precision, s double precision, l double precision) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$
   SELECT '#' || string_agg(lpad(to_hex(round(255 * (v.rgb + m.m))::int), 2, '0'), '' ORDER BY v.o)
@@ -285,7 +259,7 @@ CREATE FUNCTION skolval._hsl_hex(h double precision, s double precision, l doubl
 $$;
 
 -- The fill-ratio classes of the map, in legend order.
-CREATE FUNCTION skolval._fill_class(placed integer, seats integer) RETURNS integer
+CREATE OR REPLACE FUNCTION skolval._fill_class(placed integer, seats integer) RETURNS integer
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT CASE WHEN coalesce(seats, 0) = 0 THEN 5
                     WHEN placed < 0.8 * seats THEN 1 WHEN placed < 0.95 * seats THEN 2
@@ -293,7 +267,7 @@ CREATE FUNCTION skolval._fill_class(placed integer, seats integer) RETURNS integ
 
 -- The homes of a run's children: every placed child with its unit; the home point is NULL for a
 -- child with protected identity, who is only counted.
-CREATE FUNCTION skolval._map_homes(run_id bigint)
+CREATE OR REPLACE FUNCTION skolval._map_homes(run_id bigint)
 RETURNS TABLE (child_id bigint, unit_id bigint, protected boolean, home geometry)
   LANGUAGE sql STABLE
   AS $$
@@ -307,7 +281,7 @@ RETURNS TABLE (child_id bigint, unit_id bigint, protected boolean, home geometry
 $$;
 
 -- The units of a run on the map: position, radius (area by seats) and ring colour.
-CREATE FUNCTION skolval._map_units(run_id bigint, x0 double precision, y1 double precision,
+CREATE OR REPLACE FUNCTION skolval._map_units(run_id bigint, x0 double precision, y1 double precision,
                                    rmax double precision, fs double precision, max_seats integer)
 RETURNS TABLE (unit_id bigint, unit_code text, name text, organizer text, seats integer, placed integer,
                cx double precision, cy double precision, r double precision, colour text)
@@ -322,7 +296,7 @@ RETURNS TABLE (unit_id bigint, unit_code text, name text, organizer text, seats 
    WHERE pu.run_id = _map_units.run_id
 $$;
 
-CREATE FUNCTION skolval.placement_map_svg(run_id bigint, child_id bigint DEFAULT NULL) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.placement_map_svg(run_id bigint, child_id bigint DEFAULT NULL) RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   run skolval.placement_run;
@@ -507,7 +481,7 @@ COMMENT ON FUNCTION skolval.placement_map_svg(bigint, bigint) IS
 -- Payment statements (PDF), one per independent unit and month
 -- ---------------------------------------------------------------------------------------
 
-CREATE FUNCTION skolval.amount_sv(amount numeric) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.amount_sv(amount numeric) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT CASE WHEN round(amount, 2) < 0 THEN '-' ELSE '' END
                || replace(regexp_replace(to_char(abs(round(amount, 2)), 'FM999999999999990.00'),
@@ -515,19 +489,19 @@ CREATE FUNCTION skolval.amount_sv(amount numeric) RETURNS text
 COMMENT ON FUNCTION skolval.amount_sv(numeric) IS
   'An amount in kronor as printed on statements: two decimals, decimal comma, spaces between thousands ("-1 234 567,50")';
 
-CREATE FUNCTION skolval.month_sv(month date) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.month_sv(month date) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
                       'september', 'oktober', 'november', 'december'])[extract(month FROM month)::int]
                || ' ' || extract(year FROM month)::int $$;
 COMMENT ON FUNCTION skolval.month_sv(date) IS 'A month written out in Swedish, for example "mars 2027"';
 
-CREATE FUNCTION skolval.payment_status_sv(status text) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.payment_status_sv(status text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT CASE status WHEN 'draft' THEN 'utkast' WHEN 'approved' THEN 'godkänd' WHEN 'locked' THEN 'låst' END $$;
 COMMENT ON FUNCTION skolval.payment_status_sv(text) IS 'A payment run''s status in Swedish: utkast (draft), godkänd (approved), låst (locked, paid)';
 
-CREATE FUNCTION skolval.payment_flag_sv(flag text) RETURNS text
+CREATE OR REPLACE FUNCTION skolval.payment_flag_sv(flag text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT CASE flag
          WHEN 'parallel_placement' THEN 'placerad på flera enheter'
@@ -548,7 +522,7 @@ CREATE FUNCTION skolval.payment_flag_sv(flag text) RETURNS text
 COMMENT ON FUNCTION skolval.payment_flag_sv(text) IS 'A payment row flag (an issue that touches the row) in Swedish, for statements and files';
 
 -- The run and the unit of a statement, or a clear error.
-CREATE FUNCTION skolval._statement_check(run_id bigint, unit_id bigint) RETURNS skolval.payment_run
+CREATE OR REPLACE FUNCTION skolval._statement_check(run_id bigint, unit_id bigint) RETURNS skolval.payment_run
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   run skolval.payment_run;
@@ -565,7 +539,7 @@ BEGIN
   RETURN run;
 END $$;
 
-CREATE FUNCTION skolval.payment_statement_categories(run_id bigint, unit_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_statement_categories(run_id bigint, unit_id bigint)
 RETURNS TABLE (sort_order integer, category text, children bigint, base numeric, premises numeric,
                admin numeric, vat numeric, amount numeric)
 LANGUAGE sql STABLE AS $$
@@ -582,7 +556,7 @@ $$;
 COMMENT ON FUNCTION skolval.payment_statement_categories(bigint, bigint) IS
   'A statement''s table per category: for the run''s own month (not corrections, not held rows) the children counted and the amounts (base, premises, administration, VAT, total) of one unit; supplements (Tilläggsbelopp) last';
 
-CREATE FUNCTION skolval.payment_statement_children(run_id bigint, unit_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_statement_children(run_id bigint, unit_id bigint)
 RETURNS TABLE (section text, corrects_month date, name text, birth_date date, category text,
                children integer, amount numeric, note text)
 LANGUAGE sql STABLE AS $$
@@ -616,7 +590,7 @@ $$;
 COMMENT ON FUNCTION skolval.payment_statement_children(bigint, bigint) IS
   'A statement''s list of individuals of one unit: section month (paid for the run''s month), correction (for an earlier month, corrects_month) or held (computed, not paid, with the reason). Children with protected identity are never named: they are one line "Barn med skyddad identitet" per section with their number and amount';
 
-CREATE FUNCTION skolval.payment_statement_content(run_id bigint, unit_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_statement_content(run_id bigint, unit_id bigint)
 RETURNS TABLE (ord integer, part text, label text, body text, cells text[])
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -764,13 +738,13 @@ END $$;
 COMMENT ON FUNCTION skolval.payment_statement_content(bigint, bigint) IS
   'The content of a payment statement for one unit and the month of a payment run, part by part in print order: letterhead, facts (unit, organizer, month, count date, status, amount to pay), tables (amounts per category with a total, the children paid for, corrections for earlier months, held rows, what is paid) and explanations. Amounts are formatted with skolval.amount_sv(); children with protected identity are counted and paid but never named';
 
-CREATE FUNCTION skolval.payment_statement(run_id bigint, unit_id bigint) RETURNS bytea
+CREATE OR REPLACE FUNCTION skolval.payment_statement(run_id bigint, unit_id bigint) RETURNS bytea
   LANGUAGE c STRICT VOLATILE
   AS 'MODULE_PATHNAME', 'skolval_payment_statement';
 COMMENT ON FUNCTION skolval.payment_statement(bigint, bigint) IS
   'The payment statement (bidragsspecifikation) of one unit for the month of a payment run as a PDF: skolval.payment_statement_content() laid out with libharu, DejaVu Sans embedded';
 
-CREATE FUNCTION skolval.payment_statements(run_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_statements(run_id bigint)
 RETURNS TABLE (unit_id bigint, unit_code text, filename text, pdf bytea)
   LANGUAGE sql VOLATILE
   AS $$
@@ -790,7 +764,7 @@ COMMENT ON FUNCTION skolval.payment_statements(bigint) IS
 -- The payment file (XLSX)
 -- ---------------------------------------------------------------------------------------
 
-CREATE FUNCTION skolval.payment_file_rows(run_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_file_rows(run_id bigint)
 RETURNS TABLE ("Rad" integer, "Månad" date, "Avser månad" date, "Enhetskod" text, "Enhet" text, "Huvudman" text,
                "Barn-id" bigint, "Namn" text, "Födelsedatum" date, "Typ" text, "Kategorikod" text, "Kategori" text,
                "Räknedag" date, "Dagar" integer, "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric,
@@ -817,7 +791,7 @@ $$;
 COMMENT ON FUNCTION skolval.payment_file_rows(bigint) IS
   'Sheet "Rader" of the payment file: every row of a payment run (held rows and corrections included, marked), one column per field. A child with protected identity has the name "skyddad identitet" and no birth date, only the child id';
 
-CREATE FUNCTION skolval.payment_file_units(run_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_file_units(run_id bigint)
 RETURNS TABLE ("Enhetskod" text, "Enhet" text, "Huvudman" text, "Barn" bigint, "Grundbelopp" numeric,
                "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Bidrag för månaden" numeric,
                "Korrigeringar" numeric, "Att betala" numeric, "Innehålls" numeric)
@@ -853,7 +827,7 @@ $$;
 COMMENT ON FUNCTION skolval.payment_file_units(bigint) IS
   'Sheet "Per enhet" of the payment file: per unit the children and amounts of the month (not held), corrections, the amount to pay and the amount held, and a last row "Summa" (the run''s total to pay equals payment_run.amount)';
 
-CREATE FUNCTION skolval.payment_file_administrations(run_id bigint)
+CREATE OR REPLACE FUNCTION skolval.payment_file_administrations(run_id bigint)
 RETURNS TABLE ("Förvaltning" text, "Konto" text, "Skolform" text, "Barn" bigint, "Rader" bigint,
                "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Belopp" numeric)
 LANGUAGE sql STABLE AS $$
@@ -882,7 +856,7 @@ $$;
 COMMENT ON FUNCTION skolval.payment_file_administrations(bigint) IS
   'Sheet "Per förvaltning" of the payment file: the paid rows (corrections included, held rows not) per administration (förvaltning), account and school form, and a last row "Summa"';
 
-CREATE FUNCTION skolval.payment_xlsx(run_id bigint) RETURNS bytea
+CREATE OR REPLACE FUNCTION skolval.payment_xlsx(run_id bigint) RETURNS bytea
   LANGUAGE c STRICT VOLATILE
   AS 'MODULE_PATHNAME', 'skolval_payment_xlsx';
 COMMENT ON FUNCTION skolval.payment_xlsx(bigint) IS

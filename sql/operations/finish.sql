@@ -1,4 +1,5 @@
 -- skolval: finishing touches that must run after every object exists.
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
 CREATE OR REPLACE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON skolval.settings
   FOR EACH ROW EXECUTE FUNCTION skolval._settings_guard();

@@ -1,7 +1,8 @@
 -- skolval: importing applications from the e-service as JSON, through the same checks as the
--- CSV staging (sql/50_staging.sql): every bad entry reported, nothing loaded if any is bad.
+-- CSV staging (sql/register/staging.sql): every bad entry reported, nothing loaded if any is bad.
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
-CREATE FUNCTION skolval.import_applications(round_name text, applications jsonb)
+CREATE OR REPLACE FUNCTION skolval.import_applications(round_name text, applications jsonb)
 RETURNS TABLE (application integer, wish integer, column_name text, value text, problem text)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,66 +1,7 @@
--- skolval: walking distances — snapping homes and units to the network, many-to-many walking
--- distances through pgRouting, nearest units, relative proximity and route geometry.
---
--- How a distance is measured (doc/distances.md): the home and the unit are each snapped to the
--- nearest point on a walkable edge (not to a vertex); the walk is the perpendicular from the home
--- to that point, the shortest path along the network, and the perpendicular to the unit.
+-- skolval: walking distances — snapping homes and units to the network, pgRouting, routes.
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
-CREATE TABLE skolval.snap (
-  network_id     bigint NOT NULL REFERENCES skolval.network ON DELETE CASCADE,
-  point_kind     text NOT NULL CONSTRAINT snap_point_kind_known CHECK (point_kind IN ('home', 'unit')),
-  ref_id         bigint NOT NULL,
-  source_point   geometry(Point) NOT NULL,
-  edge_id        bigint,
-  fraction       double precision,
-  snap_m         double precision,
-  snapped_point  geometry(Point),
-  snapped_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  PRIMARY KEY (network_id, point_kind, ref_id),
-  CONSTRAINT snap_edge_and_fraction_together CHECK ((edge_id IS NULL) = (fraction IS NULL)),
-  CONSTRAINT snap_fraction_inside_edge CHECK (fraction > 0 AND fraction < 1)
-);
-COMMENT ON TABLE skolval.snap IS
-  'Where each home (residence) and unit meets the walkable network: the nearest point on the nearest edge, per network version';
-COMMENT ON COLUMN skolval.snap.network_id IS 'Network version snapped to';
-COMMENT ON COLUMN skolval.snap.point_kind IS 'home (ref_id is a residence_id) or unit (ref_id is a unit_id)';
-COMMENT ON COLUMN skolval.snap.ref_id IS 'residence_id or unit_id';
-COMMENT ON COLUMN skolval.snap.source_point IS 'The home or unit point as it was when snapped; when the register''s point differs, the snap is redone';
-COMMENT ON COLUMN skolval.snap.edge_id IS 'Nearest walkable edge; NULL when none lies within settings.snap_limit_m (a data issue)';
-COMMENT ON COLUMN skolval.snap.fraction IS 'Position on the edge from its source (0) to its target (1), kept strictly inside (0, 1) because pgRouting 3.4 drops points at exactly 0 or 1';
-COMMENT ON COLUMN skolval.snap.snap_m IS 'Straight distance in metres from the point to the edge; added to every walk from or to it';
-COMMENT ON COLUMN skolval.snap.snapped_point IS 'The point on the edge';
-COMMENT ON COLUMN skolval.snap.snapped_at IS 'When the snap was made';
-
--- Written only by compute_distances(), so its keys are right by construction; deletes of the
--- network, residence or unit clean it up through statement triggers below. (Foreign keys here
--- cost a per-row check that made storing 60,000 pairs take twice as long.)
-CREATE TABLE skolval.distance (
-  network_id    bigint NOT NULL,
-  residence_id  bigint NOT NULL,
-  unit_id       bigint NOT NULL,
-  child_id      bigint NOT NULL,
-  status        text NOT NULL CONSTRAINT distance_status_known
-                CHECK (status IN ('ok', 'unreachable', 'home_off_network', 'unit_off_network', 'no_home_point')),
-  walking_m     double precision,
-  straight_m    double precision,
-  computed_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  PRIMARY KEY (network_id, residence_id, unit_id),
-  CONSTRAINT distance_walking_only_when_ok CHECK ((status = 'ok') = (walking_m IS NOT NULL)),
-  CONSTRAINT distance_walking_not_shorter_than_straight CHECK (walking_m >= straight_m - 0.5)
-);
-COMMENT ON TABLE skolval.distance IS
-  'Walking distance from a home (a residence period''s point) to a unit on a network version, or the explicit reason there is none';
-COMMENT ON COLUMN skolval.distance.network_id IS 'Network version the distance was computed on';
-COMMENT ON COLUMN skolval.distance.residence_id IS 'The home: the residence period whose point the walk starts from';
-COMMENT ON COLUMN skolval.distance.unit_id IS 'The unit walked to';
-COMMENT ON COLUMN skolval.distance.child_id IS 'The child living there (from the residence)';
-COMMENT ON COLUMN skolval.distance.status IS
-  'ok; unreachable (no path on the network); home_off_network / unit_off_network (farther than the snap limit from every edge); no_home_point (the address has no point)';
-COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres along the network including both snap segments; NULL unless status is ok';
-COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres between home and unit, for comparison only; never used as a fallback';
-COMMENT ON COLUMN skolval.distance.computed_at IS 'When it was computed';
-
-CREATE FUNCTION skolval._distance_cleanup() RETURNS trigger
+CREATE OR REPLACE FUNCTION skolval._distance_cleanup() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
   CASE TG_TABLE_NAME
@@ -75,33 +16,19 @@ BEGIN
   END CASE;
   RETURN NULL;
 END $$;
-CREATE TRIGGER network_distance_cleanup AFTER DELETE ON skolval.network
+CREATE OR REPLACE TRIGGER network_distance_cleanup AFTER DELETE ON skolval.network
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION skolval._distance_cleanup();
-CREATE TRIGGER residence_distance_cleanup AFTER DELETE ON skolval.residence
+CREATE OR REPLACE TRIGGER residence_distance_cleanup AFTER DELETE ON skolval.residence
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION skolval._distance_cleanup();
-CREATE TRIGGER unit_distance_cleanup AFTER DELETE ON skolval.unit
+CREATE OR REPLACE TRIGGER unit_distance_cleanup AFTER DELETE ON skolval.unit
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION skolval._distance_cleanup();
-
-CREATE TABLE skolval.round_home (
-  round_id      bigint NOT NULL REFERENCES skolval.placement_round ON DELETE CASCADE,
-  child_id      bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
-  residence_id  bigint REFERENCES skolval.residence ON DELETE SET NULL,
-  network_id    bigint REFERENCES skolval.network ON DELETE SET NULL,
-  PRIMARY KEY (round_id, child_id)
-);
-COMMENT ON TABLE skolval.round_home IS
-  'The home each child of a round is measured from (the residence on the round''s cohort date) and the network used';
-COMMENT ON COLUMN skolval.round_home.round_id IS 'The round';
-COMMENT ON COLUMN skolval.round_home.child_id IS 'The child';
-COMMENT ON COLUMN skolval.round_home.residence_id IS 'Residence period used; NULL when the child had no registered residence on that day (a data issue)';
-COMMENT ON COLUMN skolval.round_home.network_id IS 'Network version the distances were computed on';
 
 -- ---------------------------------------------------------------------------------------
 -- Snapping
 -- ---------------------------------------------------------------------------------------
 
 -- Drop a session temp table if it exists, without DROP IF EXISTS's NOTICE.
-CREATE FUNCTION skolval._drop_temp(name text) RETURNS void
+CREATE OR REPLACE FUNCTION skolval._drop_temp(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   IF pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident(name)) IS NOT NULL THEN
@@ -110,7 +37,7 @@ BEGIN
 END $$;
 
 -- Snap the points in temp table _sv_snap_todo(point_kind, ref_id, pt) to a network.
-CREATE FUNCTION skolval._snap_todo(network_id bigint) RETURNS bigint
+CREATE OR REPLACE FUNCTION skolval._snap_todo(network_id bigint) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   lim double precision := coalesce((SELECT s.snap_limit_m FROM skolval.settings s), 250);
@@ -142,7 +69,7 @@ END $$;
 
 -- Fills _sv_walk(residence_id, unit_id, walking_m) for every pair whose home and unit are both
 -- snapped; pairs with no path get no row and are classified by the caller.
-CREATE FUNCTION skolval._route_pairs(network_id bigint, batch_size integer DEFAULT 100) RETURNS bigint
+CREATE OR REPLACE FUNCTION skolval._route_pairs(network_id bigint, batch_size integer DEFAULT 100) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   starts_are_units boolean;
@@ -221,7 +148,7 @@ END $$;
 -- Data issues found by one computation are collected in _sv_issue and reconciled with the open
 -- ones: an issue still present stays open (one row, not one per night), one that is gone is
 -- resolved, a new one is added.
-CREATE FUNCTION skolval._record_issue(category text, severity text, child_id bigint, unit_id bigint,
+CREATE OR REPLACE FUNCTION skolval._record_issue(category text, severity text, child_id bigint, unit_id bigint,
                                       round_id bigint, message text, detail jsonb)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -229,7 +156,7 @@ BEGIN
   VALUES (category, severity, child_id, unit_id, round_id, message, detail);
 END $$;
 
-CREATE FUNCTION skolval._reconcile_issues(round_id bigint, categories text[]) RETURNS void
+CREATE OR REPLACE FUNCTION skolval._reconcile_issues(round_id bigint, categories text[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   UPDATE skolval.data_issue i
@@ -248,7 +175,7 @@ BEGIN
                         AND i.unit_id IS NOT DISTINCT FROM n.unit_id);
 END $$;
 
-CREATE FUNCTION skolval.compute_distances(
+CREATE OR REPLACE FUNCTION skolval.compute_distances(
   round_id bigint,
   radius_m double precision DEFAULT NULL,
   full_refresh boolean DEFAULT false,
@@ -461,7 +388,7 @@ COMMENT ON FUNCTION skolval.compute_distances(bigint, double precision, boolean)
 -- Nearest units and relative proximity
 -- ---------------------------------------------------------------------------------------
 
-CREATE VIEW skolval.child_nearest_unit AS
+CREATE OR REPLACE VIEW skolval.child_nearest_unit AS
 WITH ranked AS (
   SELECT h.round_id, h.child_id, d.unit_id, d.walking_m,
          row_number() OVER (PARTITION BY h.round_id, h.child_id ORDER BY d.walking_m, d.unit_id) AS k
@@ -488,7 +415,7 @@ COMMENT ON COLUMN skolval.child_nearest_unit.nearest_m IS 'Walking metres to it'
 COMMENT ON COLUMN skolval.child_nearest_unit.second_unit_id IS 'Second-nearest municipal unit by walking';
 COMMENT ON COLUMN skolval.child_nearest_unit.second_m IS 'Walking metres to it';
 
-CREATE VIEW skolval.wish_proximity AS
+CREATE OR REPLACE VIEW skolval.wish_proximity AS
 SELECT w.round_id, w.child_id, w.rank, w.unit_id,
        coalesce(d.status, 'not_computed') AS status,
        d.walking_m AS distance_m,
@@ -519,7 +446,7 @@ COMMENT ON COLUMN skolval.wish_proximity.relative_proximity_m IS 'Relative proxi
 -- Route geometry
 -- ---------------------------------------------------------------------------------------
 
-CREATE FUNCTION skolval.route(residence_id bigint, unit_id bigint, network_id bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION skolval.route(residence_id bigint, unit_id bigint, network_id bigint DEFAULT NULL)
 RETURNS geometry
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -3,12 +3,13 @@
 -- siblings, and a year of enrollments at independent units.  It fills the same tables real
 -- data uses.  Every random choice is skolval.seeded_random(seed, stream, n): the same seed
 -- gives the same municipality, whatever the order rows are produced in.
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
 -- ---------------------------------------------------------------------------------------
 -- The street network (C: src/demo/citygen.c)
 -- ---------------------------------------------------------------------------------------
 
-CREATE FUNCTION skolval.demo_network_edges(
+CREATE OR REPLACE FUNCTION skolval.demo_network_edges(
   seed bigint, target_edges integer,
   origin_e double precision DEFAULT 386500, origin_n double precision DEFAULT 6176500)
 RETURNS TABLE (edge_id bigint, source bigint, target bigint, kind text, street integer,
@@ -19,7 +20,7 @@ RETURNS TABLE (edge_id bigint, source bigint, target bigint, kind text, street i
 COMMENT ON FUNCTION skolval.demo_network_edges(bigint, integer, double precision, double precision) IS
   'Street and path edges of the example city centred on (origin_e, origin_n) in SWEREF99 TM: an irregular grid (kind residential, tertiary, footway, cycleway) cut by a river with a few bridges and a railway with a few underpasses; about target_edges edges (100 to 2,000,000), deterministic for the seed. street numbers a street (NULL for paths), street_pos the position along it';
 
-CREATE FUNCTION skolval.demo_network_features(
+CREATE OR REPLACE FUNCTION skolval.demo_network_features(
   seed bigint, target_edges integer,
   origin_e double precision DEFAULT 386500, origin_n double precision DEFAULT 6176500)
 RETURNS TABLE (feature text, seq integer, x double precision, y double precision)
@@ -28,21 +29,7 @@ RETURNS TABLE (feature text, seq integer, x double precision, y double precision
 COMMENT ON FUNCTION skolval.demo_network_features(bigint, integer, double precision, double precision) IS
   'The river (west to east) and the railway (south to north) of the example city with the same arguments as demo_network_edges(), as ordered points; only bridges cross the river and only underpasses the railway';
 
-CREATE TABLE skolval.demo_feature (
-  network_id  bigint NOT NULL REFERENCES skolval.network ON DELETE CASCADE,
-  feature     text NOT NULL
-              CONSTRAINT demo_feature_known
-              CHECK (feature IN ('river', 'railway', 'north_of_river', 'east_of_railway')),
-  geom        geometry NOT NULL,
-  PRIMARY KEY (network_id, feature)
-);
-COMMENT ON TABLE skolval.demo_feature IS
-  'Barriers of a generated example network: the river and the railway, and the areas north of the river and east of the railway (used for districts and to show where straight-line distance misleads)';
-COMMENT ON COLUMN skolval.demo_feature.network_id IS 'The generated network';
-COMMENT ON COLUMN skolval.demo_feature.feature IS 'river, railway (lines) or north_of_river, east_of_railway (polygons)';
-COMMENT ON COLUMN skolval.demo_feature.geom IS 'The line or area in the network''s SRID';
-
-CREATE FUNCTION skolval.demo_river() RETURNS geometry
+CREATE OR REPLACE FUNCTION skolval.demo_river() RETURNS geometry
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT f.geom FROM skolval.demo_feature f
          WHERE f.network_id = skolval.active_network_id() AND f.feature = 'river' $$;
@@ -53,7 +40,7 @@ COMMENT ON FUNCTION skolval.demo_river() IS
 -- Word lists and names
 -- ---------------------------------------------------------------------------------------
 
-CREATE FUNCTION skolval._demo_words(list text) RETURNS text[]
+CREATE OR REPLACE FUNCTION skolval._demo_words(list text) RETURNS text[]
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT CASE list
     WHEN 'girl' THEN ARRAY['Alice','Maja','Elsa','Astrid','Wilma','Freja','Olivia','Selma','Alma','Ebba',
@@ -107,14 +94,14 @@ CREATE FUNCTION skolval._demo_words(list text) RETURNS text[]
 COMMENT ON FUNCTION skolval._demo_words(text) IS
   'Word lists of the example municipality: given names (girl, boy), family names, street, main-road, bridge, school and preschool name parts, neighbouring municipalities';
 
-CREATE FUNCTION skolval._demo_pick(words text[], u double precision) RETURNS text
+CREATE OR REPLACE FUNCTION skolval._demo_pick(words text[], u double precision) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT words[1 + pg_catalog.floor(u * pg_catalog.cardinality(words))::integer] $$;
 COMMENT ON FUNCTION skolval._demo_pick(text[], double precision) IS
   'The word a random number u in [0, 1) picks from a list';
 
 -- The n-th distinct combination of two lists (a bijection while n < product, then numbered).
-CREATE FUNCTION skolval._demo_combine(firsts text[], seconds text[], n bigint) RETURNS text
+CREATE OR REPLACE FUNCTION skolval._demo_combine(firsts text[], seconds text[], n bigint) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT firsts[1 + (n % pg_catalog.cardinality(firsts))::integer]
             || seconds[1 + ((n / pg_catalog.cardinality(firsts)) % pg_catalog.cardinality(seconds))::integer]
@@ -127,7 +114,7 @@ COMMENT ON FUNCTION skolval._demo_combine(text[], text[], bigint) IS
 -- Street names: the n-th street (0-based, counted separately for main roads) gets a name
 -- through a seeded permutation of the combinations (7919 is prime to their count); past them,
 -- "Norra", "Södra" ... and finally numbers tell streets apart.
-CREATE FUNCTION skolval._demo_street_name(seed bigint, n bigint, main boolean) RETURNS text
+CREATE OR REPLACE FUNCTION skolval._demo_street_name(seed bigint, n bigint, main boolean) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
   firsts text[] := skolval._demo_words(CASE WHEN main THEN 'main' ELSE 'street' END);
@@ -152,7 +139,7 @@ COMMENT ON FUNCTION skolval._demo_street_name(bigint, bigint, boolean) IS
 -- Refuse to overwrite data, or (replace) empty every skolval table except the settings and the
 -- audit log (append-only; it records the truncation).
 -- Identities restart so that the same seed gives the same ids.
-CREATE FUNCTION skolval._demo_clear(replace boolean) RETURNS void
+CREATE OR REPLACE FUNCTION skolval._demo_clear(replace boolean) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   t record;
@@ -189,7 +176,7 @@ COMMENT ON FUNCTION skolval._demo_clear(boolean) IS
 
 -- The network: edges from C, largest component kept, bridges and underpasses named, the
 -- river and railway stored with the areas on their far sides.
-CREATE FUNCTION skolval._demo_network(seed bigint, network_edges integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION skolval._demo_network(seed bigint, network_edges integer) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   nid bigint;
@@ -248,7 +235,7 @@ END $$;
 COMMENT ON FUNCTION skolval._demo_network(bigint, integer) IS
   'Load and finish the generated network of the example municipality, name its bridges and underpasses and store its river and railway; returns the network id';
 
-CREATE FUNCTION skolval._demo_districts() RETURNS void
+CREATE OR REPLACE FUNCTION skolval._demo_districts() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO skolval.district (district_code, name, administration) VALUES
@@ -263,7 +250,7 @@ COMMENT ON FUNCTION skolval._demo_districts() IS
 -- Addresses along the streets of the active network: a point at a random fraction (0.1-0.9)
 -- of a random street edge, 8-25 m to one side, with house number, postal code and district.
 -- Needs the temporary table _demo_slot made by demo_municipality().
-CREATE FUNCTION skolval._demo_locate(seed bigint, stream text, keys bigint[])
+CREATE OR REPLACE FUNCTION skolval._demo_locate(seed bigint, stream text, keys bigint[])
 RETURNS TABLE (loc_key bigint, loc_home geometry, loc_address text, loc_postal_code text, loc_district text)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -309,7 +296,7 @@ COMMENT ON FUNCTION skolval._demo_locate(bigint, text, bigint[]) IS
 -- Units: municipal F-9 schools (förskoleklass, grundskola, fritidshem), independent schools,
 -- municipal and independent preschools, spread over the city with a minimum spacing.
 -- Fills the temporary table _demo_unit made by demo_municipality().
-CREATE FUNCTION skolval._demo_units(seed bigint, children integer) RETURNS void
+CREATE OR REPLACE FUNCTION skolval._demo_units(seed bigint, children integer) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   area double precision := (SELECT ST_Area(n.extent) FROM skolval.network n WHERE n.is_active);
@@ -413,7 +400,7 @@ COMMENT ON FUNCTION skolval._demo_units(bigint, integer) IS
 -- independent units during 2026, with addresses, personal numbers and enrollments.  Works in
 -- the temporary tables made by demo_municipality(), then writes child, residence, sibling
 -- and enrollment.
-CREATE FUNCTION skolval._demo_people(seed bigint, children integer) RETURNS void
+CREATE OR REPLACE FUNCTION skolval._demo_people(seed bigint, children integer) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
   overflow bigint;
@@ -629,7 +616,7 @@ COMMENT ON FUNCTION skolval._demo_people(bigint, integer) IS
 -- them move to another municipality), moves to the next unit of the same kind (a municipal
 -- one when there is no other independent one), and a few parallel placements there.  A row may be changed by one rule only: the person's single draw
 -- decides which.
-CREATE FUNCTION skolval._demo_changes(seed bigint) RETURNS void
+CREATE OR REPLACE FUNCTION skolval._demo_changes(seed bigint) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
   CREATE TEMP TABLE _demo_change ON COMMIT DROP AS
@@ -691,7 +678,7 @@ COMMENT ON FUNCTION skolval._demo_changes(bigint) IS
 
 -- The placement round: cohort, capacities (about 105 % of the cohort, uneven so that popular
 -- schools are oversubscribed) and ranked wishes.
-CREATE FUNCTION skolval._demo_round(seed bigint, children integer) RETURNS bigint
+CREATE OR REPLACE FUNCTION skolval._demo_round(seed bigint, children integer) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   rid bigint;
@@ -774,7 +761,7 @@ COMMENT ON FUNCTION skolval._demo_round(bigint, integer) IS
 -- The example municipality
 -- ---------------------------------------------------------------------------------------
 
-CREATE FUNCTION skolval.demo_municipality(
+CREATE OR REPLACE FUNCTION skolval.demo_municipality(
   children integer DEFAULT 1500,
   seed bigint DEFAULT 1,
   network_edges integer DEFAULT 30000,

@@ -7,8 +7,9 @@
 -- one account per administration and a few tilläggsbelopp decisions. The register made by
 -- demo_municipality() already holds the awkward cases: parallel placements, children who move
 -- away, children registered elsewhere, fritidshem without a grade.
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
-CREATE FUNCTION skolval.demo_payments(seed bigint DEFAULT 1) RETURNS TABLE (item text, value bigint)
+CREATE OR REPLACE FUNCTION skolval.demo_payments(seed bigint DEFAULT 1) RETURNS TABLE (item text, value bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM skolval.settings s WHERE s.municipality_code = '9999') THEN

@@ -1,48 +1,3 @@
--- skolval: the register — units, children, residence history (folkbokföring), enrollments
--- from the student register, and siblings.
-
--- ---------------------------------------------------------------------------------------
--- Points: every stored point is in the settings' SRID and near the municipality's network.
--- ---------------------------------------------------------------------------------------
-
-CREATE FUNCTION skolval.local_point(g geometry, what text) RETURNS geometry
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  p geometry;
-  net skolval.network;
-  margin double precision;
-  off_by double precision;
-BEGIN
-  IF g IS NULL THEN
-    RETURN NULL;
-  END IF;
-  IF GeometryType(g) <> 'POINT' THEN
-    RAISE EXCEPTION '%: location must be a point, not %', what, GeometryType(g)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF ST_SRID(g) = 0 THEN
-    RAISE EXCEPTION '%: point has no coordinate system (SRID 0)', what
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Give the SRID: ST_SetSRID(ST_MakePoint(east, north), 3006) for SWEREF99 TM, or ST_SetSRID(ST_MakePoint(lon, lat), 4326) for WGS84.';
-  END IF;
-  p := CASE WHEN ST_SRID(g) = skolval.srid() THEN g ELSE ST_Transform(g, skolval.srid()) END;
-
-  SELECT * INTO net FROM skolval.network n WHERE n.is_active;
-  IF FOUND AND net.extent IS NOT NULL THEN
-    margin := coalesce((SELECT s.network_margin_m FROM skolval.settings s), 5000);
-    off_by := ST_Distance(p, net.extent);
-    IF off_by > margin THEN
-      RAISE EXCEPTION '%: point lies % m outside the municipality''s path network', what, round(off_by::numeric)
-        USING ERRCODE = 'check_violation',
-              DETAIL = pg_catalog.format('Points more than %s m from the extent of the active network (%s) are rejected.', margin, net.name),
-              HINT = 'Check the coordinates: east and north swapped, or a wrong coordinate system?';
-    END IF;
-  END IF;
-  RETURN p;
-END $$;
-COMMENT ON FUNCTION skolval.local_point(geometry, text) IS
-  'Normalise a point for storage: transform it to the settings'' SRID (WGS84 and other input accepted) and reject it when it has no SRID or lies far outside the active network; "what" names the row in the error';
-
 -- ---------------------------------------------------------------------------------------
 -- Districts and units
 -- ---------------------------------------------------------------------------------------
@@ -85,31 +40,6 @@ COMMENT ON COLUMN skolval.unit.address IS 'Visiting address (besöksadress)';
 COMMENT ON COLUMN skolval.unit.municipality_code IS 'Municipality the unit lies in';
 COMMENT ON COLUMN skolval.unit.location IS 'Entrance point in the settings'' SRID; input in WGS84 (4326) or another SRID is transformed';
 
-CREATE FUNCTION skolval._unit_point() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.location := skolval.local_point(NEW.location, pg_catalog.format('unit %s', NEW.unit_code));
-  RETURN NEW;
-END $$;
-CREATE TRIGGER unit_point BEFORE INSERT OR UPDATE OF location ON skolval.unit
-  FOR EACH ROW EXECUTE FUNCTION skolval._unit_point();
-
--- Shared check: wishes, capacities and enrollments may only name a unit for a form it offers.
-CREATE FUNCTION skolval.require_unit_offers(unit_id bigint, form text, what text) RETURNS void
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-  u skolval.unit;
-BEGIN
-  SELECT * INTO u FROM skolval.unit x WHERE x.unit_id = require_unit_offers.unit_id;
-  IF FOUND AND NOT (form = ANY (u.school_forms::text[])) THEN
-    RAISE EXCEPTION '%: unit % (%) does not offer %', what, u.unit_code, u.name, form
-      USING ERRCODE = 'check_violation',
-            DETAIL = pg_catalog.format('The unit offers %s.', array_to_string(u.school_forms, ', '));
-  END IF;
-END $$;
-COMMENT ON FUNCTION skolval.require_unit_offers(bigint, text, text) IS
-  'Raise check_violation when the unit does not offer the school form; "what" names the row in the error';
-
 -- ---------------------------------------------------------------------------------------
 -- Children and residence history
 -- ---------------------------------------------------------------------------------------
@@ -138,18 +68,6 @@ COMMENT ON COLUMN skolval.child.birth_date IS 'Date of birth; must agree with th
 COMMENT ON COLUMN skolval.child.protected_identity IS
   'Skyddad identitet (sekretessmarkering, skyddad folkbokföring): the child is placed and paid for, but never named or located in views for BI, statements, exports or messages';
 
--- Store the canonical 12-digit number and say exactly what is wrong with a bad one; the
--- birth date follows from the number when not given.
-CREATE FUNCTION skolval._child_normalize() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.personal_number := skolval.personal_number_normalize(NEW.personal_number);
-  NEW.birth_date := coalesce(NEW.birth_date, skolval.personal_number_birth_date(NEW.personal_number));
-  RETURN NEW;
-END $$;
-CREATE TRIGGER child_normalize BEFORE INSERT OR UPDATE OF personal_number, birth_date ON skolval.child
-  FOR EACH ROW EXECUTE FUNCTION skolval._child_normalize();
-
 CREATE TABLE skolval.residence (
   residence_id       bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
   child_id           bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
@@ -177,47 +95,6 @@ COMMENT ON COLUMN skolval.residence.district_code IS 'District of the address; d
 COMMENT ON COLUMN skolval.residence.home IS 'The address point in the settings'' SRID; walking distances start here. NULL when the address could not be located (a data issue)';
 COMMENT ON COLUMN skolval.residence.valid_from IS 'First day of the period';
 COMMENT ON COLUMN skolval.residence.valid_to IS 'Last day of the period (inclusive); NULL while it is current';
-
-CREATE FUNCTION skolval._residence_point() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.home := skolval.local_point(NEW.home, pg_catalog.format('residence of child %s', NEW.child_id));
-  RETURN NEW;
-END $$;
-CREATE TRIGGER residence_point BEFORE INSERT OR UPDATE OF home ON skolval.residence
-  FOR EACH ROW EXECUTE FUNCTION skolval._residence_point();
-
--- Overlap check after the statement's rows are in; the child row lock serialises concurrent
--- writers of the same child's history.
-CREATE FUNCTION skolval._residence_no_overlap() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  other skolval.residence;
-BEGIN
-  PERFORM 1 FROM skolval.child c WHERE c.child_id = NEW.child_id FOR NO KEY UPDATE;
-  SELECT * INTO other FROM skolval.residence r
-   WHERE r.child_id = NEW.child_id AND r.residence_id <> NEW.residence_id
-     AND daterange(r.valid_from, r.valid_to, '[]') && daterange(NEW.valid_from, NEW.valid_to, '[]')
-   ORDER BY r.valid_from LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'residence periods overlap for child %', NEW.child_id
-      USING ERRCODE = 'exclusion_violation',
-            DETAIL = pg_catalog.format('Period %s to %s overlaps period %s to %s (residence %s).',
-                       NEW.valid_from, coalesce(NEW.valid_to::text, 'open'),
-                       other.valid_from, coalesce(other.valid_to::text, 'open'), other.residence_id),
-            HINT = 'Close the earlier period (valid_to) the day before the next one starts.';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE CONSTRAINT TRIGGER residence_no_overlap AFTER INSERT OR UPDATE ON skolval.residence
-  FOR EACH ROW EXECUTE FUNCTION skolval._residence_no_overlap();
-
-CREATE FUNCTION skolval.residence_on(child_id bigint, day date) RETURNS skolval.residence
-  LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT r.* FROM skolval.residence r
-         WHERE r.child_id = residence_on.child_id AND r.valid_from <= day
-           AND (r.valid_to IS NULL OR r.valid_to >= day) $$;
-COMMENT ON FUNCTION skolval.residence_on(bigint, date) IS 'The child''s registered residence on a day, NULL when none';
 
 -- ---------------------------------------------------------------------------------------
 -- Enrollments (student register) and siblings
@@ -255,16 +132,6 @@ COMMENT ON COLUMN skolval.enrollment.hours_per_week IS 'Scheduled hours per week
 COMMENT ON COLUMN skolval.enrollment.valid_from IS 'First day of the placement';
 COMMENT ON COLUMN skolval.enrollment.valid_to IS 'Last day of the placement (inclusive); NULL while it continues';
 
-CREATE FUNCTION skolval._enrollment_unit_offers() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM skolval.require_unit_offers(NEW.unit_id, NEW.school_form,
-            pg_catalog.format('enrollment of child %s', NEW.child_id));
-  RETURN NEW;
-END $$;
-CREATE TRIGGER enrollment_unit_offers BEFORE INSERT OR UPDATE OF unit_id, school_form ON skolval.enrollment
-  FOR EACH ROW EXECUTE FUNCTION skolval._enrollment_unit_offers();
-
 CREATE TABLE skolval.sibling (
   child_id    bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
   sibling_id  bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
@@ -277,25 +144,3 @@ COMMENT ON TABLE skolval.sibling IS
   'Sibling relations from the population register, each pair stored once (smaller id first; inserts in either order are accepted). Use the view skolval.sibling_pair for both directions';
 COMMENT ON COLUMN skolval.sibling.child_id IS 'One child of the pair (the smaller id)';
 COMMENT ON COLUMN skolval.sibling.sibling_id IS 'The other child (the larger id)';
-
-CREATE FUNCTION skolval._sibling_order() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  a bigint := NEW.child_id;
-BEGIN
-  IF NEW.child_id > NEW.sibling_id THEN
-    NEW.child_id := NEW.sibling_id;
-    NEW.sibling_id := a;
-  END IF;
-  RETURN NEW;
-END $$;
-CREATE TRIGGER sibling_order BEFORE INSERT OR UPDATE ON skolval.sibling
-  FOR EACH ROW EXECUTE FUNCTION skolval._sibling_order();
-
-CREATE VIEW skolval.sibling_pair AS
-  SELECT s.child_id, s.sibling_id FROM skolval.sibling s
-  UNION ALL
-  SELECT s.sibling_id, s.child_id FROM skolval.sibling s;
-COMMENT ON VIEW skolval.sibling_pair IS 'Sibling relations in both directions: one row per (child, sibling)';
-COMMENT ON COLUMN skolval.sibling_pair.child_id IS 'The child';
-COMMENT ON COLUMN skolval.sibling_pair.sibling_id IS 'A sibling of the child';

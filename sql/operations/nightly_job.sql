@@ -1,7 +1,8 @@
 -- skolval: the nightly job itself — distances of open rounds, the payment checks of the month,
 -- and on the first day of a month the month's draft payment run.
+-- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
-CREATE FUNCTION skolval.nightly(today date DEFAULT NULL)
+CREATE OR REPLACE FUNCTION skolval.nightly(today date DEFAULT NULL)
 RETURNS TABLE (round_id bigint, round_name text, pairs bigint, pairs_computed bigint, open_issues bigint)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -1,0 +1,3 @@
+-- skolval 0.2.0 -> 0.3.0: changes to what holds data (tables, domains, indexes, constraint
+-- triggers), and drops of functions and views whose signature or columns changed. Everything
+-- re-runnable (functions, views, triggers, grants) follows from the install's own files.
