@@ -9,6 +9,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
   job bigint;
 BEGIN
+  IF schedule IS NULL THEN
+    RAISE EXCEPTION 'schedule_nightly(): schedule must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Give a cron schedule such as ''30 2 * * *''; database may be NULL (the current database).';
+  END IF;
   IF pg_catalog.to_regnamespace('cron') IS NULL THEN
     RAISE EXCEPTION 'pg_cron is not installed in database %', pg_catalog.current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -142,6 +142,10 @@ BEGIN
   IF NOT isfinite(month) THEN
     RAISE EXCEPTION 'month must be a finite date, not %', month USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF month NOT BETWEEN date '1900-01-01' AND date '2200-12-31' THEN
+    RAISE EXCEPTION 'month must lie between 1900-01 and 2200-12, not %', to_char(month, 'YYYY-MM BC')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF month <> date_trunc('month', month)::date THEN
     RAISE EXCEPTION 'month must be the first day of a month, not %', month
       USING ERRCODE = 'invalid_parameter_value',
@@ -272,6 +276,10 @@ DECLARE
   last_locked date;
   window_start date;
 BEGIN
+  IF from_month IS NULL THEN
+    RAISE EXCEPTION 'reconcile_payments(): from_month must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'to_month may be NULL (from_month only).';
+  END IF;
   PERFORM skolval._payment_month(from_month);
   PERFORM skolval._payment_month(coalesce(to_month, from_month));
   IF coalesce(to_month, from_month) < from_month THEN

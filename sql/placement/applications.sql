@@ -8,7 +8,11 @@ LANGUAGE plpgsql AS $$
 DECLARE
   busy text;
 BEGIN
-  IF applications IS NULL OR jsonb_typeof(applications) <> 'array' THEN
+  IF import_applications.round_name IS NULL OR applications IS NULL THEN
+    RAISE EXCEPTION 'import_applications(): % must not be NULL', CASE WHEN import_applications.round_name IS NULL THEN 'round_name' ELSE 'applications' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF jsonb_typeof(applications) <> 'array' THEN
     RAISE EXCEPTION 'applications must be a JSON array'
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Give [{"personal_number": "...", "submitted_at": "...", "wishes": [{"unit_code": "...", "sibling_claim": false}, ...]}, ...].';

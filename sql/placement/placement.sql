@@ -83,14 +83,14 @@ CREATE OR REPLACE FUNCTION skolval.criterion_rule_sv(criterion text, near_home_d
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   AS $$ SELECT CASE criterion
          WHEN 'near_home' THEN 'barn som har skolan nära hemmet (en kommunal skola inom '
-                               || skolval.criterion_value_sv('distance', near_home_distance_m)
+                               || skolval.criterion_value_sv('distance', coalesce(near_home_distance_m, 2000))
                                || ' gångväg, eller den närmaste kommunala skolan när ingen ligger så nära) går före'
          WHEN 'active_choice' THEN 'barn vars vårdnadshavare har gjort ett aktivt skolval går före'
          WHEN 'sibling' THEN 'barn som har ett syskon på samma adress i förskoleklass till årskurs 3 på skolan går före'
          WHEN 'relative_proximity' THEN 'barn med större relativ närhet (hur mycket längre gångvägen är till den skola som annars ligger närmast) går före'
          WHEN 'distance' THEN 'barn med kortare gångväg går före'
          WHEN 'lottery' THEN 'lägre lottnummer går före' END $$;
-COMMENT ON FUNCTION skolval.criterion_rule_sv(text, double precision) IS 'The rule a criterion applies, in Swedish, for decision motivations';
+COMMENT ON FUNCTION skolval.criterion_rule_sv(text, double precision) IS 'The rule a criterion applies, in Swedish, for decision motivations; near_home_distance_m NULL means 2000 m';
 
 CREATE OR REPLACE FUNCTION skolval.date_sv(d date) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -307,6 +307,21 @@ DECLARE
   crit text[];
   detail text;
 BEGIN
+  -- Arguments first: nothing is locked or computed for a call that cannot run.
+  IF allocate.round_id IS NULL OR allocate.admin_policy IS NULL OR allocate.what_if IS NULL THEN
+    RAISE EXCEPTION 'allocate(): % must not be NULL',
+                    CASE WHEN allocate.round_id IS NULL THEN 'round_id' WHEN allocate.admin_policy IS NULL THEN 'admin_policy' ELSE 'what_if' END
+      USING ERRCODE = 'null_value_not_allowed', HINT = 'Only mechanism may be NULL (the round''s mechanism).';
+  END IF;
+  IF allocate.mechanism NOT IN ('deferred_acceptance', 'immediate_acceptance', 'top_trading_cycles') THEN
+    RAISE EXCEPTION 'unknown mechanism "%"', allocate.mechanism
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Use deferred_acceptance, or immediate_acceptance / top_trading_cycles with what_if => true.';
+  END IF;
+  IF allocate.admin_policy NOT IN ('nearest_free', 'min_cost') THEN
+    RAISE EXCEPTION 'unknown administrative placement policy "%"', allocate.admin_policy
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Use nearest_free or min_cost.';
+  END IF;
   -- Who may: a real run needs skolval_admin, a what-if run skolval_analyst or skolval_admin.
   -- allocate() is SECURITY DEFINER (an analyst's what-if run writes rows the analyst cannot
   -- write), so the caller is the acting role (sql/operations/audit.sql), not current_user.
@@ -623,6 +638,9 @@ DECLARE
   run skolval.placement_run;
   r skolval.placement_round;
 BEGIN
+  IF publish.run_id IS NULL THEN
+    RAISE EXCEPTION 'publish(): run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = publish.run_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement run % does not exist', publish.run_id USING ERRCODE = 'no_data_found';

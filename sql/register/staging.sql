@@ -433,6 +433,68 @@ COMMENT ON COLUMN skolval.staging_wish_parsed.sibling_claim IS 'Sibling claim; N
 COMMENT ON COLUMN skolval.staging_wish_parsed.submitted_at IS 'Submission time; NULL when empty or unparsable';
 
 -- ---------------------------------------------------------------------------------------
+-- Bounds (sql/common/bounds.tables.sql): lengths, control characters and date ranges, reported
+-- per row and column before the tables would refuse them. Values are not shown: they may be
+-- names or addresses, and an over-long one would flood the report.
+-- ---------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION skolval._staging_text_problem(v text, max_length integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE
+    WHEN char_length(v) > max_length
+      THEN pg_catalog.format('too long: %s characters, at most %s', char_length(v), max_length)
+    WHEN v ~ '[\x01-\x1f\x7f-\x9f]'
+      THEN pg_catalog.format('contains a control character (U+%s) at position %s: names, codes and addresses are one line of printable text',
+                             upper(lpad(to_hex(ascii(substring(v FROM '[\x01-\x1f\x7f-\x9f]'))), 4, '0')),
+                             strpos(v, substring(v FROM '[\x01-\x1f\x7f-\x9f]')))
+  END
+$$;
+COMMENT ON FUNCTION skolval._staging_text_problem(text, integer) IS
+  'NULL when a staged text fits the bounds of the column it loads into (at most max_length characters, no control character), otherwise what is wrong without showing the value';
+
+CREATE OR REPLACE FUNCTION skolval._staging_date_problem(d date) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT CASE WHEN d NOT BETWEEN date '1900-01-01' AND date '2200-12-31'
+              THEN 'date out of range: dates must lie between 1900-01-01 and 2200-12-31' END
+$$;
+COMMENT ON FUNCTION skolval._staging_date_problem(date) IS 'NULL when a staged date lies between 1900-01-01 and 2200-12-31, otherwise the problem';
+
+CREATE OR REPLACE FUNCTION skolval._staging_bounds_problem()
+RETURNS TABLE(staging_table text, source_row bigint, column_name text, value text, problem text)
+LANGUAGE sql STABLE AS $$
+  SELECT x.* FROM (
+    SELECT 'staging_unit', p.source_row, c.column_name, NULL::text, skolval._staging_text_problem(c.v, c.max_length)
+      FROM skolval.staging_unit_parsed p
+     CROSS JOIN LATERAL (VALUES ('unit_code', p.unit_code, 50), ('name', p.name, 200),
+                                ('organizer_name', p.organizer_name, 200), ('address', p.address, 300)) c(column_name, v, max_length)
+    UNION ALL
+    SELECT 'staging_residence', p.source_row, c.column_name, NULL, skolval._staging_text_problem(c.v, c.max_length)
+      FROM skolval.staging_residence_parsed p
+     CROSS JOIN LATERAL (VALUES ('given_name', p.given_name, 200), ('family_name', p.family_name, 200),
+                                ('address', p.address, 300), ('postal_code', p.postal_code, 50),
+                                ('postal_town', p.postal_town, 200), ('district_code', p.district_code, 50)) c(column_name, v, max_length)
+    UNION ALL
+    SELECT 'staging_residence', p.source_row, c.column_name, to_char(c.d, 'YYYY-MM-DD'), skolval._staging_date_problem(c.d)
+      FROM skolval.staging_residence_parsed p
+     CROSS JOIN LATERAL (VALUES ('valid_from', p.valid_from), ('valid_to', p.valid_to)) c(column_name, d)
+    UNION ALL
+    SELECT 'staging_enrollment', p.source_row, 'unit_code', NULL, skolval._staging_text_problem(p.unit_code, 50)
+      FROM skolval.staging_enrollment_parsed p
+    UNION ALL
+    SELECT 'staging_enrollment', p.source_row, c.column_name, to_char(c.d, 'YYYY-MM-DD'), skolval._staging_date_problem(c.d)
+      FROM skolval.staging_enrollment_parsed p
+     CROSS JOIN LATERAL (VALUES ('valid_from', p.valid_from), ('valid_to', p.valid_to)) c(column_name, d)
+    UNION ALL
+    SELECT 'staging_wish', p.source_row, c.column_name, NULL, skolval._staging_text_problem(c.v, c.max_length)
+      FROM skolval.staging_wish_parsed p
+     CROSS JOIN LATERAL (VALUES ('round_name', p.round_name, 200), ('unit_code', p.unit_code, 50)) c(column_name, v, max_length)
+  ) x(staging_table, source_row, column_name, value, problem)
+  WHERE x.problem IS NOT NULL
+$$;
+COMMENT ON FUNCTION skolval._staging_bounds_problem() IS
+  'The staged values staging_merge() would load that break a bound of skolval''s tables (length, control characters, date range), one row per row and column; part of staging_check()';
+
+-- ---------------------------------------------------------------------------------------
 -- staging_check(): every problem, one row each; reads only
 -- ---------------------------------------------------------------------------------------
 
@@ -707,7 +769,9 @@ set_problem AS (
 SELECT pr.staging_table, pr.source_row, pr.column_name, pr.value, pr.problem
   FROM (SELECT * FROM row_problem WHERE problem IS NOT NULL
         UNION ALL
-        SELECT * FROM set_problem) pr
+        SELECT * FROM set_problem
+        UNION ALL
+        SELECT * FROM skolval._staging_bounds_problem()) pr
  ORDER BY array_position(ARRAY['staging_unit', 'staging_residence', 'staging_sibling', 'staging_enrollment', 'staging_wish'],
                          pr.staging_table),
           pr.source_row, pr.column_name, pr.problem

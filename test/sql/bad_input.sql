@@ -167,6 +167,113 @@ SELECT pg_temp.bad($$ SELECT skolval.personal_number_make('2021-01-01', 1000) $$
 SELECT pg_temp.bad($$ SELECT skolval.local_point(ST_MakePoint(1, 1), 'a test point') $$);
 SELECT pg_temp.bad($$ SELECT skolval.require_unit_offers(3, 'grundskola', 'a test') $$);
 
+-- ---------------------------------------------------------------------------------------
+-- NULL arguments, generated from the catalogue: every public function (no leading _) is called
+-- with each of its arguments NULL in turn, the others valid. The rule (doc/sql-reference.md):
+-- a STRICT function returns NULL (no rows); an argument documented as "NULL: ..." has that
+-- meaning; a read-only (STABLE or IMMUTABLE) function may return NULL or no rows; every other
+-- NULL is refused with null_value_not_allowed (22004) naming the argument, before any work.
+-- Any other outcome -- or a function without sample arguments below -- is reported as BAD.
+-- ---------------------------------------------------------------------------------------
+CREATE TEMP TABLE null_sample (arg text PRIMARY KEY, value text NOT NULL);
+INSERT INTO null_sample VALUES
+  ('activate', 'false'), ('admin_policy', '''min_cost'''), ('amount', '1.5'), ('applications', '''[]'''),
+  ('birth_date', '''2021-01-02'''), ('board_address', '''Gatan 1'''), ('board_name', '''Nämnden'''),
+  ('bold', 'false'), ('bold_font_path', '''/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'''),
+  ('child_id', '1'), ('children', '60'), ('contact', '''Tel 1'''), ('criterion', '''distance'''),
+  ('d', '''2027-08-16'''), ('database', 'current_database()'), ('day', '''2027-01-01'''),
+  ('edges_sql', '''SELECT 1 AS id, 1 AS source, 2 AS target, ST_SetSRID(ST_MakePoint(0, 0), 3006) AS geom WHERE false'''),
+  ('flag', '''owed'''), ('font_path', '''/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'''),
+  ('form', '''forskoleklass'''), ('from_month', '''2026-09-01'''), ('full_refresh', 'false'),
+  ('g', 'pg_temp.pt(150)'), ('mechanism', '''deferred_acceptance'''), ('month', '''2026-10-01'''),
+  ('municipality_code', '''1281'''), ('municipality_name', '''Testkommun'''), ('n', '1'),
+  ('name', '''probe'''), ('near_home_distance_m', '2000'), ('network_edges', '800'),
+  ('network_id', '1'), ('network_margin_m', '5000'), ('origin_e', '386500'), ('origin_n', '6176500'),
+  ('personal_number', 'skolval.personal_number_make(''2021-01-02'', 1)'), ('radius_m', '1000'),
+  ('replace', 'false'), ('residence_id', '(SELECT min(residence_id) FROM skolval.residence)'),
+  ('round_id', '1'), ('round_name', '''HT2027'''), ('run_id', '1'), ('schedule', '''30 2 * * *'''),
+  ('seed', '1'), ('serial', '1'), ('snap_limit_m', '250'), ('source', '''probe'''), ('srid', '3006'),
+  ('status', '''draft'''), ('stream', '''lottery'''), ('target_edges', '100'), ('to_month', '''2026-09-01'''),
+  ('today', '''2026-10-01'''), ('unit_id', '2'), ('value', '100'), ('what', '''a probe'''), ('what_if', 'true');
+-- Arguments whose NULL has a documented meaning.
+CREATE TEMP TABLE null_meaning (fn text, arg text, meaning text, PRIMARY KEY (fn, arg));
+INSERT INTO null_meaning VALUES
+  ('allocate', 'mechanism', 'the round''s mechanism'), ('criterion_rule_sv', 'near_home_distance_m', '2000 m'),
+  ('document_font', 'bold', 'the regular font'), ('require_unit_offers', 'unit_id', 'nothing to check'),
+  ('require_unit_offers', 'form', 'nothing to check'), ('compute_distances', 'radius_m', 'no radius'),
+  ('configure', 'municipality_code', 'keep'), ('configure', 'municipality_name', 'keep'), ('configure', 'srid', 'keep'),
+  ('configure', 'network_margin_m', 'keep'), ('configure', 'snap_limit_m', 'keep'),
+  ('configure_documents', 'board_name', 'keep'), ('configure_documents', 'board_address', 'keep'),
+  ('configure_documents', 'contact', 'keep'), ('configure_documents', 'font_path', 'keep'),
+  ('configure_documents', 'bold_font_path', 'keep'), ('nightly', 'today', 'today'),
+  ('placement_map_svg', 'child_id', 'the whole round'), ('reconcile_payments', 'to_month', 'from_month only'),
+  ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database');
+CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
+DECLARE
+  f record;
+  i integer;
+  args text[];
+  sql text;
+  before text;
+  n bigint;
+  all_null boolean;
+  state text;
+  msg text;
+  missing text;
+BEGIN
+  FOR f IN
+    SELECT p.oid, p.proname::text AS fn, p.proisstrict, p.provolatile, p.proargnames, p.proargtypes::oid[] AS types,  -- (0-based)
+           p.pronargs, coalesce(p.proargmodes, '{}') AS modes
+      FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass AND d.deptype = 'e'
+      JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE p.proname !~ '^_' AND p.pronargs > 0 AND p.prokind = 'f'
+     ORDER BY p.proname, p.oid::regprocedure::text
+  LOOP
+    SELECT string_agg(a, ', ') INTO missing
+      FROM unnest(f.proargnames[1:f.pronargs]) a WHERE NOT EXISTS (SELECT 1 FROM null_sample s WHERE s.arg = a);
+    IF missing IS NOT NULL THEN
+      call := f.fn; outcome := 'no sample value for ' || missing; verdict := 'BAD'; RETURN NEXT; CONTINUE;
+    END IF;
+    FOR i IN 1 .. f.pronargs LOOP
+      SELECT array_agg(CASE WHEN k = i THEN pg_catalog.format('%I => NULL::%s', f.proargnames[k], format_type(f.types[k - 1], NULL))
+                            ELSE pg_catalog.format('%I => %s', f.proargnames[k], (SELECT s.value FROM null_sample s WHERE s.arg = f.proargnames[k])) END
+                       ORDER BY k)
+        INTO args FROM generate_series(1, f.pronargs) k;
+      call := pg_catalog.format('%s(%s => NULL)', f.fn, f.proargnames[i]);
+      sql := pg_catalog.format('SELECT count(*), bool_and(x IS NULL) FROM skolval.%I(%s) x', f.fn, array_to_string(args, ', '));
+      before := pg_temp.fingerprint();
+      state := NULL;
+      BEGIN
+        BEGIN
+          EXECUTE sql INTO n, all_null;
+          RAISE SQLSTATE 'SVOK0';
+        EXCEPTION WHEN SQLSTATE 'SVOK0' THEN
+          state := 'ok';
+        END;
+      EXCEPTION WHEN OTHERS THEN
+        state := SQLSTATE; msg := SQLERRM;
+      END;
+      IF state = 'ok' THEN
+        outcome := CASE WHEN n = 0 THEN 'no rows' WHEN n = 1 AND all_null THEN 'NULL' ELSE 'a result' END;
+      ELSE
+        outcome := state || ': ' || msg;
+      END IF;
+      verdict := CASE
+        WHEN pg_temp.fingerprint() IS DISTINCT FROM before THEN 'BAD: data changed'
+        WHEN state IN ('XX000', '23502', '22P02') OR state LIKE '42%' THEN 'BAD: an error from inside'
+        WHEN state = '22004' AND msg ~ ('\m' || f.proargnames[i] || '\M') THEN 'ok: refused'
+        WHEN EXISTS (SELECT 1 FROM null_meaning m WHERE m.fn = f.fn AND m.arg = f.proargnames[i])
+          THEN 'ok: NULL means ' || (SELECT m.meaning FROM null_meaning m WHERE m.fn = f.fn AND m.arg = f.proargnames[i])
+        WHEN state = 'ok' AND outcome IN ('NULL', 'no rows') AND f.proisstrict THEN 'ok: strict'
+        WHEN state = 'ok' AND outcome IN ('NULL', 'no rows') AND f.provolatile <> 'v' THEN 'ok: read-only, nothing out'
+        ELSE 'BAD' END;
+      RETURN NEXT;
+    END LOOP;
+  END LOOP;
+END $$;
+SELECT call, outcome, verdict FROM pg_temp.null_probe();
+SELECT count(*) AS calls, count(*) FILTER (WHERE verdict ~ '^BAD') AS bad FROM pg_temp.null_probe();
+
 -- Clean up for the next test.
 TRUNCATE skolval.payment_run, skolval.payment_row, skolval.payment_issue RESTART IDENTITY;
 DELETE FROM skolval.staging_unit;
