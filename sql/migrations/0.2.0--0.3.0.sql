@@ -60,12 +60,11 @@ ALTER TABLE skolval.unit
   ADD CONSTRAINT unit_address_at_most_300_characters CHECK (char_length(address) <= 300) NOT VALID,
   ADD CONSTRAINT unit_address_no_control_characters CHECK (address !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
   -- one-dimensional from 1 (school_forms[1] is the first form), each form at most once
-  ADD CONSTRAINT unit_school_forms_distinct CHECK (CASE WHEN array_ndims(school_forms) = 1 AND array_lower(school_forms, 1) = 1
-    THEN cardinality(array_positions(school_forms, 'forskola')) <= 1
+  ADD CONSTRAINT unit_forms_distinct_and_one_dimensional CHECK (CASE WHEN array_ndims(school_forms) > 1 OR array_lower(school_forms, 1) <> 1 THEN false
+    ELSE cardinality(array_positions(school_forms, 'forskola')) <= 1
      AND cardinality(array_positions(school_forms, 'forskoleklass')) <= 1
      AND cardinality(array_positions(school_forms, 'grundskola')) <= 1
-     AND cardinality(array_positions(school_forms, 'fritidshem')) <= 1
-    ELSE false END) NOT VALID,
+     AND cardinality(array_positions(school_forms, 'fritidshem')) <= 1 END) NOT VALID,
   ADD CONSTRAINT unit_location_finite CHECK (NOT ST_IsEmpty(location)
     AND abs(ST_X(location)) < 1e8 AND abs(ST_Y(location)) < 1e8) NOT VALID;
 
@@ -97,8 +96,8 @@ ALTER TABLE skolval.placement_round
   ADD CONSTRAINT placement_round_dates_in_range CHECK (start_date BETWEEN '1900-01-01' AND '2200-12-31'
     AND cohort_date BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
   -- criteria[1] is the first criterion: one-dimensional from 1, no NULL element
-  ADD CONSTRAINT placement_round_criteria_one_dimensional CHECK (CASE WHEN array_ndims(criteria) = 1 AND array_lower(criteria, 1) = 1
-    THEN array_position(criteria, NULL) IS NULL ELSE false END) NOT VALID,
+  ADD CONSTRAINT placement_round_criteria_one_dimensional CHECK (CASE WHEN array_ndims(criteria) > 1 OR array_lower(criteria, 1) <> 1 THEN false
+    ELSE array_position(criteria, NULL) IS NULL END) NOT VALID,
   ADD CONSTRAINT near_home_distance_at_most_100_km CHECK (near_home_distance_m <= 100000) NOT VALID;
 
 ALTER TABLE skolval.payment_holiday

@@ -143,7 +143,7 @@ BEGIN
     RAISE EXCEPTION 'month must be a finite date, not %', month USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF month NOT BETWEEN date '1900-01-01' AND date '2200-12-31' THEN
-    RAISE EXCEPTION 'month must lie between 1900-01 and 2200-12, not %', to_char(month, 'YYYY-MM BC')
+    RAISE EXCEPTION 'month must lie between 1900-01 and 2200-12, not %', month
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   IF month <> date_trunc('month', month)::date THEN
@@ -153,7 +153,7 @@ BEGIN
   END IF;
   RETURN month;
 END $$;
-COMMENT ON FUNCTION skolval._payment_month(date) IS 'The month unchanged, or invalid_parameter_value when it is not the first day of a month';
+COMMENT ON FUNCTION skolval._payment_month(date) IS 'The month unchanged; null_value_not_allowed when NULL, invalid_parameter_value when it is not the first day of a month between 1900-01 and 2200-12';
 
 CREATE OR REPLACE FUNCTION skolval.payment_count_date(month date) RETURNS date
 LANGUAGE plpgsql STABLE AS $$
