@@ -144,14 +144,14 @@ DECLARE
   bad text;
 BEGIN
   FOR c IN
-    SELECT k.conname, k.conrelid::regclass AS tab, pg_catalog.pg_get_expr(k.conbin, k.conrelid) AS expr,
+    SELECT k.conname, pg_catalog.format('%I.%I', n.nspname, (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = k.conrelid)) AS tab, pg_catalog.pg_get_expr(k.conbin, k.conrelid) AS expr,
            (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
               FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
              WHERE i.indrelid = k.conrelid AND i.indisprimary) AS pkey
       FROM pg_catalog.pg_constraint k
       JOIN pg_catalog.pg_namespace n ON n.oid = (SELECT r.relnamespace FROM pg_catalog.pg_class r WHERE r.oid = k.conrelid)
      WHERE n.nspname = 'skolval' AND k.contype = 'c' AND NOT k.convalidated
-     ORDER BY 2::text, 1
+     ORDER BY 2, 1
   LOOP
     EXECUTE pg_catalog.format('SELECT pg_catalog.string_agg(x.k, ''; '') FROM (SELECT (%s)::text AS k FROM %s WHERE NOT (%s) LIMIT 5) x',
                               CASE WHEN c.pkey IS NULL THEN 'ctid' ELSE 'ROW(' || c.pkey || ')' END, c.tab, c.expr)
