@@ -197,8 +197,8 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- (NaN <= 0 is false: a NaN radius would let every pair in)
-  IF NOT (radius_m > 0 AND radius_m < 'Infinity'::double precision) THEN
-    RAISE EXCEPTION 'radius_m must be a positive finite number of metres, got %', radius_m
+  IF NOT (radius_m > 0 AND radius_m <= 1000000) THEN
+    RAISE EXCEPTION 'radius_m must be more than 0 and at most 1000000 metres, got %', radius_m
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL for no radius.';
   END IF;
   SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = compute_distances.round_id;

@@ -133,6 +133,10 @@ BEGIN
                     WHEN ST_SRID(l.geom) = 0 THEN 'has no coordinate system (SRID 0)'
                     WHEN GeometryType(l.geom) <> 'LINESTRING' THEN 'is a ' || GeometryType(l.geom) || ', not a LineString'
                     WHEN ST_IsEmpty(l.geom) THEN 'is an empty LineString'
+                    WHEN char_length(l.kind::text) > 50 THEN 'has a kind longer than 50 characters'
+                    WHEN char_length(l.name::text) > 200 THEN 'has a name longer than 200 characters'
+                    WHEN l.kind::text ~ '[\x01-\x1f\x7f-\x9f]' OR l.name::text ~ '[\x01-\x1f\x7f-\x9f]'
+                      THEN 'has a control character in its kind or name'
                     WHEN NOT (ST_Length(l.geom) < 'Infinity'::double precision) THEN 'has a NaN or infinite coordinate'
                     WHEN l.source IS NULL OR l.target IS NULL THEN 'has no source or target vertex'
                     WHEN l.id IS NULL THEN 'has no id' END AS problem
@@ -140,6 +144,8 @@ BEGIN
     FROM _sv_load l
    WHERE l.geom IS NULL OR ST_SRID(l.geom) = 0 OR GeometryType(l.geom) <> 'LINESTRING'
       OR ST_IsEmpty(l.geom) OR NOT (ST_Length(l.geom) < 'Infinity'::double precision)
+      OR char_length(l.kind::text) > 50 OR char_length(l.name::text) > 200
+      OR l.kind::text ~ '[\x01-\x1f\x7f-\x9f]' OR l.name::text ~ '[\x01-\x1f\x7f-\x9f]'
       OR l.source IS NULL OR l.target IS NULL OR l.id IS NULL
    LIMIT 1;
   IF FOUND THEN

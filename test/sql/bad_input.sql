@@ -196,6 +196,7 @@ SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.edge (network_id, edge_id, so
 SELECT pg_temp.bad('23514', $$ UPDATE skolval.edge SET length_m = 'Infinity' WHERE edge_id = 1 $$);
 SELECT pg_temp.bad('22023', $$ SELECT skolval.compute_distances(1, radius_m => 'NaN') $$);
 SELECT pg_temp.bad('22023', $$ SELECT skolval.compute_distances(1, radius_m => '-Infinity') $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.compute_distances(1, radius_m => 1e308) $$);
 SELECT pg_temp.bad('22023', $$ SELECT count(*) FROM skolval.demo_network_edges(1, 100, 1e308, 1e308) $$);
 SELECT pg_temp.bad('22023', $$ SELECT count(*) FROM skolval.demo_network_edges(1, 100, 'NaN', 6176500) $$);
 SELECT pg_temp.bad('22023', $$ SELECT count(*) FROM skolval.demo_network_features(1, 100, 386500, -3e7) $$);
@@ -246,6 +247,8 @@ SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.payment_rate (category_code, 
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.supplement (child_id, unit_id, amount_monthly, valid_from, valid_to) VALUES (1, 2, 100, '2026-01-01', '3000-01-01') $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.payment_holiday (day, name) VALUES ('infinity', 'Aldrig') $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.child (personal_number) VALUES (skolval.personal_number_make('1899-12-31', 1)) $$);
+SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.nightly('infinity') $$);
+SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.nightly('5874897-12-31') $$);
 -- Lengths: codes 50, names 200, addresses 300 characters
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.unit (unit_code, name, organizer, school_forms, location) VALUES (repeat('D', 51), 'x', 'municipal', '{forskoleklass}', pg_temp.pt(150)) $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.unit (unit_code, name, organizer, school_forms, location) VALUES ('D', repeat('n', 201), 'municipal', '{forskoleklass}', pg_temp.pt(150)) $$);
@@ -276,6 +279,8 @@ SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.payment_holiday (day, name) V
 SELECT pg_temp.bad('23514', $$ SELECT skolval.configure(municipality_name => E'Lund\x0b') $$);
 SELECT pg_temp.bad('23514', $$ SELECT skolval.configure_documents(board_address => E'Box 1\x1f') $$);
 SELECT pg_temp.bad('23514', $$ UPDATE skolval.edge SET name = E'V\x02e4gen' WHERE edge_id = 1 $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.network_load('x', 'test', 'SELECT 7 AS id, 1 AS source, 2 AS target, E''Storgatan\x1b'' AS name, ST_MakeLine(pg_temp.pt(0), pg_temp.pt(50)) AS geom') $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.network_load('x', 'test', 'SELECT 7 AS id, 1 AS source, 2 AS target, repeat(''k'', 51) AS kind, ST_MakeLine(pg_temp.pt(0), pg_temp.pt(50)) AS geom') $$);
 SELECT pg_temp.bad('23514', $$ UPDATE skolval.cost_account SET account = E'4610\x01' $$);
 -- NULL arguments refused before any work (the generated probe below covers every function)
 SELECT pg_temp.bad('22004', $$ SELECT skolval.allocate(1, what_if => NULL) $$);
