@@ -36,7 +36,7 @@ ALTER TABLE skolval.network
 
 ALTER TABLE skolval.edge
   ADD CONSTRAINT edge_length_finite CHECK (length_m < 'Infinity'::double precision) NOT VALID,
-  ADD CONSTRAINT edge_geom_not_empty CHECK (NOT ST_IsEmpty(geom)) NOT VALID,
+  ADD CONSTRAINT edge_geom_finite CHECK (NOT ST_IsEmpty(geom) AND ST_Length(geom) < 'Infinity'::double precision) NOT VALID,
   ADD CONSTRAINT edge_kind_at_most_50_characters CHECK (char_length(kind) <= 50) NOT VALID,
   ADD CONSTRAINT edge_kind_no_control_characters CHECK (kind !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
   ADD CONSTRAINT edge_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,

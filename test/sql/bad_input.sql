@@ -218,6 +218,7 @@ SELECT pg_temp.bad('22023', $$ UPDATE skolval.residence SET home = ST_SetSRID(ST
 SELECT pg_temp.bad('22023', $$ SELECT skolval.local_point(ST_SetSRID(ST_MakePoint(1, 'NaN'), 3006), 'a test point') $$);
 SELECT pg_temp.bad('22023', $$ SELECT skolval.local_point(ST_SetSRID('POINT EMPTY'::geometry, 4326), 'a test point') $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, geom) VALUES (1, 99, 1, 2, 1, ST_SetSRID('LINESTRING EMPTY'::geometry, 3006)) $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, geom) VALUES (1, 99, 1, 2, 1, ST_MakeLine(pg_temp.pt(0), pg_temp.pt('NaN'))) $$);
 SELECT pg_temp.bad('22023', $$ SELECT skolval.network_load('x', 'test', 'SELECT 1 AS id, 1 AS source, 2 AS target, ST_SetSRID(''LINESTRING EMPTY''::geometry, 3006) AS geom') $$);
 SELECT pg_temp.bad('22023', $$ SELECT skolval.network_load('x', 'test', 'SELECT 1 AS id, 1 AS source, 2 AS target, ST_SetSRID(ST_MakeLine(ST_MakePoint(0, ''NaN''), ST_MakePoint(1, 1)), 3006) AS geom') $$);
 -- Arrays: two-dimensional, not starting at 1, NULL elements, repeated school forms
