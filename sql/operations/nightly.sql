@@ -27,4 +27,4 @@ BEGIN
   RETURN job;
 END $$;
 COMMENT ON FUNCTION skolval.schedule_nightly(text, text) IS
-  'Schedule skolval.nightly() with pg_cron (job name skolval-nightly; default 02:30 every night) in the given database, from the database where pg_cron is installed; returns the pg_cron job id. Runs show in cron.job_run_details and skolval.job_run';
+  'Schedule skolval.nightly() with pg_cron (job name skolval-nightly; default 02:30 every night) in the given database, from the database where pg_cron is installed; returns the pg_cron job id. Runs show in cron.job_run_details and skolval.job_run. database NULL: the current database';

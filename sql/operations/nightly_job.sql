@@ -64,4 +64,4 @@ BEGIN
           jsonb_build_object('rounds', done) || coalesce(jsonb_build_object('payments', payments), '{}'));
 END $$;
 COMMENT ON FUNCTION skolval.nightly(date) IS
-  'The nightly job: refresh the walking distances of every round not yet published (only new and moved homes and units are routed), run the month''s payment checks and, on the first day of a month, create the month''s draft payment run; records itself in skolval.job_run. today defaults to the current date. Safe to run while analysts work: each round is refreshed under its own lock';
+  'The nightly job: refresh the walking distances of every round not yet published (only new and moved homes and units are routed), run the month''s payment checks and, on the first day of a month, create the month''s draft payment run; records itself in skolval.job_run. today defaults to the current date. Safe to run while analysts work: each round is refreshed under its own lock (today NULL: the current date; between 1900-01-01 and 2200-12-31)';

@@ -299,7 +299,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION skolval.reconcile_payments(date, date) IS
-  'Avstämning: recompute locked months from today''s register and list the differences per child, unit and category: owed (the unit gets more) or reclaim. within_window says whether the next run will correct it (policy.correction_window_months)';
+  'Avstämning: recompute locked months from today''s register and list the differences per child, unit and category: owed (the unit gets more) or reclaim. within_window says whether the next run will correct it (policy.correction_window_months). to_month NULL: from_month only';
 
 CREATE OR REPLACE FUNCTION skolval.create_payment_run(month date) RETURNS skolval.payment_run
 LANGUAGE plpgsql AS $$
