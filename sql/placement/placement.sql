@@ -497,7 +497,7 @@ BEGIN
   RETURN run;
 END $$;
 COMMENT ON FUNCTION skolval.allocate(bigint, text, text, boolean) IS
-  'Place every child of a round: student-proposing deferred acceptance over the round''s ordered criteria (skolval_allocate() in C), children without wishes applying to their nearest municipal unit, then administrative placement (min_cost: least total walking under capacity; nearest_free: nearest unit with a seat, in lottery order). Stores a run with placements, cut-offs and Swedish explanations. mechanism immediate_acceptance or top_trading_cycles only with what_if => true; a published round only with what_if => true. A real run needs skolval_admin, a what-if run skolval_analyst or skolval_admin (insufficient_privilege otherwise); SECURITY DEFINER, so analysts can store what-if runs';
+  'Place every child of a round: student-proposing deferred acceptance over the round''s ordered criteria (skolval_allocate() in C), children without wishes applying to their nearest municipal unit, then administrative placement (min_cost: least total walking under capacity; nearest_free: nearest unit with a seat, in lottery order). Stores a run with placements, cut-offs and Swedish explanations. mechanism immediate_acceptance or top_trading_cycles only with what_if => true; a published round only with what_if => true. A real run needs skolval_admin, a what-if run skolval_analyst or skolval_admin (insufficient_privilege otherwise); SECURITY DEFINER, so analysts can store what-if runs. mechanism NULL: the round''s mechanism; round_id, admin_policy and what_if must not be NULL (22004, checked before anything is locked)';
 
 -- Store a run from the temp tables of allocate(): _sv_app, _sv_child, _sv_unit, _sv_match,
 -- _sv_admin. Texts name units, never children.
