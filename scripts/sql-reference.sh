@@ -21,8 +21,9 @@ echo
 echo "## Functions"
 echo
 psql -X -At -d "$db" <<'SQL'
-SELECT format(E'### `skolval.%s(%s)`\n\nReturns `%s`.\n\n%s\n', p.proname, pg_catalog.pg_get_function_arguments(p.oid),
+SELECT format(E'### `skolval.%s(%s)`\n\nReturns `%s`%s.\n\n%s\n', p.proname, pg_catalog.pg_get_function_arguments(p.oid),
               pg_catalog.pg_get_function_result(p.oid),
+              CASE WHEN p.proisstrict AND p.pronargs > 0 THEN ' (STRICT: NULL when an argument is NULL)' ELSE '' END,
               replace(coalesce(obj_description(p.oid, 'pg_proc'), ''), E'\n', ' '))
   FROM pg_proc p
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
