@@ -120,6 +120,9 @@ ALTER TABLE skolval.placement_round
     ELSE array_position(criteria, NULL) IS NULL END),
   ADD CONSTRAINT near_home_distance_at_most_100_km CHECK (near_home_distance_m <= 100000);
 
+ALTER TABLE skolval.wish
+  ADD CONSTRAINT wish_submitted_at_in_range CHECK (submitted_at BETWEEN '1900-01-01 00:00:00+00' AND '2201-01-01 00:00:00+00');
+
 -- ---------------------------------------------------------------------------------------
 -- Payments
 -- ---------------------------------------------------------------------------------------

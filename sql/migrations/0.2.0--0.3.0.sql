@@ -100,6 +100,9 @@ ALTER TABLE skolval.placement_round
     ELSE array_position(criteria, NULL) IS NULL END) NOT VALID,
   ADD CONSTRAINT near_home_distance_at_most_100_km CHECK (near_home_distance_m <= 100000) NOT VALID;
 
+ALTER TABLE skolval.wish
+  ADD CONSTRAINT wish_submitted_at_in_range CHECK (submitted_at BETWEEN '1900-01-01 00:00:00+00' AND '2201-01-01 00:00:00+00') NOT VALID;
+
 ALTER TABLE skolval.payment_holiday
   ADD CONSTRAINT payment_holiday_day_in_range CHECK (day BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
   ADD CONSTRAINT payment_holiday_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,

@@ -247,6 +247,7 @@ SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.residence (child_id, municipa
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.payment_rate (category_code, valid_from, base_annual) VALUES ('FK', 'infinity', 1) $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.supplement (child_id, unit_id, amount_monthly, valid_from, valid_to) VALUES (1, 2, 100, '2026-01-01', '3000-01-01') $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.payment_holiday (day, name) VALUES ('infinity', 'Aldrig') $$);
+SELECT pg_temp.bad('23514', $$ UPDATE skolval.wish SET submitted_at = 'infinity' WHERE child_id = 1 $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.child (personal_number) VALUES (skolval.personal_number_make('1899-12-31', 1)) $$);
 SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.nightly('infinity') $$);
 SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.nightly('5874897-12-31') $$);
