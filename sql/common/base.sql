@@ -41,6 +41,18 @@ CREATE OR REPLACE FUNCTION skolval.personal_number_make(birth_date date, serial 
 COMMENT ON FUNCTION skolval.personal_number_make(date, integer) IS
   'A valid personal identity number for a birth date and a three-digit serial, with the right check digit; for generated test data only';
 
+-- A date that texts can print: infinity has no day, month or year (extract() would fail with
+-- feature_not_supported deep inside a letter or statement).
+CREATE OR REPLACE FUNCTION skolval._finite_date(d date, what text) RETURNS date
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+  IF NOT isfinite(d) THEN
+    RAISE EXCEPTION '%: the date must be finite, not %', what, d USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN d;
+END $$;
+COMMENT ON FUNCTION skolval._finite_date(date, text) IS 'The date unchanged, or invalid_parameter_value naming "what" when it is infinity or -infinity';
+
 CREATE OR REPLACE FUNCTION skolval.srid() RETURNS integer
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT coalesce((SELECT s.srid FROM skolval.settings s), 3006) $$;

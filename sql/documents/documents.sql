@@ -501,8 +501,8 @@ COMMENT ON FUNCTION skolval.amount_sv(numeric) IS
 CREATE OR REPLACE FUNCTION skolval.month_sv(month date) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
-                      'september', 'oktober', 'november', 'december'])[extract(month FROM month)::int]
-               || ' ' || extract(year FROM month)::int $$;
+                      'september', 'oktober', 'november', 'december'])[extract(month FROM skolval._finite_date(month, 'month_sv()'))::int]
+               || ' ' || extract(year FROM skolval._finite_date(month, 'month_sv()'))::int $$;
 COMMENT ON FUNCTION skolval.month_sv(date) IS 'A month written out in Swedish, for example "mars 2027"';
 
 CREATE OR REPLACE FUNCTION skolval.payment_status_sv(status text) RETURNS text

@@ -94,10 +94,10 @@ COMMENT ON FUNCTION skolval.criterion_rule_sv(text, double precision) IS 'The ru
 
 CREATE OR REPLACE FUNCTION skolval.date_sv(d date) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT extract(day FROM d)::int || ' ' ||
+  AS $$ SELECT extract(day FROM skolval._finite_date(d, 'date_sv()'))::int || ' ' ||
                (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
-                      'september', 'oktober', 'november', 'december'])[extract(month FROM d)::int]
-               || ' ' || extract(year FROM d)::int $$;
+                      'september', 'oktober', 'november', 'december'])[extract(month FROM skolval._finite_date(d, 'date_sv()'))::int]
+               || ' ' || extract(year FROM skolval._finite_date(d, 'date_sv()'))::int $$;
 COMMENT ON FUNCTION skolval.date_sv(date) IS 'A date written out in Swedish, for example "16 augusti 2027"';
 
 CREATE OR REPLACE FUNCTION skolval._seats_sv(n integer) RETURNS text

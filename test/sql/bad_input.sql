@@ -250,6 +250,8 @@ SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.payment_holiday (day, name) V
 SELECT pg_temp.bad('23514', $$ UPDATE skolval.wish SET submitted_at = 'infinity' WHERE child_id = 1 $$);
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.child (personal_number) VALUES (skolval.personal_number_make('1899-12-31', 1)) $$);
 SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.nightly('infinity') $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.date_sv('infinity') $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.month_sv('-infinity') $$);
 SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.nightly('5874897-12-31') $$);
 -- Lengths: codes 50, names 200, addresses 300 characters
 SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.unit (unit_code, name, organizer, school_forms, location) VALUES (repeat('D', 51), 'x', 'municipal', '{forskoleklass}', pg_temp.pt(150)) $$);
