@@ -302,6 +302,18 @@ SELECT pg_temp.bad('22004', $$ SELECT skolval.schedule_nightly(schedule => NULL)
 SELECT pg_temp.bad('22004', $$ SELECT * FROM skolval.demo_municipality(children => NULL) $$);
 SELECT pg_temp.bad('22004', $$ SELECT * FROM skolval.reconcile_payments(NULL) $$);
 SELECT pg_temp.bad('22004', $$ SELECT skolval.placement_map_svg(NULL) $$);
+-- The same with each role's own rights: the bounds hold for the administrator's hand-written
+-- statements, and an analyst's NULL what-if is refused before the role is even considered.
+SET ROLE skolval_admin;
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.unit (unit_code, name, organizer, school_forms, location) VALUES ('D', E'<svg>\x01', 'municipal', '{forskoleklass}', pg_temp.pt(150)) $$);
+SELECT pg_temp.bad('22023', $$ UPDATE skolval.residence SET home = ST_SetSRID('POINT EMPTY'::geometry, 3006) WHERE child_id = 1 $$);
+SELECT pg_temp.bad('23514', $$ UPDATE skolval.placement_round SET criteria = '{{near_home,lottery}}' WHERE round_id = 1 $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.create_payment_run('9999-12-01') $$);
+RESET ROLE;
+SET ROLE skolval_analyst;
+SELECT pg_temp.bad('22004', $$ SELECT skolval.allocate(1, what_if => NULL) $$);
+SELECT pg_temp.bad('22023', $$ SELECT * FROM skolval.payment_rows('0001-01-01') $$);
+RESET ROLE;
 
 -- Staging reports the same bounds as problem rows naming the source row and column (values of
 -- names and addresses are not shown), and merges nothing.
