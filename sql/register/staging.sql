@@ -468,6 +468,16 @@ LANGUAGE sql STABLE AS $$
      CROSS JOIN LATERAL (VALUES ('unit_code', p.unit_code, 50), ('name', p.name, 200),
                                 ('organizer_name', p.organizer_name, 200), ('address', p.address, 300)) c(column_name, v, max_length)
     UNION ALL
+    SELECT 'staging_unit', p.source_row, 'east,north', NULL,
+           CASE WHEN NOT (abs(ST_X(p.location)) < 1e8 AND abs(ST_Y(p.location)) < 1e8)
+                THEN 'coordinates out of range: no coordinate system has values of 100000000 or more' END
+      FROM skolval.staging_unit_parsed p
+    UNION ALL
+    SELECT 'staging_residence', p.source_row, 'east,north', NULL,
+           CASE WHEN NOT (abs(ST_X(p.home)) < 1e8 AND abs(ST_Y(p.home)) < 1e8)
+                THEN 'coordinates out of range: no coordinate system has values of 100000000 or more' END
+      FROM skolval.staging_residence_parsed p
+    UNION ALL
     SELECT 'staging_residence', p.source_row, c.column_name, NULL, skolval._staging_text_problem(c.v, c.max_length)
       FROM skolval.staging_residence_parsed p
      CROSS JOIN LATERAL (VALUES ('given_name', p.given_name, 200), ('family_name', p.family_name, 200),

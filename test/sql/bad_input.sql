@@ -319,14 +319,14 @@ RESET ROLE;
 -- names and addresses are not shown), and merges nothing.
 INSERT INTO skolval.staging_unit (source_row, unit_code, name, organizer, school_forms, address, east, north)
 VALUES (101, repeat('U', 51), repeat('n', 201), 'municipal', 'forskoleklass', E'Gatan 1\n2 tr', '386500', '6176000');
-INSERT INTO skolval.staging_residence (source_row, personal_number, given_name, family_name, municipality_code, postal_town, valid_from, valid_to)
-VALUES (102, '20210101-0008', repeat('g', 1300000), E'Fam\x07ilj', '1281', repeat('t', 201), '9999-01-01', '18991231');
+INSERT INTO skolval.staging_residence (source_row, personal_number, given_name, family_name, municipality_code, postal_town, east, north, valid_from, valid_to)
+VALUES (102, '20210101-0008', repeat('g', 1300000), E'Fam\x07ilj', '1281', repeat('t', 201), '386500', '999999999999999', '9999-01-01', '18991231');
 INSERT INTO skolval.staging_enrollment (source_row, personal_number, unit_code, school_form, valid_from)
 VALUES (103, '20210101-0008', 'A', 'forskoleklass', '2201-01-01');
 INSERT INTO skolval.staging_wish (source_row, round_name, personal_number, rank, unit_code)
 VALUES (104, repeat('r', 201), '20210101-0008', '1', E'A\x1b');
 SELECT staging_table, source_row, column_name, value, problem FROM skolval.staging_check()
- WHERE source_row >= 101 AND (problem ~ 'too long|control character|out of range') ORDER BY 1, 2, 3;
+ WHERE source_row >= 101 AND (problem ~ 'too long|control character|out of range|outside Sweden') ORDER BY 1, 2, 3, 5;
 SELECT pg_temp.bad('P0001', $$ DO $do$ BEGIN IF EXISTS (SELECT FROM skolval.staging_merge()) THEN RAISE EXCEPTION 'staging_merge() refused: % problems', (SELECT count(*) FROM skolval.staging_check()); END IF; END $do$ $$);
 DELETE FROM skolval.staging_unit WHERE source_row >= 101;
 DELETE FROM skolval.staging_residence; DELETE FROM skolval.staging_enrollment; DELETE FROM skolval.staging_wish;
