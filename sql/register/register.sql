@@ -57,7 +57,7 @@ BEGIN
     END IF;
     BEGIN
       p := ST_Transform(g, skolval.srid());
-    EXCEPTION WHEN OTHERS THEN   -- (a cancel is not caught by OTHERS)
+    EXCEPTION WHEN internal_error THEN   -- what PostGIS raises for a point it cannot project
       RAISE EXCEPTION '%: point (%, %) cannot be transformed from SRID % to SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g), skolval.srid()
         USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM;
     END;

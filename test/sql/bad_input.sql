@@ -211,6 +211,7 @@ SELECT pg_temp.bad('22023', $$ INSERT INTO skolval.unit (unit_code, name, organi
 SELECT pg_temp.bad('22023', $$ INSERT INTO skolval.unit (unit_code, name, organizer, school_forms, location) VALUES ('D', 'x', 'municipal', '{forskoleklass}', ST_MakeLine(pg_temp.pt(0), pg_temp.pt(1))) $$);
 SELECT pg_temp.bad('22023', $$ UPDATE skolval.unit SET location = ST_SetSRID('POINT EMPTY'::geometry, 3006) WHERE unit_id = 1 $$);
 SELECT pg_temp.bad('22023', $$ UPDATE skolval.unit SET location = ST_SetSRID(ST_MakePoint(13.2, 95), 4326) WHERE unit_id = 1 $$);
+SELECT pg_temp.bad('22023', $$ UPDATE skolval.unit SET location = ST_SetSRID(ST_MakePoint(2e7, 2e7), 3035) WHERE unit_id = 1 $$);
 SELECT pg_temp.bad('22023', $$ INSERT INTO skolval.residence (child_id, municipality_code, home, valid_from, valid_to) VALUES (1, '1281', ST_SetSRID('POINT EMPTY'::geometry, 3006), '2019-01-01', '2019-12-31') $$);
 SELECT pg_temp.bad('22023', $$ INSERT INTO skolval.residence (child_id, municipality_code, home, valid_from, valid_to) VALUES (1, '1281', ST_SetSRID(ST_MakePoint(386100, 'NaN'), 3006), '2019-01-01', '2019-12-31') $$);
 SELECT pg_temp.bad('22023', $$ INSERT INTO skolval.residence (child_id, municipality_code, home, valid_from, valid_to) VALUES (1, '1281', ST_SetSRID(ST_MakePoint(-181, 55.7), 4326), '2019-01-01', '2019-12-31') $$);
