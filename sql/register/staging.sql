@@ -438,71 +438,66 @@ COMMENT ON COLUMN skolval.staging_wish_parsed.submitted_at IS 'Submission time; 
 -- names or addresses, and an over-long one would flood the report.
 -- ---------------------------------------------------------------------------------------
 
-CREATE OR REPLACE FUNCTION skolval._staging_text_problem(v text, max_length integer) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE
-    WHEN char_length(v) > max_length
-      THEN pg_catalog.format('too long: %s characters, at most %s', char_length(v), max_length)
-    WHEN v ~ '[\x01-\x1f\x7f-\x9f]'
-      THEN pg_catalog.format('contains a control character (U+%s) at position %s: names, codes and addresses are one line of printable text',
-                             upper(lpad(to_hex(ascii(substring(v FROM '[\x01-\x1f\x7f-\x9f]'))), 4, '0')),
-                             strpos(v, substring(v FROM '[\x01-\x1f\x7f-\x9f]')))
-  END
-$$;
-COMMENT ON FUNCTION skolval._staging_text_problem(text, integer) IS
-  'NULL when a staged text fits the bounds of the column it loads into (at most max_length characters, no control character), otherwise what is wrong without showing the value';
-
-CREATE OR REPLACE FUNCTION skolval._staging_date_problem(d date) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-  SELECT CASE WHEN d NOT BETWEEN date '1900-01-01' AND date '2200-12-31'
-              THEN 'date out of range: dates must lie between 1900-01-01 and 2200-12-31' END
-$$;
-COMMENT ON FUNCTION skolval._staging_date_problem(date) IS 'NULL when a staged date lies between 1900-01-01 and 2200-12-31, otherwise the problem';
-
+-- Texts, dates and coordinates are checked on the raw staged text with inline expressions (no
+-- helper calls: this runs over every column of every staged row).
 CREATE OR REPLACE FUNCTION skolval._staging_bounds_problem()
 RETURNS TABLE(staging_table text, source_row bigint, column_name text, value text, problem text)
 LANGUAGE sql STABLE AS $$
+  WITH texts (staging_table, source_row, column_name, v, max_length) AS (
+    SELECT 'staging_unit', s.source_row, c.*
+      FROM skolval.staging_unit s
+     CROSS JOIN LATERAL (VALUES ('unit_code', s.unit_code, 50), ('name', s.name, 200),
+                                ('organizer_name', s.organizer_name, 200), ('address', s.address, 300)) c
+    UNION ALL
+    SELECT 'staging_residence', s.source_row, c.*
+      FROM skolval.staging_residence s
+     CROSS JOIN LATERAL (VALUES ('given_name', s.given_name, 200), ('family_name', s.family_name, 200),
+                                ('address', s.address, 300), ('postal_code', s.postal_code, 50),
+                                ('postal_town', s.postal_town, 200), ('district_code', s.district_code, 50)) c
+    UNION ALL
+    SELECT 'staging_enrollment', s.source_row, 'unit_code', s.unit_code, 50 FROM skolval.staging_enrollment s
+    UNION ALL
+    SELECT 'staging_wish', s.source_row, c.*
+      FROM skolval.staging_wish s
+     CROSS JOIN LATERAL (VALUES ('round_name', s.round_name, 200), ('unit_code', s.unit_code, 50)) c
+  ), dates (staging_table, source_row, column_name, v) AS (
+    SELECT 'staging_residence', s.source_row, c.*
+      FROM skolval.staging_residence s CROSS JOIN LATERAL (VALUES ('valid_from', s.valid_from), ('valid_to', s.valid_to)) c
+    UNION ALL
+    SELECT 'staging_enrollment', s.source_row, c.*
+      FROM skolval.staging_enrollment s CROSS JOIN LATERAL (VALUES ('valid_from', s.valid_from), ('valid_to', s.valid_to)) c
+  ), points (staging_table, source_row, east, north) AS (
+    SELECT 'staging_unit', s.source_row, s.east, s.north FROM skolval.staging_unit s
+    UNION ALL
+    SELECT 'staging_residence', s.source_row, s.east, s.north FROM skolval.staging_residence s
+  )
   SELECT x.* FROM (
-    SELECT 'staging_unit', p.source_row, c.column_name, NULL::text, skolval._staging_text_problem(c.v, c.max_length)
-      FROM skolval.staging_unit_parsed p
-     CROSS JOIN LATERAL (VALUES ('unit_code', p.unit_code, 50), ('name', p.name, 200),
-                                ('organizer_name', p.organizer_name, 200), ('address', p.address, 300)) c(column_name, v, max_length)
+    SELECT t.staging_table, t.source_row, t.column_name, NULL::text,
+           CASE WHEN char_length(btrim(t.v, E' \t\r\n')) > t.max_length
+                  THEN pg_catalog.format('too long: %s characters, at most %s', char_length(btrim(t.v, E' \t\r\n')), t.max_length)
+                WHEN btrim(t.v, E' \t\r\n') ~ '[\x01-\x1f\x7f-\x9f]'
+                  THEN pg_catalog.format('contains a control character (U+%s) at position %s: names, codes and addresses are one line of printable text',
+                         upper(lpad(to_hex(ascii(substring(btrim(t.v, E' \t\r\n') FROM '[\x01-\x1f\x7f-\x9f]'))), 4, '0')),
+                         strpos(btrim(t.v, E' \t\r\n'), substring(btrim(t.v, E' \t\r\n') FROM '[\x01-\x1f\x7f-\x9f]'))) END
+      FROM texts t
     UNION ALL
-    SELECT 'staging_unit', p.source_row, 'east,north', NULL,
-           CASE WHEN NOT (abs(ST_X(p.location)) < 1e8 AND abs(ST_Y(p.location)) < 1e8)
+    SELECT d.staging_table, d.source_row, d.column_name, btrim(d.v, E' \t\r\n'),
+           CASE WHEN btrim(d.v, E' \t\r\n') ~ '^[0-9]{4}-?[0-9]{2}-?[0-9]{2}$'
+                 AND substr(btrim(d.v, E' \t\r\n'), 1, 4)::integer NOT BETWEEN 1900 AND 2200
+                THEN 'date out of range: dates must lie between 1900-01-01 and 2200-12-31' END
+      FROM dates d
+    UNION ALL
+    -- nine or more integer digits: 100,000,000 or more
+    SELECT p.staging_table, p.source_row, 'east,north', NULL,
+           CASE WHEN btrim(p.east, E' \t\r\n') ~ '^[+-]?0*[1-9][0-9]{8,14}([.,][0-9]{1,15})?$'
+                  OR btrim(p.north, E' \t\r\n') ~ '^[+-]?0*[1-9][0-9]{8,14}([.,][0-9]{1,15})?$'
                 THEN 'coordinates out of range: no coordinate system has values of 100000000 or more' END
-      FROM skolval.staging_unit_parsed p
-    UNION ALL
-    SELECT 'staging_residence', p.source_row, 'east,north', NULL,
-           CASE WHEN NOT (abs(ST_X(p.home)) < 1e8 AND abs(ST_Y(p.home)) < 1e8)
-                THEN 'coordinates out of range: no coordinate system has values of 100000000 or more' END
-      FROM skolval.staging_residence_parsed p
-    UNION ALL
-    SELECT 'staging_residence', p.source_row, c.column_name, NULL, skolval._staging_text_problem(c.v, c.max_length)
-      FROM skolval.staging_residence_parsed p
-     CROSS JOIN LATERAL (VALUES ('given_name', p.given_name, 200), ('family_name', p.family_name, 200),
-                                ('address', p.address, 300), ('postal_code', p.postal_code, 50),
-                                ('postal_town', p.postal_town, 200), ('district_code', p.district_code, 50)) c(column_name, v, max_length)
-    UNION ALL
-    SELECT 'staging_residence', p.source_row, c.column_name, to_char(c.d, 'YYYY-MM-DD'), skolval._staging_date_problem(c.d)
-      FROM skolval.staging_residence_parsed p
-     CROSS JOIN LATERAL (VALUES ('valid_from', p.valid_from), ('valid_to', p.valid_to)) c(column_name, d)
-    UNION ALL
-    SELECT 'staging_enrollment', p.source_row, 'unit_code', NULL, skolval._staging_text_problem(p.unit_code, 50)
-      FROM skolval.staging_enrollment_parsed p
-    UNION ALL
-    SELECT 'staging_enrollment', p.source_row, c.column_name, to_char(c.d, 'YYYY-MM-DD'), skolval._staging_date_problem(c.d)
-      FROM skolval.staging_enrollment_parsed p
-     CROSS JOIN LATERAL (VALUES ('valid_from', p.valid_from), ('valid_to', p.valid_to)) c(column_name, d)
-    UNION ALL
-    SELECT 'staging_wish', p.source_row, c.column_name, NULL, skolval._staging_text_problem(c.v, c.max_length)
-      FROM skolval.staging_wish_parsed p
-     CROSS JOIN LATERAL (VALUES ('round_name', p.round_name, 200), ('unit_code', p.unit_code, 50)) c(column_name, v, max_length)
+      FROM points p
   ) x(staging_table, source_row, column_name, value, problem)
   WHERE x.problem IS NOT NULL
 $$;
 COMMENT ON FUNCTION skolval._staging_bounds_problem() IS
-  'The staged values staging_merge() would load that break a bound of skolval''s tables (length, control characters, date range), one row per row and column; part of staging_check()';
+  'The staged values staging_merge() would load that break a bound of skolval''s tables (length, control characters, date range, coordinate size), one row per row and column, without showing names or addresses; part of staging_check()';
 
 -- ---------------------------------------------------------------------------------------
 -- staging_check(): every problem, one row each; reads only
