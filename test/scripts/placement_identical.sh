@@ -100,6 +100,9 @@ for seed in $seeds; do
     assert_eq "seed $seed: extension version after the update" \
         "$(sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" "$SKOLVAL_ROOT/skolval.control")" \
         "$(q -c "SELECT extversion FROM pg_extension WHERE extname = 'skolval'")"
+    # This version's allocate() is the C one: no SQL helper of 0.2.0 is left.
+    assert_eq "seed $seed: allocate() calls the C run, 0.2.0's helpers are gone" "1|0" \
+        "$(q -c "SELECT count(*) FILTER (WHERE proname = '_allocate_run') || '|' || count(*) FILTER (WHERE proname IN ('_placement_store', '_placement_applications')) FROM pg_proc WHERE pronamespace = 'skolval'::regnamespace")"
     config1; allocate_all; config2; allocate_all
     dump new "$n_old"
 
