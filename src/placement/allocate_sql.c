@@ -43,6 +43,16 @@ PG_FUNCTION_INFO_V1(skolval_round_applications);
 
 #define EQ " OPERATOR(pg_catalog.=) "
 
+/* Timings of the steps, at DEBUG1. */
+static void
+step_done(const char *step, TimestampTz *since)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	elog(DEBUG1, "allocate: %s %.1f ms", step, (now - *since) / 1000.0);
+	*since = now;
+}
+
 /* How each child ended up placed. */
 typedef enum SvKind
 {
@@ -464,7 +474,12 @@ write_rows(const char *what, const char *sql, int nargs, Oid *types, Datum *valu
 
 	if (plan == NULL)
 		elog(ERROR, "allocate: preparing %s failed: %s", what, SPI_result_code_string(SPI_result));
-	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	{
+		TimestampTz t0 = GetCurrentTimestamp();
+
+		rc = SPI_execute_plan(plan, values, nulls, false, 0);
+		elog(DEBUG1, "allocate: write %s %.1f ms", what, (GetCurrentTimestamp() - t0) / 1000.0);
+	}
 	if (rc != expect)
 		elog(ERROR, "allocate: writing %s failed: %s", what, SPI_result_code_string(rc));
 	SPI_freeplan(plan);
@@ -982,6 +997,7 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 	SvRound    *r;
 	char	   *fp;
 	int64		run_id;
+	TimestampTz step;
 
 	if (strcmp(policy, "min_cost") != 0 && strcmp(policy, "nearest_free") != 0)
 		ereport(ERROR,
@@ -1002,7 +1018,9 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 	run->min_cost = strcmp(policy, "min_cost") == 0;
 	run->what_if = what_if;
 
+	step = GetCurrentTimestamp();
 	skolval_round_read(r, round_id);
+	step_done("reading the round", &step);
 	if (!what_if && strcmp(r->status, "published") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -1028,11 +1046,13 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 		Assert(run->final_unit[i] >= 0 && run->final_unit[i] < r->n_units);
 	fp = fingerprint(run);
 	UnregisterSnapshot(r->snapshot);
+	step_done("matching and administrative placement", &step);
 
 	/* Writes: a what-if run writes its run only. */
 	if (!what_if)
 		store_sibling_issues(run);
 	run_id = store_run(run, fp, created_by, started_at);
+	step_done("texts and storing the run", &step);
 	if (!what_if)
 	{
 		Oid			t[1] = {INT8OID};

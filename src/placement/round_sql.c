@@ -18,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "common/prng.h"
 #include "placement/round_sql.h"
@@ -40,8 +41,14 @@ skolval_round_query(const SvRound *round, const char *what, const char *sql, int
 	if (plan == NULL)
 		elog(ERROR, "allocate: preparing the query for %s failed: %s", what,
 			 SPI_result_code_string(SPI_result));
-	rc = SPI_execute_snapshot(plan, values, NULL, round->snapshot, InvalidSnapshot,
-							  true, false, 0);
+	{
+		TimestampTz t0 = GetCurrentTimestamp();
+
+		rc = SPI_execute_snapshot(plan, values, NULL, round->snapshot, InvalidSnapshot,
+								  true, false, 0);
+		elog(DEBUG1, "allocate: query %s %.1f ms, %lu rows", what, (GetCurrentTimestamp() - t0) / 1000.0,
+			 (unsigned long) SPI_processed);
+	}
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "allocate: reading %s failed: %s", what, SPI_result_code_string(rc));
 	SPI_freeplan(plan);
