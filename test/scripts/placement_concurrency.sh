@@ -57,7 +57,7 @@ b=$("${PSQL[@]}" -d skolval_test_locks -U skolval_locks_analyst -c "SET lock_tim
       -c "SELECT what_if FROM skolval.allocate(1, what_if => true)" 2>&1 || true)
 assert_eq "a what-if run while a real run is open" "t" "$b"
 wait $a
-assert_eq "runs: five real, two what-if by the analyst, every child placed in each" "5|2|skolval_locks_analyst|t" \
+assert_eq "runs: five real, two what-if by the analyst, every child placed in each" "5|2|skolval_locks_analyst|true" \
     "$(q -c "SELECT count(*) FILTER (WHERE NOT what_if) || '|' || count(*) FILTER (WHERE what_if) || '|'
                     || string_agg(DISTINCT created_by, ',') FILTER (WHERE what_if) || '|'
                     || bool_and((SELECT count(*) FROM skolval.placement p WHERE p.run_id = r.run_id) = 120)
