@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common/prng.h"
+#include "placement/criteria.h"
 #include "placement/placement.h"
 
 static int	n_passed,
@@ -1424,9 +1425,51 @@ test_timing(void)
 	}
 }
 
+/* ---- the criteria table --------------------------------------------------------------- */
+
+static void
+test_criteria(void)
+{
+	int			n = skolval_criteria_count();
+	int			facts_seen[SV_N_FACTS] = {0};
+
+	check(n == 6, "six criteria in the table (%d)", n);
+	for (int i = 0; i < n; i++)
+	{
+		const SvCriterion *c = &skolval_criteria[i];
+
+		check(skolval_criterion_find(c->name) == c && c->name_sv && c->rule_sv && c->fact < SV_N_FACTS,
+			  "criterion %s: found by name, Swedish name and rule, a known fact", c->name);
+		for (int j = 0; j < i; j++)
+			check(strcmp(skolval_criteria[j].name, c->name) != 0, "criterion %s listed once", c->name);
+		facts_seen[c->fact]++;
+		/* lower key = higher priority, whatever the direction */
+		if (c->kind == SV_VALUE_YES_NO)
+			check((skolval_criterion_key(c, 1) < skolval_criterion_key(c, 0)) == c->higher_first,
+				  "criterion %s: yes goes first exactly when higher_first", c->name);
+		else
+			check((skolval_criterion_key(c, 900) < skolval_criterion_key(c, 100)) == c->higher_first,
+				  "criterion %s: more goes first exactly when higher_first", c->name);
+	}
+	for (int f = 0; f < SV_N_FACTS; f++)
+		check(facts_seen[f] == 1, "fact %d read by exactly one criterion", f);
+	check(strcmp(skolval_criteria[0].name, "near_home") == 0 && strcmp(skolval_criteria[n - 1].name, "lottery") == 0,
+		  "Lund's order: near_home first, lottery last");
+	check(skolval_criterion_key(skolval_criterion_find("near_home"), 1) == 0 &&
+		  skolval_criterion_key(skolval_criterion_find("relative_proximity"), 588) == -588 &&
+		  skolval_criterion_key(skolval_criterion_find("distance"), 558) == 558,
+		  "keys as 0.2.0 built them: 1 - near_home, -rn, walking_m");
+	check(skolval_criterion_find("free_seat") == NULL && skolval_criterion_name_sv("free_seat") != NULL &&
+		  skolval_criterion_name_sv("administrative") != NULL && skolval_criterion_name_sv("nonsense") == NULL,
+		  "free_seat and administrative are reasons with Swedish names, not criteria");
+	check(strstr(skolval_criterion_find("near_home")->rule_sv, "%s") != NULL,
+		  "the near-home rule names the near-home distance");
+}
+
 int
 main(void)
 {
+	test_criteria();
 	test_textbook();
 	test_errors();
 	test_properties();
