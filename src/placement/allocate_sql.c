@@ -167,7 +167,6 @@ run_admin(SvRun *run)
 	res = palloc(sizeof(int64) * n_todo);
 	for (int j = 0; j < n_todo; j++)
 		res[j] = r->residence_id[todo[j]];
-	v[0] = skolval_make_array(INT8OID, NULL, NULL, 0);
 	{
 		Datum	   *d = palloc(sizeof(Datum) * n_todo);
 		Datum	   *f = palloc(sizeof(Datum) * Max(n_free, 1));

@@ -1,9 +1,10 @@
 /*
  * placement_sql.c — SQL glue for the placement core: arrays in, arrays out.
  *
- * skolval.allocate() (plpgsql) gathers the children, wishes, priority keys and seats, calls
- * skolval._match() here, and stores the result. No SPI: the glue only checks and converts
- * arrays, so the matching itself stays a pure C function (placement.h).
+ * skolval._match() and skolval._admin_place() expose the core (placement.h) to SQL for tests,
+ * benchmarks and analysis; allocate() calls the core directly (allocate_sql.c).  The C symbol
+ * skolval_allocate keeps its name: released install scripts (0.1.0, 0.2.0) bind _match to it.
+ * No SPI: the glue only checks and converts arrays.
  */
 #include "postgres.h"
 
@@ -172,6 +173,10 @@ skolval_allocate(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "_match must return a composite type");
+	if (tupdesc->natts != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("_match must be declared with 5 result columns, not %d", tupdesc->natts)));
 	values[0] = int_array(out.assigned_wish, in.n_children);
 	values[1] = int_array(out.last_admitted_wish, in.n_units);
 	values[2] = int_array(out.first_rejected_wish, in.n_units);
@@ -250,6 +255,10 @@ skolval_admin_place(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "_admin_place must return a composite type");
+	if (tupdesc->natts != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("_admin_place must be declared with 2 result columns, not %d", tupdesc->natts)));
 	values[0] = int_array(assigned, in.n_children);
 	values[1] = Float8GetDatum(total);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));

@@ -196,7 +196,7 @@ id_list(const int64 *ids, int n)
  * the same address (compared trimmed and case-insensitively) or within 1 m of the child's home.
  */
 static void
-read_siblings(SvRound *r, const int64 *unit_ids_all, int n_units_all)
+read_siblings(SvRound *r)
 {
 	Oid			t1[1] = {INT8ARRAYOID};
 	Oid			t2[2] = {INT8ARRAYOID, DATEOID};
@@ -373,8 +373,6 @@ read_siblings(SvRound *r, const int64 *unit_ids_all, int n_units_all)
 		SV_FACT(r, cand_app[k], SV_FACT_SIBLING) = 1;
 	}
 	SPI_freetuptable(t);
-	(void) unit_ids_all;
-	(void) n_units_all;
 }
 
 /* ---- the round ----------------------------------------------------------------------------- */
@@ -860,7 +858,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 			SV_FACT(r, a, SV_FACT_RELATIVE_PROXIMITY) = r->nearest_m[c] - w;
 		SV_FACT(r, a, SV_FACT_LOTTERY) = r->lottery[c];
 	}
-	read_siblings(r, all_unit_id, n_all_units);
+	read_siblings(r);
 
 	/*
 	 * The priority keys: one number per criterion in the round's order, lower first; the
