@@ -2,11 +2,12 @@
 -- ranked wishes.
 -- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
+-- The criteria are defined once, in C (src/placement/criteria.c); see placement_criteria().
 CREATE OR REPLACE FUNCTION skolval.criteria_catalogue() RETURNS text[]
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT ARRAY['near_home', 'active_choice', 'sibling', 'relative_proximity', 'distance', 'lottery'] $$;
+  LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'skolval_criteria_catalogue';
 COMMENT ON FUNCTION skolval.criteria_catalogue() IS
-  'The placement criteria a round can order: near_home, active_choice, sibling, relative_proximity, distance, lottery (Lund''s order is the default)';
+  'The placement criteria a round can order: near_home, active_choice, sibling, relative_proximity, distance, lottery (Lund''s order is the default); skolval.placement_criteria() describes each';
 
 CREATE OR REPLACE FUNCTION skolval._round_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
