@@ -13,3 +13,15 @@ CREATE TABLE skolval.staging_district (
   administration  text
 );
 ALTER TABLE skolval.staging_wish ADD COLUMN school_form text;
+-- Distances: data between the steps flows through arguments and results, no longer through
+-- session temporary tables (_sv_snap_todo, _sv_pairs, _sv_walk, _sv_issue).
+DROP FUNCTION skolval._snap_todo(bigint);
+DROP FUNCTION skolval._route_pairs(bigint, integer);
+DROP FUNCTION skolval._record_issue(text, text, bigint, bigint, bigint, text, jsonb);
+DROP FUNCTION skolval._reconcile_issues(bigint, text[]);
+-- The example municipality: one function owns its scratch tables (pg_temp._demo_*); the steps
+-- that read them across functions are gone.
+DROP FUNCTION skolval._demo_units(bigint, integer);
+DROP FUNCTION skolval._demo_people(bigint, integer);
+DROP FUNCTION skolval._demo_changes(bigint);
+DROP FUNCTION skolval._demo_round(bigint, integer);

@@ -86,7 +86,7 @@ CREATE TEMP TABLE residence_first AS SELECT * FROM skolval.residence;
 -- ===========================================================================================
 SELECT pg_temp.stage();
 SELECT * FROM skolval.staging_merge();
-SELECT a.t, a.n, a.n = b.n AND a.fp = b.fp AS unchanged
+SELECT a.t, a.n = b.n AND a.fp = b.fp AS unchanged
   FROM register_rows a JOIN after_first b USING (t) ORDER BY a.t;
 
 -- ===========================================================================================
