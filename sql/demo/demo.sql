@@ -120,9 +120,9 @@ DECLARE
   firsts text[] := skolval._demo_words(CASE WHEN main THEN 'main' ELSE 'street' END);
   seconds text[] := skolval._demo_words(CASE WHEN main THEN 'main_suffix' ELSE 'street_suffix' END);
   modifiers text[] := ARRAY['', 'Norra ', 'Södra ', 'Östra ', 'Västra ', 'Lilla ', 'Stora ', 'Nya ', 'Gamla '];
-  m bigint := cardinality(firsts) * cardinality(seconds);
+  m bigint := pg_catalog.cardinality(firsts) * pg_catalog.cardinality(seconds);
 BEGIN
-  IF n >= m * cardinality(modifiers) THEN
+  IF n >= m * pg_catalog.cardinality(modifiers) THEN
     RETURN skolval._demo_combine(firsts, seconds, n);
   END IF;
   RETURN modifiers[1 + (n / m)::integer]
@@ -157,19 +157,19 @@ BEGIN
      WHERE c.relkind = 'r' AND c.relname NOT IN ('settings', 'audit_log')
      ORDER BY c.relname
   LOOP
-    tables := tables || t.qualified;
+    tables := pg_catalog.array_append(tables, t.qualified);
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', t.qualified) INTO has_rows;
     IF has_rows THEN
-      busy := busy || t.relname::text;
+      busy := pg_catalog.array_append(busy, t.relname::text);
     END IF;
   END LOOP;
-  IF cardinality(busy) > 0 AND NOT replace THEN
+  IF pg_catalog.cardinality(busy) > 0 AND NOT replace THEN
     RAISE EXCEPTION 'skolval already holds data; the example municipality is only created in an empty skolval'
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Tables with rows: ' || array_to_string(busy, ', ') || '.',
+            DETAIL = 'Tables with rows: ' || pg_catalog.array_to_string(busy, ', ') || '.',
             HINT = 'Call skolval.demo_municipality(replace => true) to delete all skolval data first, or use another database.';
   END IF;
-  EXECUTE 'TRUNCATE ' || array_to_string(tables, ', ') || ' RESTART IDENTITY';
+  EXECUTE 'TRUNCATE ' || pg_catalog.array_to_string(tables, ', ') || ' RESTART IDENTITY';
 END $$;
 COMMENT ON FUNCTION skolval._demo_clear(boolean) IS
   'Raise object_not_in_prerequisite_state when any skolval table except settings and audit_log holds rows, unless replace; then empty them all and restart their identities';
@@ -211,7 +211,7 @@ BEGIN
    WHERE e.network_id = nid AND e.edge_id = x.edge_id;
 
   INSERT INTO skolval.demo_feature (network_id, feature, geom)
-  SELECT nid, f.feature, ST_SetSRID(ST_MakeLine(array_agg(ST_MakePoint(f.x, f.y) ORDER BY f.seq)), srid)
+  SELECT nid, f.feature, ST_SetSRID(ST_MakeLine(pg_catalog.array_agg(ST_MakePoint(f.x, f.y) ORDER BY f.seq)), srid)
     FROM skolval.demo_network_features(seed, network_edges) f
    GROUP BY f.feature;
 
@@ -256,7 +256,7 @@ RETURNS TABLE (loc_key bigint, loc_home geometry, loc_address text, loc_postal_c
 LANGUAGE plpgsql AS $$
 DECLARE
   nid bigint := skolval.active_network_id();
-  slots bigint := (SELECT count(*) FROM skolval.edge e
+  slots bigint := (SELECT pg_catalog.count(*) FROM skolval.edge e
                     WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary'));
   north geometry;
   east geometry;
@@ -281,7 +281,7 @@ BEGIN
            0.1 + 0.8 * skolval.seeded_random(seed, stream || '-along', x.key) AS along,
            (8 + 17 * skolval.seeded_random(seed, stream || '-offset', x.key))
              * CASE WHEN skolval.seeded_random(seed, stream || '-side', x.key) < 0.5 THEN 1 ELSE -1 END AS side
-      FROM unnest(keys) AS x(key)
+      FROM pg_catalog.unnest(keys) AS x(key)
   ), p AS (
     SELECT k.key, s.street_name, s.pos, k.along, k.side,
            ST_SetSRID(ST_MakePoint(
@@ -399,18 +399,18 @@ BEGIN
                       ARRAY(SELECT generate_series(1, 40 * (grp.municipal + grp.independent))::bigint));
     -- Accept candidates in key order that keep the spacing; relax the spacing when a pass
     -- over all candidates is not enough.
-    WHILE cardinality(xs) < grp.municipal + grp.independent LOOP
+    WHILE pg_catalog.cardinality(xs) < grp.municipal + grp.independent LOOP
       pass := pass + 1;
       FOR cand IN SELECT * FROM pg_temp._demo_site s ORDER BY s.loc_key LOOP
-        EXIT WHEN cardinality(xs) >= grp.municipal + grp.independent;
-        CONTINUE WHEN EXISTS (SELECT 1 FROM unnest(xs, ys) AS a(x, y)
+        EXIT WHEN pg_catalog.cardinality(xs) >= grp.municipal + grp.independent;
+        CONTINUE WHEN EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest(xs), pg_catalog.unnest(ys)) AS a(x, y)
                                WHERE (a.x - ST_X(cand.loc_home)) ^ 2 + (a.y - ST_Y(cand.loc_home)) ^ 2 < min_d ^ 2);
-        xs := xs || ST_X(cand.loc_home);
-        ys := ys || ST_Y(cand.loc_home);
+        xs := pg_catalog.array_append(xs, ST_X(cand.loc_home));
+        ys := pg_catalog.array_append(ys, ST_Y(cand.loc_home));
         ord := ord + 1;
         INSERT INTO pg_temp._demo_unit (ord, category, address, home)
         VALUES (ord,
-                CASE WHEN cardinality(xs) <= grp.municipal THEN 'municipal_' ELSE 'independent_' END || grp.name,
+                CASE WHEN pg_catalog.cardinality(xs) <= grp.municipal THEN 'municipal_' ELSE 'independent_' END || grp.name,
                 cand.loc_address, cand.loc_home);
       END LOOP;
       min_d := CASE WHEN pass > 30 THEN 0 ELSE min_d * 0.85 END;
@@ -430,7 +430,7 @@ BEGIN
            WHEN 'municipal_preschool' THEN 'Förskolan ' || skolval._demo_combine(skolval._demo_words('preschool'), ARRAY[''], x.k)
            ELSE (ARRAY['Föräldrakooperativet ', 'Montessoriförskolan ', 'Naturförskolan ', 'Förskolan '])[1 + (x.k % 4)::integer]
              || skolval._demo_combine(skolval._demo_words('preschool'), ARRAY[''],
-                  x.k + (SELECT count(*) FROM pg_temp._demo_unit m WHERE m.category = 'municipal_preschool'))
+                  x.k + (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit m WHERE m.category = 'municipal_preschool'))
          END,
          top_grade = CASE WHEN u.category LIKE '%school' AND u.category NOT LIKE '%preschool'
                           THEN CASE WHEN u.category = 'independent_school'
@@ -533,7 +533,7 @@ BEGIN
                                          skolval.seeded_random(seed, 'given', p.pkey));
   -- Twins of the same sex get different names.
   UPDATE pg_temp._demo_person p
-     SET given_name = w.words[1 + array_position(w.words, p.given_name) % cardinality(w.words)]
+     SET given_name = w.words[1 + pg_catalog.array_position(w.words, p.given_name) % pg_catalog.cardinality(w.words)]
     FROM pg_temp._demo_cohort c, pg_temp._demo_person f,
          LATERAL (SELECT skolval._demo_words(CASE WHEN f.male THEN 'boy' ELSE 'girl' END) AS words) w
    WHERE p.male = f.male AND c.twin_second AND p.pkey = c.i AND f.pkey = c.household AND f.given_name = p.given_name;
@@ -681,7 +681,7 @@ BEGIN
 
   -- Personal numbers: serials by birth day and sex, offset per day, unique while fewer than
   -- 500 children of one sex share a birth day.
-  SELECT max(n) INTO overflow FROM (SELECT count(*) AS n FROM pg_temp._demo_person GROUP BY birth_date, male) x;
+  SELECT max(n) INTO overflow FROM (SELECT pg_catalog.count(*) AS n FROM pg_temp._demo_person GROUP BY birth_date, male) x;
   IF overflow > 500 THEN
     RAISE EXCEPTION 'too many generated children share a birth date (%)', overflow
       USING ERRCODE = 'program_limit_exceeded', HINT = 'Use fewer children.';
@@ -821,25 +821,25 @@ BEGIN
     (2, 'network vertices', (SELECT net.vertex_count FROM net)),
     (3, 'network km', (SELECT round(net.total_length_m / 1000)::bigint FROM net)),
     (4, 'edges dropped (not connected)', (SELECT net.dropped_edge_count FROM net)),
-    (5, 'bridges', (SELECT count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'bridge')),
-    (6, 'underpasses', (SELECT count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'underpass')),
-    (7, 'districts', (SELECT count(*) FROM skolval.district)),
-    (8, 'municipal schools', (SELECT count(*) FROM pg_temp._demo_unit u WHERE u.category = 'municipal_school')),
-    (9, 'independent schools', (SELECT count(*) FROM pg_temp._demo_unit u WHERE u.category = 'independent_school')),
-    (10, 'municipal preschools', (SELECT count(*) FROM pg_temp._demo_unit u WHERE u.category = 'municipal_preschool')),
-    (11, 'independent preschools', (SELECT count(*) FROM pg_temp._demo_unit u WHERE u.category = 'independent_preschool')),
-    (12, 'cohort children', (SELECT count(*) FROM cohort)),
-    (13, 'with wishes', (SELECT count(*) FROM cohort WHERE wished)),
-    (14, 'without wishes', (SELECT count(*) FROM cohort WHERE NOT wished)),
-    (15, 'with an older sibling', (SELECT count(*) FROM cohort WHERE older_sibling)),
-    (16, 'twin pairs', (SELECT count(*) FROM pg_temp._demo_cohort c WHERE c.twin_second)),
-    (17, 'protected identity', (SELECT count(*) FROM cohort WHERE protected_identity)),
-    (18, 'wishes', (SELECT count(*) FROM skolval.wish w WHERE w.round_id = rid)),
-    (19, 'sibling claims', (SELECT count(*) FROM skolval.wish w WHERE w.round_id = rid AND w.sibling_claim)),
+    (5, 'bridges', (SELECT pg_catalog.count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'bridge')),
+    (6, 'underpasses', (SELECT pg_catalog.count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'underpass')),
+    (7, 'districts', (SELECT pg_catalog.count(*) FROM skolval.district)),
+    (8, 'municipal schools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'municipal_school')),
+    (9, 'independent schools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'independent_school')),
+    (10, 'municipal preschools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'municipal_preschool')),
+    (11, 'independent preschools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'independent_preschool')),
+    (12, 'cohort children', (SELECT pg_catalog.count(*) FROM cohort)),
+    (13, 'with wishes', (SELECT pg_catalog.count(*) FROM cohort WHERE wished)),
+    (14, 'without wishes', (SELECT pg_catalog.count(*) FROM cohort WHERE NOT wished)),
+    (15, 'with an older sibling', (SELECT pg_catalog.count(*) FROM cohort WHERE older_sibling)),
+    (16, 'twin pairs', (SELECT pg_catalog.count(*) FROM pg_temp._demo_cohort c WHERE c.twin_second)),
+    (17, 'protected identity', (SELECT pg_catalog.count(*) FROM cohort WHERE protected_identity)),
+    (18, 'wishes', (SELECT pg_catalog.count(*) FROM skolval.wish w WHERE w.round_id = rid)),
+    (19, 'sibling claims', (SELECT pg_catalog.count(*) FROM skolval.wish w WHERE w.round_id = rid AND w.sibling_claim)),
     (20, 'seats', (SELECT sum(rc.seats) FROM skolval.round_capacity rc WHERE rc.round_id = rid)),
-    (21, 'children in the register', (SELECT count(*) FROM skolval.child)),
+    (21, 'children in the register', (SELECT pg_catalog.count(*) FROM skolval.child)),
     (22, 'enrollments in 2026 at independent units',
-         (SELECT count(*) FROM skolval.enrollment e JOIN skolval.unit u USING (unit_id)
+         (SELECT pg_catalog.count(*) FROM skolval.enrollment e JOIN skolval.unit u USING (unit_id)
            WHERE u.organizer = 'independent' AND e.valid_from <= date '2026-12-31'
              AND (e.valid_to IS NULL OR e.valid_to >= date '2026-01-01')))
   ) v(o, k, n) ORDER BY v.o;

@@ -140,14 +140,14 @@ BEGIN
   ANALYZE pg_temp._sv_route_points;
 
   -- Walking is symmetric: run one Dijkstra per point on the smaller side.
-  starts_are_units := (SELECT count(*) FROM pg_temp._sv_route_points p WHERE p.point_kind = 'unit')
-                   <= (SELECT count(*) FROM pg_temp._sv_route_points p WHERE p.point_kind = 'home');
-  SELECT array_agg(-p.pid ORDER BY p.pid) INTO start_ids FROM pg_temp._sv_route_points p
+  starts_are_units := (SELECT pg_catalog.count(*) FROM pg_temp._sv_route_points p WHERE p.point_kind = 'unit')
+                   <= (SELECT pg_catalog.count(*) FROM pg_temp._sv_route_points p WHERE p.point_kind = 'home');
+  SELECT pg_catalog.array_agg(-p.pid ORDER BY p.pid) INTO start_ids FROM pg_temp._sv_route_points p
    WHERE p.point_kind = CASE WHEN starts_are_units THEN 'unit' ELSE 'home' END;
-  SELECT array_agg(-p.pid) INTO end_ids FROM pg_temp._sv_route_points p
+  SELECT pg_catalog.array_agg(-p.pid) INTO end_ids FROM pg_temp._sv_route_points p
    WHERE p.point_kind = CASE WHEN starts_are_units THEN 'home' ELSE 'unit' END;
   IF start_ids IS NOT NULL THEN
-    nbatches := (cardinality(start_ids) + batch_size - 1) / batch_size;
+    nbatches := (pg_catalog.cardinality(start_ids) + batch_size - 1) / batch_size;
     FOR i IN 0 .. nbatches - 1 LOOP
       batch := start_ids[i * batch_size + 1 : (i + 1) * batch_size];
       RETURN QUERY
@@ -160,8 +160,8 @@ BEGIN
         JOIN pg_temp._sv_route_points u ON u.pid = -(CASE WHEN starts_are_units THEN r.start_pid ELSE r.end_pid END)
        WHERE h.point_kind = 'home' AND u.point_kind = 'unit';
       IF nbatches > 1 THEN
-        RAISE NOTICE 'distances: routed % of % % (% s)', LEAST((i + 1) * batch_size, cardinality(start_ids)),
-          cardinality(start_ids), CASE WHEN starts_are_units THEN 'units' ELSE 'homes' END,
+        RAISE NOTICE 'distances: routed % of % % (% s)', LEAST((i + 1) * batch_size, pg_catalog.cardinality(start_ids)),
+          pg_catalog.cardinality(start_ids), CASE WHEN starts_are_units THEN 'units' ELSE 'homes' END,
           round(extract(epoch FROM pg_catalog.clock_timestamp() - t0)::numeric, 1);
       END IF;
     END LOOP;
@@ -311,7 +311,7 @@ BEGIN
     LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
    WHERE (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, u.location) OR full_refresh)
      AND EXISTS (SELECT 1 FROM pg_temp._sv_dist_all_pairs p WHERE p.unit_id = u.unit_id);
-  SELECT array_agg(s.point_kind), array_agg(s.ref_id), array_agg(s.pt)
+  SELECT pg_catalog.array_agg(s.point_kind), pg_catalog.array_agg(s.ref_id), pg_catalog.array_agg(s.pt)
     INTO snap_kinds, snap_refs, snap_points FROM pg_temp._sv_dist_snap_todo s;
   IF snap_kinds IS NOT NULL THEN
     PERFORM skolval._snap_points(nid, snap_kinds, snap_refs, snap_points);
@@ -330,12 +330,12 @@ BEGIN
    WHERE full_refresh OR th.ref_id IS NOT NULL OR tu.ref_id IS NOT NULL OR d.residence_id IS NULL;
   CREATE INDEX ON pg_temp._sv_dist_pairs (residence_id, unit_id);
   ANALYZE pg_temp._sv_dist_pairs;
-  SELECT count(*), count(DISTINCT p.residence_id) INTO pairs_computed, homes_routed FROM pg_temp._sv_dist_pairs p;
+  SELECT pg_catalog.count(*), pg_catalog.count(DISTINCT p.residence_id) INTO pairs_computed, homes_routed FROM pg_temp._sv_dist_pairs p;
 
   IF pairs_computed > 0 THEN
     -- Only homes with a point are routed; a home without one is no_home_point whatever its
     -- old snap says.
-    SELECT array_agg(p.residence_id), array_agg(p.unit_id) INTO route_res, route_units
+    SELECT pg_catalog.array_agg(p.residence_id), pg_catalog.array_agg(p.unit_id) INTO route_res, route_units
       FROM pg_temp._sv_dist_pairs p JOIN pg_temp._sv_dist_homes h USING (residence_id)
      WHERE h.home IS NOT NULL;
     CREATE TEMP TABLE pg_temp._sv_dist_walk ON COMMIT DROP AS
@@ -397,12 +397,12 @@ BEGIN
     FROM (
       SELECT 1 AS o, 'no_residence' AS category, h.child_id, NULL::bigint AS unit_id,
              pg_catalog.format('child %s has no registered residence on %s', h.child_id, on_day) AS message,
-             jsonb_build_object('date', on_day) AS detail
+             pg_catalog.jsonb_build_object('date', on_day) AS detail
         FROM skolval.round_home h WHERE h.round_id = r.round_id AND h.residence_id IS NULL
       UNION ALL
       SELECT 2, 'no_home_point', x.child_id, NULL,
              pg_catalog.format('child %s: the registered address has no point', x.child_id),
-             jsonb_build_object('residence_id', x.residence_id)
+             pg_catalog.jsonb_build_object('residence_id', x.residence_id)
         FROM (SELECT DISTINCT h.child_id, h.residence_id FROM skolval.round_home h
                 JOIN skolval.residence res USING (residence_id)
                WHERE h.round_id = r.round_id AND res.home IS NULL) x
@@ -410,7 +410,7 @@ BEGIN
       SELECT 3, 'home_off_network', x.child_id, NULL,
              pg_catalog.format('child %s: home lies %s m from the nearest walkable edge, more than the snap limit',
                                x.child_id, round(x.d::numeric)),
-             jsonb_build_object('residence_id', x.residence_id, 'distance_m', round(x.d::numeric, 1))
+             pg_catalog.jsonb_build_object('residence_id', x.residence_id, 'distance_m', round(x.d::numeric, 1))
         FROM (SELECT h.child_id, h.residence_id,
                      (SELECT ST_Distance(e.geom, res.home) FROM skolval.edge e WHERE e.network_id = nid
                        ORDER BY e.geom <-> res.home LIMIT 1) AS d
@@ -429,7 +429,7 @@ BEGIN
       UNION ALL
       SELECT 5, 'unreachable_unit', d.child_id, d.unit_id,
              pg_catalog.format('child %s cannot reach unit %s on the network', d.child_id, d.unit_id),
-             jsonb_build_object('residence_id', d.residence_id, 'network_id', nid)
+             pg_catalog.jsonb_build_object('residence_id', d.residence_id, 'network_id', nid)
         FROM skolval.distance d
         JOIN pg_temp._sv_dist_all_pairs p ON p.residence_id = d.residence_id AND p.unit_id = d.unit_id
        WHERE d.network_id = nid AND d.status = 'unreachable') i;
@@ -437,12 +437,12 @@ BEGIN
             ARRAY['no_residence', 'no_home_point', 'home_off_network', 'unit_off_network', 'unreachable_unit'],
             issues);
 
-  SELECT count(*) INTO children FROM skolval.round_home h WHERE h.round_id = r.round_id;
-  SELECT count(DISTINCT p.unit_id), count(*),
-         count(*) FILTER (WHERE d.status = 'ok'),
-         count(*) FILTER (WHERE d.status = 'unreachable'),
-         count(*) FILTER (WHERE d.status IN ('home_off_network', 'unit_off_network')),
-         count(*) FILTER (WHERE d.status = 'no_home_point')
+  SELECT pg_catalog.count(*) INTO children FROM skolval.round_home h WHERE h.round_id = r.round_id;
+  SELECT pg_catalog.count(DISTINCT p.unit_id), pg_catalog.count(*),
+         pg_catalog.count(*) FILTER (WHERE d.status = 'ok'),
+         pg_catalog.count(*) FILTER (WHERE d.status = 'unreachable'),
+         pg_catalog.count(*) FILTER (WHERE d.status IN ('home_off_network', 'unit_off_network')),
+         pg_catalog.count(*) FILTER (WHERE d.status = 'no_home_point')
     INTO units, pairs, ok, unreachable, off_network, no_home
     FROM pg_temp._sv_dist_all_pairs p
     JOIN skolval.distance d ON d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
@@ -558,7 +558,7 @@ BEGIN
   ELSE
     -- pgRouting gives the sequence of nodes and edges; each edge is cut to the part walked,
     -- from where the walk enters it to where it leaves it, in walking order.
-    SELECT array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
+    SELECT pg_catalog.array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
                           ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY p.seq)
       INTO pieces
       FROM (SELECT q.seq, q.node, q.edge, lead(q.node) OVER (ORDER BY q.seq) AS next_node

@@ -39,7 +39,7 @@ BEGIN
     SELECT c.node, c.component
       FROM pgr_connectedComponents(skolval.network_edges_sql(net.network_id)) c
   ), biggest AS (
-    SELECT c.component FROM component c GROUP BY c.component ORDER BY count(*) DESC, c.component LIMIT 1
+    SELECT c.component FROM component c GROUP BY c.component ORDER BY pg_catalog.count(*) DESC, c.component LIMIT 1
   ), gone AS (
     DELETE FROM skolval.edge e
      WHERE e.network_id = net.network_id
@@ -47,7 +47,7 @@ BEGIN
                         WHERE c.node = e.source)
     RETURNING 1
   )
-  SELECT (SELECT count(DISTINCT c.component) FROM component c), (SELECT count(*) FROM gone)
+  SELECT (SELECT pg_catalog.count(DISTINCT c.component) FROM component c), (SELECT pg_catalog.count(*) FROM gone)
     INTO components, dropped;
   IF dropped > 0 THEN
     RAISE NOTICE 'network %: kept the largest of % connected components; dropped % edges not connected to it',
@@ -62,8 +62,8 @@ BEGIN
          content_hash = s.hash,
          dropped_edge_count = coalesce(n.dropped_edge_count, 0) + dropped,
          finished_at = pg_catalog.now()
-    FROM (SELECT count(*) AS edges,
-                 (SELECT count(*) FROM (SELECT e2.source FROM skolval.edge e2 WHERE e2.network_id = net.network_id
+    FROM (SELECT pg_catalog.count(*) AS edges,
+                 (SELECT pg_catalog.count(*) FROM (SELECT e2.source FROM skolval.edge e2 WHERE e2.network_id = net.network_id
                                         UNION SELECT e2.target FROM skolval.edge e2 WHERE e2.network_id = net.network_id) v) AS vertices,
                  sum(e.length_m) AS total,
                  -- a network along one straight line has a flat box: widen it to a polygon
@@ -112,13 +112,13 @@ BEGIN
   -- skolval._require_no_scratch); the query itself is the caller's own SQL.
   PERFORM skolval._require_no_scratch('_sv_network_load');
   EXECUTE pg_catalog.format('CREATE TEMP TABLE pg_temp._sv_network_load ON COMMIT DROP AS SELECT * FROM (%s) q', edges_sql);
-  SELECT array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
+  SELECT pg_catalog.array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
    WHERE a.attrelid = 'pg_temp._sv_network_load'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
-  SELECT array_agg(c) INTO missing FROM unnest(ARRAY['id', 'source', 'target', 'geom']) c WHERE NOT c = ANY (cols);
+  SELECT pg_catalog.array_agg(c) INTO missing FROM pg_catalog.unnest(ARRAY['id', 'source', 'target', 'geom']) c WHERE NOT c = ANY (cols);
   IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'edges query lacks column(s) %', array_to_string(missing, ', ')
+    RAISE EXCEPTION 'edges query lacks column(s) %', pg_catalog.array_to_string(missing, ', ')
       USING ERRCODE = 'undefined_column',
-            DETAIL = 'It returns ' || array_to_string(cols, ', ') || '.',
+            DETAIL = 'It returns ' || pg_catalog.array_to_string(cols, ', ') || '.',
             HINT = 'Return id, source, target and geom (a LineString with an SRID), optionally kind and name.';
   END IF;
   IF NOT 'kind' = ANY (cols) THEN ALTER TABLE pg_temp._sv_network_load ADD COLUMN kind pg_catalog.text; END IF;

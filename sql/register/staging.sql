@@ -204,8 +204,8 @@ BEGIN
     RETURN NULL;
   END IF;
   -- canonical order, whatever the file's order; NULL when the list is empty
-  SELECT array_agg(o.f ORDER BY o.i) INTO forms
-    FROM unnest(ARRAY['forskola', 'forskoleklass', 'grundskola', 'fritidshem']) WITH ORDINALITY o(f, i)
+  SELECT pg_catalog.array_agg(o.f ORDER BY o.i) INTO forms
+    FROM pg_catalog.unnest(ARRAY['forskola', 'forskoleklass', 'grundskola', 'fritidshem']) WITH ORDINALITY o(f, i)
    WHERE o.f IN (SELECT skolval._staging_school_form(x) FROM regexp_split_to_table(coalesce(v, ''), '[,;]') x);
   RETURN forms;
 END $$;
@@ -674,16 +674,16 @@ row_problem AS (
   UNION ALL
   -- a stored period a published round measured from may not disappear (reported on the
   -- child's first staged row; the date is the period's, not personal data)
-  SELECT 'staging_residence', min(r.source_row), 'valid_from', to_char(x.valid_from, 'YYYY-MM-DD'),
+  SELECT 'staging_residence', min(r.source_row), 'valid_from', pg_catalog.to_char(x.valid_from, 'YYYY-MM-DD'),
          pg_catalog.format('stored period cannot be removed: the period from %s is not in the file, but published round "%s" measured this child''s home from it; stage it too (closed with valid_to if it has ended)',
-                           to_char(x.valid_from, 'YYYY-MM-DD'), x.round_name)
+                           pg_catalog.to_char(x.valid_from, 'YYYY-MM-DD'), x.round_name)
     FROM sr r JOIN removed_period x ON x.personal_number = r.personal_number
    GROUP BY x.personal_number, x.valid_from, x.round_name
   UNION ALL
   SELECT 'staging_residence', r.source_row, l.column_name, l.value, l.problem
     FROM sr r
    CROSS JOIN LATERAL skolval._staging_location_problem(r.east, r.north, r.lat, r.lon, false, false) l
-   WHERE btrim(concat(r.east, r.north, r.lat, r.lon), E' \t\r\n') <> ''   -- no home given: nothing to check
+   WHERE btrim(pg_catalog.concat(r.east, r.north, r.lat, r.lon), E' \t\r\n') <> ''   -- no home given: nothing to check
 
   -- siblings
   UNION ALL
@@ -722,7 +722,7 @@ row_problem AS (
              WHEN u.unit_code IS NULL THEN 'unknown unit: not in staging_unit nor in skolval.unit'
              WHEN e.school_form IS NOT NULL AND u.school_forms IS NOT NULL AND NOT (e.school_form = ANY (u.school_forms))
              THEN pg_catalog.format('the unit does not offer the school form: it offers %s, not %s',
-                                    array_to_string(u.school_forms, ', '), e.school_form) END),
+                                    pg_catalog.array_to_string(u.school_forms, ', '), e.school_form) END),
      ('school_form', e.school_form_text,
         CASE WHEN e.school_form_text IS NULL THEN 'required'
              WHEN e.school_form IS NULL THEN 'unknown school form: use forskola, forskoleklass, grundskola or fritidshem' END),
@@ -776,7 +776,7 @@ row_problem AS (
              THEN pg_catalog.format('cannot check that the unit offers the school form: the staged unit''s school_forms cannot be read (see staging_unit)')
              WHEN NOT (coalesce(r.school_form::text, w.school_form) = ANY (u.school_forms))
              THEN pg_catalog.format('the unit does not offer the round''s school form: it offers %s, not %s',
-                                    array_to_string(u.school_forms, ', '), coalesce(r.school_form::text, w.school_form)) END),
+                                    pg_catalog.array_to_string(u.school_forms, ', '), coalesce(r.school_form::text, w.school_form)) END),
      ('school_form', w.school_form_text,
         CASE WHEN w.school_form_text IS NOT NULL AND w.school_form IS NULL
              THEN 'unknown school form: use forskola, forskoleklass, grundskola or fritidshem'
@@ -806,7 +806,7 @@ set_problem AS (
    GROUP BY a.source_row, a.unit_code
   UNION ALL
   -- the same child and valid_from twice
-  SELECT 'staging_residence', a.source_row, 'personal_number,valid_from', to_char(a.valid_from, 'YYYY-MM-DD'),
+  SELECT 'staging_residence', a.source_row, 'personal_number,valid_from', pg_catalog.to_char(a.valid_from, 'YYYY-MM-DD'),
          'duplicate: the same child and valid_from are in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row)
     FROM sr a JOIN sr b ON b.personal_number = a.personal_number AND b.valid_from = a.valid_from
                         AND b.source_row <> a.source_row
@@ -823,7 +823,7 @@ set_problem AS (
    GROUP BY a.source_row
   UNION ALL
   -- the same enrollment twice
-  SELECT 'staging_enrollment', a.source_row, 'personal_number,unit_code,school_form,valid_from', to_char(a.valid_from, 'YYYY-MM-DD'),
+  SELECT 'staging_enrollment', a.source_row, 'personal_number,unit_code,school_form,valid_from', pg_catalog.to_char(a.valid_from, 'YYYY-MM-DD'),
          'duplicate: the same child, unit, school form and valid_from are in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row)
     FROM se a JOIN se b ON b.personal_number = a.personal_number AND b.unit_code = a.unit_code
          AND b.school_form = a.school_form AND b.valid_from = a.valid_from AND b.source_row <> a.source_row
@@ -848,8 +848,8 @@ set_problem AS (
          pg_catalog.format('gap in the ranks: rank %s leaves a gap, this child''s wishes in the round have ranks %s; they must run 1 to %s',
                            w.rank, g.ranks, g.n)
     FROM sw w
-    JOIN (SELECT o.round_name, o.personal_number, count(DISTINCT o.rank) AS n,
-                 array_to_string(array_agg(DISTINCT o.rank ORDER BY o.rank), ', ') AS ranks
+    JOIN (SELECT o.round_name, o.personal_number, pg_catalog.count(DISTINCT o.rank) AS n,
+                 pg_catalog.array_to_string(pg_catalog.array_agg(DISTINCT o.rank ORDER BY o.rank), ', ') AS ranks
             FROM sw o
            WHERE o.rank >= 1
            GROUP BY o.round_name, o.personal_number) g
@@ -860,7 +860,7 @@ SELECT pr.staging_table, pr.source_row, pr.column_name, pr.value, pr.problem
   FROM (SELECT * FROM row_problem WHERE problem IS NOT NULL
         UNION ALL
         SELECT * FROM set_problem) pr
- ORDER BY array_position(ARRAY['staging_district', 'staging_unit', 'staging_residence', 'staging_sibling',
+ ORDER BY pg_catalog.array_position(ARRAY['staging_district', 'staging_unit', 'staging_residence', 'staging_sibling',
                                'staging_enrollment', 'staging_wish'], pr.staging_table),
           pr.source_row, pr.column_name, pr.problem
 $check$;
@@ -930,8 +930,8 @@ BEGIN
       last_table := problem_row.staging_table;
       last_row := problem_row.source_row;
     END IF;
-    kinds := kinds || (problem_row.staging_table || '.' || problem_row.column_name || ' '
-                       || pg_catalog.split_part(problem_row.problem, ':', 1));
+    kinds := pg_catalog.array_append(kinds, problem_row.staging_table || '.' || problem_row.column_name || ' '
+                                             || pg_catalog.split_part(problem_row.problem, ':', 1));
     staging_table := problem_row.staging_table;
     source_row := problem_row.source_row;
     column_name := problem_row.column_name;
