@@ -20,7 +20,7 @@ BEGIN
     RAISE EXCEPTION 'nightly(): today must lie between 1900-01-01 and 2200-12-31, got %', today
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL for the current date.';
   END IF;
-  this_month := date_trunc('month', this_day)::date;
+  this_month := pg_catalog.date_trunc('month', this_day)::date;
   has_rounds := EXISTS (SELECT 1 FROM skolval.placement_round x
                          WHERE x.status <> 'published'
                            AND EXISTS (SELECT 1 FROM skolval.round_cohort c WHERE c.round_id = x.round_id));
