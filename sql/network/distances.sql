@@ -205,8 +205,9 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Load a network into skolval.edge and call skolval.network_finish(network_id).';
   END IF;
-  -- One computation per round at a time; a second caller waits rather than interleaves.
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skolval.compute_distances'), r.round_id::integer);
+  -- One computation per round at a time; a second caller waits rather than interleaves (a row
+  -- lock read-only roles cannot take, not an advisory lock anyone could hold).
+  PERFORM skolval._job_lock('compute_distances', r.round_id);
   on_day := coalesce(r.cohort_date, r.start_date);
 
   -- The home of every cohort child on the cohort date.

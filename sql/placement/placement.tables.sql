@@ -31,7 +31,9 @@ CREATE TABLE skolval.placement_run (
   created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
   created_by          text NOT NULL DEFAULT CURRENT_USER,
   published_at        timestamptz,
-  published_by        text
+  published_by        text,
+  created_session     name,
+  published_session   name
 );
 CREATE UNIQUE INDEX placement_run_one_published ON skolval.placement_run (round_id) WHERE status = 'published';
 COMMENT ON TABLE skolval.placement_run IS
@@ -58,7 +60,7 @@ COMMENT ON COLUMN skolval.placement_run.milliseconds IS 'Run time of allocate()'
 COMMENT ON COLUMN skolval.placement_run.created_at IS 'When the run was made';
 COMMENT ON COLUMN skolval.placement_run.created_by IS 'Who made it: the acting role (SET ROLE, else the login role), also for what-if runs analysts make through the SECURITY DEFINER allocate()';
 COMMENT ON COLUMN skolval.placement_run.published_at IS 'When it was published';
-COMMENT ON COLUMN skolval.placement_run.published_by IS 'Who published it';
+COMMENT ON COLUMN skolval.placement_run.published_by IS 'Who published it: the acting role; with four eyes never the login or acting role that made the run';
 
 CREATE TABLE skolval.placement (
   run_id              bigint NOT NULL REFERENCES skolval.placement_run ON DELETE CASCADE,
