@@ -25,31 +25,46 @@ COMMENT ON FUNCTION skolval._job_lock(text, bigint) IS
 
 -- Four eyes: is the session (login role or acting role) the same person as the one recorded?
 -- Raises insufficient_privilege naming the step when the setting is on and it is.
-CREATE OR REPLACE FUNCTION skolval._four_eyes(what text, object text, done_by_session name, done_by_role name)
+CREATE OR REPLACE FUNCTION skolval._four_eyes(object text, step text, made_by_session name, made_by_role name)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
-  s record;
   me_session name := SESSION_USER;
   me_role name := skolval._acting_role();
 BEGIN
-  SELECT coalesce(x.four_eyes, true) AS on, x.four_eyes_off_reason AS reason INTO s
-    FROM (SELECT NULL::boolean AS four_eyes, NULL::text AS four_eyes_off_reason
-          UNION ALL SELECT y.four_eyes, y.four_eyes_off_reason FROM skolval.settings y) x
-   ORDER BY x.four_eyes IS NULL LIMIT 1;
-  IF NOT s.on THEN
+  IF NOT coalesce((SELECT x.four_eyes FROM skolval.settings x), true) THEN
     RETURN;
   END IF;
-  IF me_session IN (done_by_session, done_by_role) OR me_role IN (done_by_session, done_by_role) THEN
-    RAISE EXCEPTION 'four eyes: % cannot be done by the one who made %', what, object
+  IF me_session IN (made_by_session, made_by_role) OR me_role IN (made_by_session, made_by_role) THEN
+    RAISE EXCEPTION 'four eyes: % was made by %; another person must %', object, made_by_role, step
       USING ERRCODE = 'insufficient_privilege',
-            DETAIL = pg_catalog.format('%s was made by login role %s (acting role %s); this session is login role %s, acting role %s.',
-                                       object, coalesce(done_by_session, '?'), coalesce(done_by_role, '?'), me_session, me_role),
-            HINT = 'Another person must do it (separation of duties). A one-person database can turn the rule off: UPDATE skolval.settings SET four_eyes = false, four_eyes_off_reason = ''...''.';
+            DETAIL = pg_catalog.format('It was made by login role %s acting as %s; this session is login role %s acting as %s.',
+                                       coalesce(made_by_session, '?'), coalesce(made_by_role, '?'), me_session, me_role),
+            HINT = 'Separation of duties (settings.four_eyes). A database one person runs alone can turn it off with a reason: skolval.set_four_eyes(false, reason).';
   END IF;
 END $$;
 COMMENT ON FUNCTION skolval._four_eyes(text, text, name, name) IS
   'Refuse (insufficient_privilege) a step of the workflow when settings.four_eyes is on and this session''s login role or acting role is the login or acting role that made the object';
+
+CREATE OR REPLACE FUNCTION skolval.set_four_eyes(enabled boolean, reason text DEFAULT NULL) RETURNS boolean
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF enabled IS NULL THEN
+    RAISE EXCEPTION 'enabled must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF NOT enabled AND pg_catalog.btrim(coalesce(reason, '')) = '' THEN
+    RAISE EXCEPTION 'turning four eyes off needs a reason'
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example skolval.set_four_eyes(false, ''test database run by one person'').';
+  END IF;
+  INSERT INTO skolval.settings AS s (four_eyes, four_eyes_off_reason)
+  VALUES (enabled, CASE WHEN NOT enabled THEN pg_catalog.btrim(reason) END)
+  ON CONFLICT (singleton) DO UPDATE
+    SET four_eyes = EXCLUDED.four_eyes, four_eyes_off_reason = EXCLUDED.four_eyes_off_reason, updated_at = pg_catalog.now();
+  RETURN enabled;
+END $$;
+COMMENT ON FUNCTION skolval.set_four_eyes(boolean, text) IS
+  'Turn four eyes (separation of duties: the creator of a payment run cannot approve it, the maker of a placement run cannot publish it) on, or off with a reason; on by default. The change is in the audit log and the reason on payment statements';
 
 -- Run and result tables are written only by the extension's own SECURITY DEFINER functions,
 -- which run as the tables' owner; nobody else holds INSERT, UPDATE or DELETE on them

@@ -14,7 +14,8 @@ ALTER TABLE skolval.settings
 ALTER TABLE skolval.payment_run
   ADD COLUMN created_role name,
   ADD COLUMN approved_role name,
-  ADD COLUMN locked_role name;
+  ADD COLUMN locked_role name,
+  ADD COLUMN four_eyes_off_reason text;
 ALTER TABLE skolval.placement_run
   ADD COLUMN created_session name,
   ADD COLUMN published_session name;

@@ -60,6 +60,7 @@ CREATE OR REPLACE TRIGGER supplement_unit BEFORE INSERT OR UPDATE OF unit_id ON 
 COMMENT ON COLUMN skolval.payment_run.created_role IS 'The acting role (SET ROLE, else the login role) that computed it; created_by is the login role (session_user)';
 COMMENT ON COLUMN skolval.payment_run.approved_role IS 'The acting role that approved it';
 COMMENT ON COLUMN skolval.payment_run.locked_role IS 'The acting role that locked it';
+COMMENT ON COLUMN skolval.payment_run.four_eyes_off_reason IS 'NULL when four eyes was on at approval; otherwise the reason it was off (settings.four_eyes_off_reason), shown on the statement';
 
 -- ---------------------------------------------------------------------------------------
 -- The workflow: draft -> approved -> locked, and nothing else
@@ -120,6 +121,7 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.status IS DISTINCT FROM 'draft' OR NEW.approved_at IS NOT NULL OR NEW.approved_by IS NOT NULL
        OR NEW.approved_role IS NOT NULL OR NEW.locked_at IS NOT NULL OR NEW.locked_by IS NOT NULL OR NEW.locked_role IS NOT NULL
+       OR NEW.four_eyes_off_reason IS NOT NULL
        OR NEW.created_by IS DISTINCT FROM me_session OR coalesce(NEW.created_role, me_role) <> me_role THEN
       RAISE EXCEPTION 'a payment run is made as a draft by skolval.create_payment_run()'
         USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -155,8 +157,8 @@ BEGIN
   END IF;
   IF OLD.status = 'draft' AND NEW.status = 'draft' THEN
     -- create_payment_run() stores the totals of its draft.
-    IF (NEW.approved_at, NEW.approved_by, NEW.approved_role, NEW.locked_at, NEW.locked_by, NEW.locked_role) IS DISTINCT FROM
-       (NULL::timestamptz, NULL::text, NULL::name, NULL::timestamptz, NULL::text, NULL::name) THEN
+    IF (NEW.approved_at, NEW.approved_by, NEW.approved_role, NEW.locked_at, NEW.locked_by, NEW.locked_role, NEW.four_eyes_off_reason)
+       IS DISTINCT FROM (NULL::timestamptz, NULL::text, NULL::name, NULL::timestamptz, NULL::text, NULL::name, NULL::text) THEN
       RAISE EXCEPTION '%: a draft has not been approved or locked by anyone', label
         USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
@@ -165,8 +167,8 @@ BEGIN
   -- A status change: nothing but the status and its own who and when, set here.
   IF (NEW.rows, NEW.children, NEW.amount, NEW.held_rows, NEW.held_amount, NEW.corrections, NEW.errors, NEW.warnings)
      IS DISTINCT FROM (OLD.rows, OLD.children, OLD.amount, OLD.held_rows, OLD.held_amount, OLD.corrections, OLD.errors, OLD.warnings)
-     OR (OLD.status = 'approved' AND (NEW.approved_at, NEW.approved_by, NEW.approved_role)
-                                      IS DISTINCT FROM (OLD.approved_at, OLD.approved_by, OLD.approved_role)) THEN
+     OR (OLD.status = 'approved' AND (NEW.approved_at, NEW.approved_by, NEW.approved_role, NEW.four_eyes_off_reason)
+                                      IS DISTINCT FROM (OLD.approved_at, OLD.approved_by, OLD.approved_role, OLD.four_eyes_off_reason)) THEN
     RAISE EXCEPTION '% is %: its totals and approval cannot be changed', label, OLD.status
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -176,11 +178,12 @@ BEGIN
       RAISE EXCEPTION '%: the approval is recorded as this session (%), not as %', label, me_session, coalesce(NEW.approved_by, NEW.locked_by)
         USING ERRCODE = 'insufficient_privilege';
     END IF;
-    PERFORM skolval._four_eyes('approving ' || label, label, OLD.created_by::name, OLD.created_role);
+    PERFORM skolval._four_eyes(label, 'approve it', OLD.created_by::name, OLD.created_role);
     PERFORM skolval._payment_run_check_totals(OLD);
     NEW.approved_at := pg_catalog.now();
     NEW.approved_by := me_session;
     NEW.approved_role := me_role;
+    NEW.four_eyes_off_reason := (SELECT x.four_eyes_off_reason FROM skolval.settings x WHERE NOT x.four_eyes);
     RETURN NEW;
   ELSIF OLD.status = 'approved' AND NEW.status = 'locked' THEN
     IF coalesce(NEW.locked_by, me_session) <> me_session OR coalesce(NEW.locked_role, me_role) <> me_role THEN

@@ -181,7 +181,8 @@ CREATE TABLE skolval.payment_run (
   locked_by     text,
   created_role  name,
   approved_role name,
-  locked_role   name
+  locked_role   name,
+  four_eyes_off_reason text
 );
 COMMENT ON TABLE skolval.payment_run IS
   'One month''s payment run: the rows and issues computed from the register, approved and then locked. A locked run is immutable and keeps the rules it used; one run per month';

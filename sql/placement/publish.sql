@@ -140,8 +140,7 @@ BEGIN
     RAISE EXCEPTION 'placement run %: publication changes nothing but the status and records this session (%)', OLD.run_id, me_role
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  PERFORM skolval._four_eyes(pg_catalog.format('publishing placement run %s', OLD.run_id),
-                             pg_catalog.format('placement run %s', OLD.run_id), OLD.created_session, OLD.created_by::name);
+  PERFORM skolval._four_eyes(pg_catalog.format('placement run %s', OLD.run_id), 'publish it', OLD.created_session, OLD.created_by::name);
   PERFORM skolval._placement_run_check_totals(OLD);
   NEW.published_at := pg_catalog.now();
   NEW.published_by := me_role;
