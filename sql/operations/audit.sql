@@ -11,6 +11,8 @@ CREATE OR REPLACE FUNCTION skolval._acting_role() RETURNS name
 COMMENT ON FUNCTION skolval._acting_role() IS
   'The role the session acts as: the SET ROLE role, else the login role; unlike current_user also correct inside SECURITY DEFINER functions';
 
+COMMENT ON COLUMN skolval.audit_log.application_name IS
+  'The client''s application_name, for example psql or pg_cron: set by the client, so kept for information only and never used to say who or what made a change (session_user_name, acting_role, current_user_name and function_name do)';
 COMMENT ON COLUMN skolval.audit_log.current_user_name IS
   'current_user when the change was made: the extension owner when it was made inside one of skolval''s SECURITY DEFINER functions (the only way to write run and result tables), otherwise the acting role';
 COMMENT ON COLUMN skolval.audit_log.function_name IS

@@ -34,7 +34,7 @@ COMMENT ON COLUMN skolval.audit_log.transaction_id IS 'Transaction id (pg_curren
 COMMENT ON COLUMN skolval.audit_log.session_user_name IS 'The login role of the session (session_user)';
 COMMENT ON COLUMN skolval.audit_log.acting_role IS
   'The role the session acted as: the role chosen with SET ROLE, otherwise the login role. For changes made inside skolval''s SECURITY DEFINER functions (allocate()) this is the caller, not the extension owner';
-COMMENT ON COLUMN skolval.audit_log.application_name IS 'The client''s application_name, for example psql or pg_cron: set by the client, so informational only and never used to name who or what made a change';
+COMMENT ON COLUMN skolval.audit_log.application_name IS 'The client''s application_name, for example psql or pg_cron';
 COMMENT ON COLUMN skolval.audit_log.action IS
   'insert, update, delete, truncate; for placement_run: allocate (a run was made, what-if runs included) and publish; for payment_run: create_payment_run, approve_payment_run, lock_payment_run';
 COMMENT ON COLUMN skolval.audit_log.table_name IS 'The table changed (in schema skolval)';

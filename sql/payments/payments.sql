@@ -57,6 +57,9 @@ END $$;
 CREATE OR REPLACE TRIGGER supplement_unit BEFORE INSERT OR UPDATE OF unit_id ON skolval.supplement
   FOR EACH ROW EXECUTE FUNCTION skolval._supplement_unit();
 
+COMMENT ON COLUMN skolval.payment_run.created_by IS 'Who computed it: the login role (session_user)';
+COMMENT ON COLUMN skolval.payment_run.approved_by IS 'Who approved it (attest): the login role; with four eyes never the login or acting role that computed it';
+COMMENT ON COLUMN skolval.payment_run.locked_by IS 'Who locked it: the login role';
 COMMENT ON COLUMN skolval.payment_run.created_role IS 'The acting role (SET ROLE, else the login role) that computed it; created_by is the login role (session_user)';
 COMMENT ON COLUMN skolval.payment_run.approved_role IS 'The acting role that approved it';
 COMMENT ON COLUMN skolval.payment_run.locked_role IS 'The acting role that locked it';

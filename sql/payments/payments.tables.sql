@@ -201,9 +201,9 @@ COMMENT ON COLUMN skolval.payment_run.corrections IS 'Net amount of the correcti
 COMMENT ON COLUMN skolval.payment_run.errors IS 'Error-level issues found';
 COMMENT ON COLUMN skolval.payment_run.warnings IS 'Warnings found';
 COMMENT ON COLUMN skolval.payment_run.created_at IS 'When it was computed';
-COMMENT ON COLUMN skolval.payment_run.created_by IS 'Who computed it (the login role, session_user)';
+COMMENT ON COLUMN skolval.payment_run.created_by IS 'Who computed it';
 COMMENT ON COLUMN skolval.payment_run.approved_at IS 'When it was approved (attest)';
-COMMENT ON COLUMN skolval.payment_run.approved_by IS 'Who approved it (the login role); with four eyes never the login or acting role that created it';
+COMMENT ON COLUMN skolval.payment_run.approved_by IS 'Who approved it';
 COMMENT ON COLUMN skolval.payment_run.locked_at IS 'When it was locked';
 COMMENT ON COLUMN skolval.payment_run.locked_by IS 'Who locked it';
 

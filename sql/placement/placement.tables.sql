@@ -60,7 +60,7 @@ COMMENT ON COLUMN skolval.placement_run.milliseconds IS 'Run time of allocate()'
 COMMENT ON COLUMN skolval.placement_run.created_at IS 'When the run was made';
 COMMENT ON COLUMN skolval.placement_run.created_by IS 'Who made it: the acting role (SET ROLE, else the login role), also for what-if runs analysts make through the SECURITY DEFINER allocate()';
 COMMENT ON COLUMN skolval.placement_run.published_at IS 'When it was published';
-COMMENT ON COLUMN skolval.placement_run.published_by IS 'Who published it: the acting role; with four eyes never the login or acting role that made the run';
+COMMENT ON COLUMN skolval.placement_run.published_by IS 'Who published it';
 
 CREATE TABLE skolval.placement (
   run_id              bigint NOT NULL REFERENCES skolval.placement_run ON DELETE CASCADE,

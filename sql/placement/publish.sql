@@ -19,6 +19,7 @@
 --      FOR UPDATE and with any UPDATE of the run, so publication waits for every open writer,
 --      and a writer that comes after it sees the new status.
 
+COMMENT ON COLUMN skolval.placement_run.published_by IS 'Who published it: the acting role (SET ROLE, else the login role); with four eyes never the login or acting role that made the run';
 COMMENT ON COLUMN skolval.placement_run.created_session IS 'The login role (session_user) of the session that made the run';
 COMMENT ON COLUMN skolval.placement_run.published_session IS 'The login role (session_user) of the session that published it';
 
@@ -51,6 +52,11 @@ BEGIN
      OR pg_catalog.abs(coalesce(t.total_walking_m, 0) - coalesce(run.total_walking_m, 0))
         > 1e-6 * greatest(1, pg_catalog.abs(coalesce(run.total_walking_m, 0)))
      OR bad_unit.unit_id IS NOT NULL
+     -- allocate() places every child of the round's cohort, once, and no one else
+     OR t.children <> (SELECT count(*) FROM skolval.round_cohort c WHERE c.round_id = run.round_id)
+     OR EXISTS (SELECT 1 FROM skolval.placement p
+                 WHERE p.run_id = run.run_id
+                   AND NOT EXISTS (SELECT 1 FROM skolval.round_cohort c WHERE c.round_id = run.round_id AND c.child_id = p.child_id))
      OR EXISTS (SELECT 1 FROM skolval.placement p
                  WHERE p.run_id = run.run_id
                    AND NOT EXISTS (SELECT 1 FROM skolval.placement_unit u WHERE u.run_id = run.run_id AND u.unit_id = p.unit_id)) THEN
@@ -68,7 +74,7 @@ BEGIN
   END IF;
 END $$;
 COMMENT ON FUNCTION skolval._placement_run_check_totals(skolval.placement_run) IS
-  'Raise check_violation unless the run''s stored children, placements by wish, first choices, near-home offers, administrative placements and walking total equal its placements, and every unit''s placed and admitted counts equal them too';
+  'Raise check_violation unless the run''s stored children, placements by wish, first choices, near-home offers, administrative placements and walking total equal its placements, every unit''s placed and admitted counts equal them too, and the placements are those of the round''s cohort (every child once, no one else)';
 
 CREATE OR REPLACE FUNCTION skolval._placement_run_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
