@@ -146,6 +146,20 @@ BEGIN
 END
 $audit$;
 
+-- The results of runs are not logged row by row (a run writes them once; its guards keep them
+-- frozen), but a TRUNCATE, which only the owner may do (demo_municipality(replace => true)),
+-- keeps the before-image of every row it removes.
+DO $audit_results$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['payment_row', 'payment_issue', 'placement', 'placement_wish', 'placement_unit'] LOOP
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_truncate BEFORE TRUNCATE ON skolval.%I '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+  END LOOP;
+END
+$audit_results$;
+
 -- The log itself is append-only, for every role and in every session_replication_role.
 CREATE OR REPLACE FUNCTION skolval._audit_log_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
