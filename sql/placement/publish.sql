@@ -86,7 +86,11 @@ BEGIN
   IF TG_OP = 'INSERT' THEN
     IF NEW.status IS DISTINCT FROM 'draft' OR NEW.published_at IS NOT NULL OR NEW.published_by IS NOT NULL
        OR NEW.published_session IS NOT NULL
-       OR coalesce(NEW.created_by, me_role) <> me_role OR coalesce(NEW.created_session, me_session) <> me_session THEN
+       -- who made the run is not the writer's to say: the acting role (what allocate() passes),
+       -- or current_user when the writer is one of skolval's SECURITY DEFINER functions, is
+       -- accepted and recorded as the acting role; anything else is refused
+       OR coalesce(NEW.created_by, me_role) NOT IN (me_role, CURRENT_USER)
+       OR coalesce(NEW.created_session, me_session) <> me_session THEN
       RAISE EXCEPTION 'a placement run is made as a draft by skolval.allocate()'
         USING ERRCODE = 'object_not_in_prerequisite_state',
               DETAIL = pg_catalog.format('The new run says status %s, created by %s, published by %s; this session acts as %s.',
