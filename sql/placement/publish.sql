@@ -250,9 +250,11 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement run % does not exist', publish.run_id USING ERRCODE = 'no_data_found';
   END IF;
-  -- Same lock as allocate(): publishing and allocating one round never interleave. Then the run
+  -- The round row: publishing and a real allocation of one round never interleave. FOR NO KEY
+  -- UPDATE, not FOR UPDATE: it does not conflict with the key-share lock an open what-if run's
+  -- placement_run row holds on the round, so what-if runs never block publication. Then the run
   -- row FOR UPDATE: waits for every open writer of its results (they hold it FOR SHARE).
-  SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = run.round_id FOR UPDATE;
+  SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = run.round_id FOR NO KEY UPDATE;
   SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = publish.run_id FOR UPDATE;
   IF run.what_if OR run.mechanism <> 'deferred_acceptance' THEN
     RAISE EXCEPTION 'placement run % is a what-if run and cannot be published', run.run_id
