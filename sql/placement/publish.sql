@@ -244,7 +244,7 @@ BEGIN
             DETAIL = 'Placement runs are published by members of skolval_admin.';
   END IF;
   IF publish.run_id IS NULL THEN
-    RAISE EXCEPTION 'run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'publish(): run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = publish.run_id;
   IF NOT FOUND THEN
