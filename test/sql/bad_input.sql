@@ -360,7 +360,7 @@ INSERT INTO null_sample VALUES
   ('name', '''probe'''), ('near_home_distance_m', '2000'), ('network_edges', '800'),
   ('network_id', '1'), ('network_margin_m', '5000'), ('origin_e', '386500'), ('origin_n', '6176500'),
   ('personal_number', 'skolval.personal_number_make(''2021-01-02'', 1)'), ('radius_m', '1000'),
-  ('reason', '''probe'''), ('replace', 'false'), ('residence_id', '(SELECT min(residence_id) FROM skolval.residence)'),
+  ('reason', '''probe'''), ('reference_date', '''2027-01-01'''), ('replace', 'false'), ('residence_id', '(SELECT min(residence_id) FROM skolval.residence)'),
   ('round_id', '1'), ('round_name', '''HT2027'''), ('run_id', '1'), ('schedule', '''30 2 * * *'''),
   ('seed', '1'), ('serial', '1'), ('snap_limit_m', '250'), ('source', '''probe'''), ('srid', '3006'),
   ('status', '''draft'''), ('stream', '''lottery'''), ('target_edges', '100'), ('to_month', '''2026-09-01'''),
