@@ -347,7 +347,7 @@ DELETE FROM skolval.staging_residence; DELETE FROM skolval.staging_enrollment; D
 -- ---------------------------------------------------------------------------------------
 CREATE TEMP TABLE null_sample (arg text PRIMARY KEY, value text NOT NULL);
 INSERT INTO null_sample VALUES
-  ('activate', 'false'), ('reference_date', '''2026-12-01'''), ('admin_policy', '''min_cost'''), ('amount', '1.5'), ('applications', '''[]'''),
+  ('activate', 'false'), ('admin_policy', '''min_cost'''), ('amount', '1.5'), ('applications', '''[]'''),
   ('birth_date', '''2021-01-02'''), ('board_address', '''Gatan 1'''), ('board_name', '''Nämnden'''),
   ('bold', 'false'), ('bold_font_path', '''/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'''),
   ('child_id', '1'), ('children', '60'), ('contact', '''Tel 1'''), ('criterion', '''distance'''),
