@@ -467,21 +467,42 @@ char_start(const char *s, size_t k)
 }
 
 /*
- * Length of the longest UTF-8 prefix of s[0..len) no wider than width (at least one character),
- * by bisection: a long word is measured O(log n) times, not once per character.
+ * Length of the longest UTF-8 prefix of s[0..len) no wider than width (at least one character):
+ * galloping from the start, then bisection, measuring only the bytes past what is known to fit
+ * (widths add up: there is no kerning), so the work is proportional to what fits, not to len.
  */
 static size_t
 fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, float width, const char *suffix)
 {
 	float		extra = suffix ? pdf_width(d, font, size, suffix, strlen(suffix)) : 0;
 	size_t		lo = 0;			/* fits */
+	float		lo_w = 0;		/* width of s[0..lo) */
 	size_t		hi = len;		/* upper bound */
+	size_t		step = 64;
 
-	if (pdf_width(d, font, size, s, len) + extra <= width)
+	while (lo + step < len)
+	{
+		size_t		probe = char_start(s, lo + step);
+		float		w = lo_w + pdf_width(d, font, size, s + lo, probe - lo);
+
+		if (w + extra <= width)
+		{
+			lo = probe;
+			lo_w = w;
+			step *= 2;
+		}
+		else
+		{
+			hi = probe;
+			break;
+		}
+	}
+	if (hi == len && lo_w + pdf_width(d, font, size, s + lo, len - lo) + extra <= width)
 		return len;
 	while (hi - lo > 1)
 	{
 		size_t		mid = char_start(s, lo + (hi - lo) / 2);
+		float		w;
 
 		if (mid <= lo)
 		{
@@ -492,8 +513,12 @@ fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, fl
 			if (mid >= hi)
 				break;
 		}
-		if (pdf_width(d, font, size, s, mid) + extra <= width)
+		w = lo_w + pdf_width(d, font, size, s + lo, mid - lo);
+		if (w + extra <= width)
+		{
 			lo = mid;
+			lo_w = w;
+		}
 		else
 			hi = mid;
 	}
@@ -605,6 +630,7 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 		while (scan < limit)
 		{
 			size_t		word_end = scan;
+			size_t		probe;
 			float		w;
 
 			while (word_end < limit && text[word_end] != ' ')
@@ -614,30 +640,41 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 				word_end = start + char_start(text + start, limit - start);
 			if (word_end <= scan)
 				break;
-			w = pdf_width(d, font, size, text + end, word_end - end);
-			if (line_w + w <= width)
+			if (end == start)
 			{
-				line_w += w;
-				end = word_end;
-				scan = word_end;
-				while (scan < len && text[scan] == ' ')
-					scan++;
-				continue;
+				/* the line's first word: as much of it as fits, measured by galloping */
+				size_t		k = fit_prefix(d, font, size, text + start, word_end - start, width, NULL);
+
+				if (k < word_end - start)
+				{
+					end = start + k;
+					scan = end;
+					break;
+				}
+				w = pdf_width(d, font, size, text + start, k);
 			}
-			break;
+			else
+			{
+				/* a later word: a long one is refused on its first 256 bytes */
+				probe = word_end - end > 256 ? end + char_start(text + end, 256) : word_end;
+				w = pdf_width(d, font, size, text + end, probe - end);
+				if (probe < word_end && line_w + w <= width)
+					w += pdf_width(d, font, size, text + probe, word_end - probe);
+				if (line_w + w > width)
+					break;
+			}
+			line_w += w;
+			end = word_end;
+			scan = word_end;
+			while (scan < len && text[scan] == ' ')
+				scan++;
 		}
 		if (end == start)
 		{
-			/* a single word wider than the line (or longer than any line) */
-			size_t		word_end = start;
-
-			while (word_end < limit && text[word_end] != ' ')
-				word_end++;
-			if (word_end == limit && limit < len && text[limit] != ' ')
-				word_end = start + char_start(text + start, limit - start);
-			if (word_end <= start)
-				word_end = limit;
-			end = start + fit_prefix(d, font, size, text + start, word_end - start, width, NULL);
+			/* nothing fitted (cannot happen: fit_prefix takes one character at least) */
+			end = start + 1;
+			while (end < len && (((unsigned char) text[end]) & 0xC0) == 0x80)
+				end++;
 			scan = end;
 		}
 		if (draw)
