@@ -449,12 +449,24 @@ pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s
 	return PDF_OK(d);
 }
 
+/* Text ending at right_x; a text wider than the text area starts at its left edge and is
+ * shortened with an ellipsis (a long text is never measured whole). */
 bool
 pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s)
 {
+	size_t		len;
+
 	if (s == NULL || *s == '\0')
 		return PDF_OK(d);
-	return pdf_text(d, font, size, right_x - pdf_width(d, font, size, s, strlen(s)), y, s);
+	len = strlen(s);
+	if (len <= PDF_LINE_MAX_BYTES)
+	{
+		float		w = pdf_width(d, font, size, s, len);
+
+		if (w <= right_x - d->left)
+			return pdf_text(d, font, size, right_x - w, y, s);
+	}
+	return pdf_text_fit(d, font, size, d->left, y, right_x - d->left, s);
 }
 
 /* Start of the UTF-8 character that byte k is in (k itself when it starts one). */
