@@ -35,7 +35,7 @@ timed() {
 }
 letter_sql() { [ "$1" = 1 ] && echo "skolval.decision_letter(1, $child1)" || echo "skolval.decision_letter(1, $child10)"; }
 # the payment run is a draft: its statement shows the unit's name as it is now
-statement_sql() { q -c "UPDATE skolval.unit SET name = repeat('Enhetsnamn ', $1 * 100000 / 11) WHERE unit_id = $unit"; echo "skolval.payment_statement(1, $unit)"; }
+statement_sql() { q -c "UPDATE skolval.unit SET name = repeat('Enhetsnamn ', $1 * 1000000 / 11) WHERE unit_id = $unit"; echo "skolval.payment_statement(1, $unit)"; }
 
 # Start sql in its own session, cancel it after delay seconds, and return the cancel's latency.
 cancel_after() {
