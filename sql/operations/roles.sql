@@ -113,6 +113,9 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.audit_log FROM skolval_admin;
 -- payment runs immutable: only the owner may empty those tables.
 REVOKE TRUNCATE ON skolval.payment_run, skolval.payment_row, skolval.payment_issue, skolval.placement_run,
                    skolval.placement, skolval.placement_wish, skolval.placement_unit FROM skolval_admin;
+-- The records of decided documents are written only by the trigger that records a run.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_record, skolval.document_record_child,
+                   skolval.document_record_unit, skolval.document_record_category FROM skolval_admin;
 -- The server opens the font files document_settings names: setting them is for the superuser.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolval_admin;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
