@@ -462,7 +462,7 @@ BEGIN
        FROM skolval.demo_feature f WHERE f.network_id = nid AND f.feature IN ('river', 'railway')),
     (SELECT xmlagg(xmlelement(name path, xmlattributes(CASE WHEN major THEN 'network major' ELSE 'network' END AS class,
                      ST_AsSVG(ST_Translate(g, -x0, -y1), 0, 1) AS d)) ORDER BY major)
-       FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major, ST_Collect(e.geom) AS g
+       FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major, ST_Collect(e.geom ORDER BY e.edge_id) AS g
                FROM skolval.edge e WHERE e.network_id = nid GROUP BY 1) n),
     xmlelement(name g, xmlattributes('homes' AS class),
       (SELECT xmlagg(xmlelement(name circle, xmlattributes('home' AS class,
