@@ -458,7 +458,8 @@ pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, c
 
 	if (s == NULL || *s == '\0')
 		return PDF_OK(d);
-	len = strlen(s);
+	/* a running head is drawn on every page: a long one is never scanned whole */
+	len = strnlen(s, PDF_LINE_MAX_BYTES + 1);
 	if (len <= PDF_LINE_MAX_BYTES)
 	{
 		float		w = pdf_width(d, font, size, s, len);
@@ -555,7 +556,7 @@ pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float wid
 
 	if (s == NULL || *s == '\0')
 		return PDF_OK(d);
-	len = strlen(s);
+	len = strnlen(s, PDF_LINE_MAX_BYTES + 1);
 	if (len <= PDF_LINE_MAX_BYTES && pdf_width(d, font, size, s, len) <= width)
 		return pdf_text(d, font, size, x, y, s);
 	/* no line holds more: a longer text is never measured whole */
