@@ -12,6 +12,9 @@
 CREATE OR REPLACE FUNCTION skolval.demo_payments(seed bigint DEFAULT 1) RETURNS TABLE (item text, value bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF seed IS NULL THEN
+    RAISE EXCEPTION 'demo_payments(): seed must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM skolval.settings s WHERE s.municipality_code = '9999') THEN
     RAISE EXCEPTION 'demo_payments() configures the example municipality only'
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -88,11 +91,11 @@ BEGIN
    ORDER BY e.enrollment_id LIMIT 1;
 
   RETURN QUERY VALUES
-    ('payment categories', (SELECT count(*) FROM skolval.payment_category)),
-    ('rates', (SELECT count(*) FROM skolval.payment_rate)),
-    ('cost accounts', (SELECT count(*) FROM skolval.cost_account)),
-    ('supplements', (SELECT count(*) FROM skolval.supplement)),
-    ('holidays', (SELECT count(*) FROM skolval.payment_holiday));
+    ('payment categories', (SELECT pg_catalog.count(*) FROM skolval.payment_category)),
+    ('rates', (SELECT pg_catalog.count(*) FROM skolval.payment_rate)),
+    ('cost accounts', (SELECT pg_catalog.count(*) FROM skolval.cost_account)),
+    ('supplements', (SELECT pg_catalog.count(*) FROM skolval.supplement)),
+    ('holidays', (SELECT pg_catalog.count(*) FROM skolval.payment_holiday));
 END $$;
 COMMENT ON FUNCTION skolval.demo_payments(bigint) IS
   'Give the example municipality its grant configuration: categories, 2026 rates with a rise on 1 July, the count policy, holidays, accounts per administration and tilläggsbelopp decisions. Run after demo_municipality(); deterministic for a seed';

@@ -9,6 +9,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
   job bigint;
 BEGIN
+  IF schedule IS NULL THEN
+    RAISE EXCEPTION 'schedule_nightly(): schedule must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Give a cron schedule such as ''30 2 * * *''; database may be NULL (the current database).';
+  END IF;
   IF pg_catalog.to_regnamespace('cron') IS NULL THEN
     RAISE EXCEPTION 'pg_cron is not installed in database %', pg_catalog.current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -18,9 +22,9 @@ BEGIN
   END IF;
   EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
      INTO job
-    USING 'skolval-nightly', schedule, 'SELECT count(*) FROM skolval.nightly()',
+    USING 'skolval-nightly', schedule, 'SELECT pg_catalog.count(*) FROM skolval.nightly()',
           coalesce(database, pg_catalog.current_database());
   RETURN job;
 END $$;
 COMMENT ON FUNCTION skolval.schedule_nightly(text, text) IS
-  'Schedule skolval.nightly() with pg_cron (job name skolval-nightly; default 02:30 every night) in the given database, from the database where pg_cron is installed; returns the pg_cron job id. Runs show in cron.job_run_details and skolval.job_run';
+  'Schedule skolval.nightly() with pg_cron (job name skolval-nightly; default 02:30 every night) in the given database, from the database where pg_cron is installed; returns the pg_cron job id. Runs show in cron.job_run_details and skolval.job_run. database NULL: the current database';
