@@ -162,6 +162,12 @@ SELECT format('  %-46s %-14s %17s', a.administration, a.account, pg_temp.kr(sum(
  GROUP BY a.administration, a.account ORDER BY a.administration, a.account;
 SELECT format('Issues     %s × %s (%s), e.g. %s', count(*), i.category, i.severity, min(i.message))
   FROM skolval.payment_issue i JOIN sep USING (run_id) GROUP BY i.category, i.severity ORDER BY i.severity, count(*) DESC;
+-- Four eyes is on by default: whoever computed a run cannot approve it, whoever allocated cannot
+-- publish. The demo is one person at one terminal, so it is turned off here, with that reason
+-- (kept in the audit log and printed on the statements).
+SELECT skolval.set_four_eyes(false, 'demo: one person runs every step at one terminal') \g /dev/null
+SELECT format('Four eyes  off for this demo (%s); on by default: whoever computes a run cannot approve it',
+              four_eyes_off_reason) FROM skolval.settings;
 SELECT format('Run %s      approved by %s, locked: %s', run_id, approved_by, status)
   FROM (SELECT (skolval.approve_payment_run(run_id)).approved_by, run_id FROM sep) a
   CROSS JOIN LATERAL (SELECT status FROM skolval.lock_payment_run(a.run_id)) l;

@@ -43,7 +43,12 @@ CREATE TABLE skolval.settings (
                      CONSTRAINT network_margin_positive CHECK (network_margin_m > 0),
   snap_limit_m       double precision NOT NULL DEFAULT 250
                      CONSTRAINT snap_limit_positive CHECK (snap_limit_m > 0),
-  updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now()
+  updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  four_eyes          boolean NOT NULL DEFAULT true,
+  four_eyes_off_reason text,
+  CONSTRAINT settings_four_eyes_off_reason CHECK (four_eyes OR pg_catalog.btrim(coalesce(four_eyes_off_reason, '')) <> ''),
+  CONSTRAINT settings_four_eyes_off_reason_at_most_1000_characters CHECK (char_length(four_eyes_off_reason) <= 1000),
+  CONSTRAINT settings_four_eyes_off_reason_no_control_characters CHECK (four_eyes_off_reason !~ '[\x01-\x1f\x7f-\x9f]')
 );
 COMMENT ON TABLE skolval.settings IS
   'The municipality''s settings: at most one row; when it is empty the defaults apply (see skolval.configure())';

@@ -630,6 +630,13 @@ $$;
 COMMENT ON FUNCTION skolval.payment_statement_children(bigint, bigint) IS
   'A statement''s list of individuals of one unit: section month (paid for the run''s month), correction (for an earlier month, corrects_month) or held (computed, not paid, with the reason). Children with protected identity are never named: they are one line "Barn med skyddad identitet" per section with their number and amount';
 
+CREATE OR REPLACE FUNCTION skolval._statement_who(login text, acting name, at timestamptz) RETURNS text
+  LANGUAGE sql STABLE
+  AS $$ SELECT login || CASE WHEN acting IS NOT NULL AND acting <> login THEN pg_catalog.format(' (som %s)', acting) ELSE '' END
+               || coalesce(' ' || to_char(at, 'YYYY-MM-DD'), '') $$;
+COMMENT ON FUNCTION skolval._statement_who(text, name, timestamptz) IS
+  'Who did a step of a payment run, for its statement: the login role, "(som ROLE)" when the acting role differs, and the date; NULL when nobody did it yet';
+
 CREATE OR REPLACE FUNCTION skolval.payment_statement_content(run_id bigint, unit_id bigint)
 RETURNS TABLE (ord integer, part text, label text, body text, cells text[])
 LANGUAGE plpgsql STABLE AS $$
@@ -699,7 +706,12 @@ BEGIN
                     || CASE run.status WHEN 'draft' THEN ' (inte godkänd, inte utbetald)'
                                        WHEN 'approved' THEN pg_catalog.format(' (attesterad %s)', run.approved_at::date)
                                        ELSE pg_catalog.format(' (utbetald, låst %s)', run.locked_at::date) END),
-      (6, 'Att betala', skolval.amount_sv(t.to_pay) || ' kr')
+      (6, 'Att betala', skolval.amount_sv(t.to_pay) || ' kr'),
+      -- Who did what (four eyes): the login role, and the acting role when it differs.
+      (7, 'Beräknad av', skolval._statement_who(run.created_by, run.created_role, run.created_at)),
+      (8, 'Attesterad av', skolval._statement_who(run.approved_by, run.approved_role, run.approved_at)
+                           || coalesce(' (fyra ögon avstängt: ' || run.four_eyes_off_reason || ')', '')),
+      (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at))
     ) f(o, label, body)
    WHERE f.body IS NOT NULL
   UNION ALL

@@ -263,8 +263,9 @@ BEGIN
   END IF;
   PERFORM skolval._require_no_scratch('_sv_dist_homes', '_sv_dist_units', '_sv_dist_all_pairs',
                                       '_sv_dist_snap_todo', '_sv_dist_pairs', '_sv_dist_walk');
-  -- One computation per round at a time; a second caller waits rather than interleaves.
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skolval.compute_distances'), r.round_id::integer);
+  -- One computation per round at a time; a second caller waits rather than interleaves (a row
+  -- lock read-only roles cannot take, not an advisory lock anyone could hold).
+  PERFORM skolval._job_lock('compute_distances', r.round_id);
   on_day := coalesce(r.cohort_date, r.start_date);
 
   -- The home of every cohort child on the cohort date.

@@ -21,7 +21,9 @@ CREATE TABLE skolval.audit_log (
   table_name         text NOT NULL,
   row_key            jsonb,
   old_row            jsonb,
-  new_row            jsonb
+  new_row            jsonb,
+  current_user_name  name,
+  function_name      text
 );
 CREATE INDEX audit_log_row_idx ON skolval.audit_log (table_name, row_key);
 COMMENT ON TABLE skolval.audit_log IS

@@ -1,8 +1,10 @@
 -- skolval: roles and privileges — who may configure and run, who may read, what BI sees.
 --
 --   skolval_admin    configure, load and change the register, run (distances, allocations,
---                    the nightly job, payment runs), publish, approve and lock; reads the
---                    audit log but can write it only through the audited changes
+--                    the nightly job, payment runs), publish, approve and lock (four eyes: not
+--                    what it made itself); writes run and result tables only through those
+--                    functions; reads the audit log but can write it only through the audited
+--                    changes
 --   skolval_analyst  reads every table and view except the audit log; runs what-if
 --                    allocations (allocate(..., what_if => true)) and payment reconciliations,
 --                    never a real run
@@ -109,10 +111,14 @@ GRANT USAGE ON SCHEMA skolval TO skolval_admin, skolval_analyst, skolval_bi;
 -- only to read; every function.
 GRANT SELECT, INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA skolval TO skolval_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.audit_log FROM skolval_admin;
--- TRUNCATE skips the row triggers that keep published placement runs and approved or locked
--- payment runs immutable: only the owner may empty those tables.
-REVOKE TRUNCATE ON skolval.payment_run, skolval.payment_row, skolval.payment_issue, skolval.placement_run,
-                   skolval.placement, skolval.placement_wish, skolval.placement_unit FROM skolval_admin;
+-- Run and result tables are written only through the extension's functions (allocate(),
+-- publish(), create_payment_run(), approve_payment_run(), lock_payment_run(): SECURITY DEFINER,
+-- each checking who may call it), never by hand: no INSERT, UPDATE or DELETE for admins, so a
+-- status cannot be set, a row moved or a total edited around the workflow. TRUNCATE would skip
+-- the row triggers that keep published and locked runs immutable: only the owner may empty them.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.payment_run, skolval.payment_row, skolval.payment_issue,
+                   skolval.placement_run, skolval.placement, skolval.placement_wish, skolval.placement_unit
+  FROM skolval_admin;
 -- The records of decided documents are written only by the trigger that records a run.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_record, skolval.document_record_child,
                    skolval.document_record_unit, skolval.document_record_category FROM skolval_admin;
@@ -121,6 +127,8 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolva
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA skolval TO skolval_admin;
 REVOKE EXECUTE ON FUNCTION skolval.configure_documents(text, text, text, text, text) FROM skolval_admin;
+-- Switching every trigger off (for a restore) is for the owner only.
+REVOKE EXECUTE ON FUNCTION skolval.set_triggers(boolean) FROM skolval_admin;
 -- allocate()'s C part writes runs: only allocate() (SECURITY DEFINER, which checks the caller's
 -- rights and arguments first) may call it.
 REVOKE EXECUTE ON FUNCTION skolval._allocate_run(bigint, text, text, boolean, text, timestamptz) FROM skolval_admin;

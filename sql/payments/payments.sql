@@ -57,65 +57,204 @@ END $$;
 CREATE OR REPLACE TRIGGER supplement_unit BEFORE INSERT OR UPDATE OF unit_id ON skolval.supplement
   FOR EACH ROW EXECUTE FUNCTION skolval._supplement_unit();
 
--- Locked (and approved) runs are immutable. Only the status moves forward: draft -> approved
--- -> locked. Statement triggers keep the checks cheap on a 30,000-row insert.
-CREATE OR REPLACE FUNCTION skolval._payment_run_frozen() RETURNS trigger
+COMMENT ON COLUMN skolval.payment_run.created_by IS 'Who computed it: the login role (session_user)';
+COMMENT ON COLUMN skolval.payment_run.approved_by IS 'Who approved it (attest): the login role; with four eyes never the login or acting role that computed it';
+COMMENT ON COLUMN skolval.payment_run.locked_by IS 'Who locked it: the login role';
+COMMENT ON COLUMN skolval.payment_run.created_role IS 'The acting role (SET ROLE, else the login role) that computed it; created_by is the login role (session_user)';
+COMMENT ON COLUMN skolval.payment_run.approved_role IS 'The acting role that approved it';
+COMMENT ON COLUMN skolval.payment_run.locked_role IS 'The acting role that locked it';
+COMMENT ON COLUMN skolval.payment_run.four_eyes_off_reason IS 'NULL when four eyes was on at approval; otherwise the reason it was off (settings.four_eyes_off_reason), shown on the statement';
+
+-- ---------------------------------------------------------------------------------------
+-- The workflow: draft -> approved -> locked, and nothing else
+-- ---------------------------------------------------------------------------------------
+-- Approved and locked runs are frozen: every column of the run, and every row and issue of it.
+-- Four layers keep it so, for every writer and every interleaving:
+--   1. privileges: only the owner writes payment_run, payment_row and payment_issue, that is
+--      the SECURITY DEFINER functions below (sql/operations/roles.sql; checked again by
+--      skolval._owner_writes);
+--   2. the run trigger: an insert is a draft made by this session; a draft's identity never
+--      changes; the status moves only draft -> approved -> locked, each step changing nothing
+--      but its own who and when (set here, not taken from the writer), after checking that the
+--      stored totals equal the rows and, for approval, four eyes;
+--   3. the row triggers: a row or issue can be added, changed or removed only while its run is
+--      a draft, judged on the old AND the new rows (moving a row into a frozen run is refused);
+--   4. locks: the row triggers take the run row FOR SHARE, which conflicts with the FOR UPDATE
+--      that approve and lock take (and with any UPDATE of the run), so approval waits for every
+--      open writer of the run, and a writer that comes after it sees the new status.
+
+-- The stored totals of a run against its rows and issues; check_violation when they differ.
+CREATE OR REPLACE FUNCTION skolval._payment_run_check_totals(run skolval.payment_run) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  t record;
 BEGIN
+  SELECT count(*) AS rows, count(DISTINCT x.child_id) AS children,
+         coalesce(sum(x.amount) FILTER (WHERE NOT x.held), 0) AS amount,
+         count(*) FILTER (WHERE x.held) AS held_rows,
+         coalesce(sum(x.amount) FILTER (WHERE x.held), 0) AS held_amount,
+         coalesce(sum(x.amount) FILTER (WHERE x.corrects_month IS NOT NULL AND NOT x.held), 0) AS corrections,
+         (SELECT count(*) FROM skolval.payment_issue i WHERE i.run_id = run.run_id AND i.severity = 'error') AS errors,
+         (SELECT count(*) FROM skolval.payment_issue i WHERE i.run_id = run.run_id AND i.severity = 'warning') AS warnings
+    INTO t
+    FROM skolval.payment_row x WHERE x.run_id = run.run_id;
+  IF (t.rows, t.children, t.amount, t.held_rows, t.held_amount, t.corrections, t.errors, t.warnings)
+     IS DISTINCT FROM (run.rows::bigint, run.children::bigint, run.amount, run.held_rows::bigint, run.held_amount,
+                       run.corrections, run.errors::bigint, run.warnings::bigint) THEN
+    RAISE EXCEPTION 'payment run % for %: the stored totals do not equal its rows', run.run_id, to_char(run.month, 'YYYY-MM')
+      USING ERRCODE = 'check_violation',
+            DETAIL = pg_catalog.format('Stored: %s rows, %s children, %s to pay, %s held rows of %s, corrections %s, %s errors, %s warnings. '
+                                       'Rows: %s rows, %s children, %s to pay, %s held rows of %s, corrections %s, %s errors, %s warnings.',
+                                       run.rows, run.children, run.amount, run.held_rows, run.held_amount, run.corrections, run.errors, run.warnings,
+                                       t.rows, t.children, t.amount, t.held_rows, t.held_amount, t.corrections, t.errors, t.warnings),
+            HINT = 'Compute the month again with skolval.create_payment_run().';
+  END IF;
+END $$;
+COMMENT ON FUNCTION skolval._payment_run_check_totals(skolval.payment_run) IS
+  'Raise check_violation unless the run''s stored rows, children, amounts, corrections, errors and warnings equal its payment rows and issues';
+
+CREATE OR REPLACE FUNCTION skolval._payment_run_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+  me_session name := SESSION_USER;
+  me_role name := skolval._acting_role();
+  label text;
+BEGIN
+  PERFORM skolval._owner_writes(TG_RELID);
+  IF TG_OP = 'INSERT' THEN
+    IF NEW.status IS DISTINCT FROM 'draft' OR NEW.approved_at IS NOT NULL OR NEW.approved_by IS NOT NULL
+       OR NEW.approved_role IS NOT NULL OR NEW.locked_at IS NOT NULL OR NEW.locked_by IS NOT NULL OR NEW.locked_role IS NOT NULL
+       OR NEW.four_eyes_off_reason IS NOT NULL
+       OR NEW.created_by IS DISTINCT FROM me_session OR coalesce(NEW.created_role, me_role) <> me_role THEN
+      RAISE EXCEPTION 'a payment run is made as a draft by skolval.create_payment_run()'
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('The new run says status %s, created by %s, approved by %s, locked by %s; this session is %s.',
+                                         NEW.status, NEW.created_by, coalesce(NEW.approved_by, '-'), coalesce(NEW.locked_by, '-'), me_session);
+    END IF;
+    NEW.created_role := me_role;
+    NEW.created_at := pg_catalog.now();
+    RETURN NEW;
+  END IF;
+
+  label := pg_catalog.format('payment run %s for %s', OLD.run_id, to_char(OLD.month, 'YYYY-MM'));
   IF TG_OP = 'DELETE' THEN
     IF OLD.status <> 'draft' THEN
-      RAISE EXCEPTION 'payment run % for % is % and cannot be deleted', OLD.run_id, to_char(OLD.month, 'YYYY-MM'), OLD.status
+      RAISE EXCEPTION '% is % and cannot be deleted', label, OLD.status
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
     END IF;
     RETURN OLD;
   END IF;
+
   IF OLD.status = 'locked' THEN
-    RAISE EXCEPTION 'payment run % for % is locked and cannot be changed', OLD.run_id, to_char(OLD.month, 'YYYY-MM')
+    RAISE EXCEPTION '% is locked and cannot be changed', label
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
   END IF;
-  IF OLD.status = 'approved' AND NOT (NEW.status = 'locked'
-       AND (NEW.run_id, NEW.month, NEW.basis, NEW.count_date, NEW.rules, NEW.rows, NEW.amount, NEW.held_amount,
-            NEW.corrections, NEW.created_at, NEW.approved_at)
-           IS NOT DISTINCT FROM
-           (OLD.run_id, OLD.month, OLD.basis, OLD.count_date, OLD.rules, OLD.rows, OLD.amount, OLD.held_amount,
-            OLD.corrections, OLD.created_at, OLD.approved_at)) THEN
-    RAISE EXCEPTION 'payment run % for % is approved; it can only be locked', OLD.run_id, to_char(OLD.month, 'YYYY-MM')
+  -- What a run is never changes, in any state.
+  IF (NEW.run_id, NEW.month, NEW.basis, NEW.count_date, NEW.rules, NEW.created_at, NEW.created_by, NEW.created_role)
+     IS DISTINCT FROM (OLD.run_id, OLD.month, OLD.basis, OLD.count_date, OLD.rules, OLD.created_at, OLD.created_by, OLD.created_role) THEN
+    RAISE EXCEPTION '%: its month, basis, count date, rules and creator cannot be changed', label
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Compute the month again with skolval.create_payment_run() while it is a draft.';
+  END IF;
+  IF OLD.status = 'draft' AND NEW.status = 'draft' THEN
+    -- create_payment_run() stores the totals of its draft.
+    IF (NEW.approved_at, NEW.approved_by, NEW.approved_role, NEW.locked_at, NEW.locked_by, NEW.locked_role, NEW.four_eyes_off_reason)
+       IS DISTINCT FROM (NULL::timestamptz, NULL::text, NULL::name, NULL::timestamptz, NULL::text, NULL::name, NULL::text) THEN
+      RAISE EXCEPTION '%: a draft has not been approved or locked by anyone', label
+        USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN NEW;
+  END IF;
+  -- A status change: nothing but the status and its own who and when, set here.
+  IF (NEW.rows, NEW.children, NEW.amount, NEW.held_rows, NEW.held_amount, NEW.corrections, NEW.errors, NEW.warnings)
+     IS DISTINCT FROM (OLD.rows, OLD.children, OLD.amount, OLD.held_rows, OLD.held_amount, OLD.corrections, OLD.errors, OLD.warnings)
+     OR (OLD.status = 'approved' AND (NEW.approved_at, NEW.approved_by, NEW.approved_role, NEW.four_eyes_off_reason)
+                                      IS DISTINCT FROM (OLD.approved_at, OLD.approved_by, OLD.approved_role, OLD.four_eyes_off_reason)) THEN
+    RAISE EXCEPTION '% is %: its totals and approval cannot be changed', label, OLD.status
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  RETURN NEW;
+  IF OLD.status = 'draft' AND NEW.status = 'approved' THEN
+    IF coalesce(NEW.approved_by, me_session) <> me_session OR coalesce(NEW.approved_role, me_role) <> me_role
+       OR (NEW.locked_at, NEW.locked_by, NEW.locked_role) IS DISTINCT FROM (NULL::timestamptz, NULL::text, NULL::name) THEN
+      RAISE EXCEPTION '%: the approval is recorded as this session (%), not as %', label, me_session, coalesce(NEW.approved_by, NEW.locked_by)
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM skolval._four_eyes(label, 'approve it', OLD.created_by::name, OLD.created_role);
+    PERFORM skolval._payment_run_check_totals(OLD);
+    NEW.approved_at := pg_catalog.now();
+    NEW.approved_by := me_session;
+    NEW.approved_role := me_role;
+    NEW.four_eyes_off_reason := (SELECT x.four_eyes_off_reason FROM skolval.settings x WHERE NOT x.four_eyes);
+    RETURN NEW;
+  ELSIF OLD.status = 'approved' AND NEW.status = 'locked' THEN
+    IF coalesce(NEW.locked_by, me_session) <> me_session OR coalesce(NEW.locked_role, me_role) <> me_role THEN
+      RAISE EXCEPTION '%: the lock is recorded as this session (%), not as %', label, me_session, NEW.locked_by
+        USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM skolval._payment_run_check_totals(OLD);
+    NEW.locked_at := pg_catalog.now();
+    NEW.locked_by := me_session;
+    NEW.locked_role := me_role;
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION '% is %; it can only become %', label, OLD.status,
+                  CASE OLD.status WHEN 'draft' THEN 'approved' ELSE 'locked' END
+    USING ERRCODE = 'object_not_in_prerequisite_state',
+          DETAIL = pg_catalog.format('Requested status: %s.', NEW.status),
+          HINT = 'The workflow is create_payment_run() -> approve_payment_run() -> lock_payment_run().';
 END $$;
-CREATE OR REPLACE TRIGGER payment_run_frozen BEFORE UPDATE OR DELETE ON skolval.payment_run
-  FOR EACH ROW EXECUTE FUNCTION skolval._payment_run_frozen();
+COMMENT ON FUNCTION skolval._payment_run_guard() IS
+  'The payment run workflow: a new run is a draft of this session; month, rules and creator never change; status only draft -> approved -> locked, each step recording its own who and when after checking four eyes (approval) and that the totals equal the rows; approved and locked runs change in nothing else; only drafts can be deleted';
+CREATE OR REPLACE TRIGGER payment_run_guard BEFORE INSERT OR UPDATE OR DELETE ON skolval.payment_run
+  FOR EACH ROW EXECUTE FUNCTION skolval._payment_run_guard();
 
+-- Rows and issues: only in a draft, judged on old and new rows, under a share lock on the run.
 CREATE OR REPLACE FUNCTION skolval._payment_rows_frozen() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-  bad record;
+  ids bigint[];
+  r record;
 BEGIN
-  SELECT r.run_id, r.month, r.status INTO bad
-    FROM changed c JOIN skolval.payment_run r ON r.run_id = c.run_id
-   WHERE r.status <> 'draft' LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'payment run % for % is % and its rows cannot be changed', bad.run_id, to_char(bad.month, 'YYYY-MM'), bad.status
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
+  PERFORM skolval._owner_writes(TG_RELID);
+  IF TG_OP = 'INSERT' THEN
+    SELECT pg_catalog.array_agg(DISTINCT c.run_id) INTO ids FROM new_rows c;
+  ELSIF TG_OP = 'DELETE' THEN
+    SELECT pg_catalog.array_agg(DISTINCT c.run_id) INTO ids FROM old_rows c;
+  ELSE
+    SELECT pg_catalog.array_agg(DISTINCT c.run_id) INTO ids
+      FROM (SELECT o.run_id FROM old_rows o UNION SELECT n.run_id FROM new_rows n) c;
   END IF;
+  -- Locked in run order (no deadlock between two writers of several runs); a run deleted by
+  -- this transaction (a draft replaced, its rows cascading) is not found and needs no check.
+  FOR r IN
+    SELECT x.run_id, x.month, x.status FROM skolval.payment_run x
+     WHERE x.run_id = ANY (ids) ORDER BY x.run_id FOR SHARE
+  LOOP
+    IF r.status <> 'draft' THEN
+      RAISE EXCEPTION 'payment run % for % is % and its rows cannot be changed, added or removed', r.run_id, to_char(r.month, 'YYYY-MM'), r.status
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              DETAIL = pg_catalog.format('%s on skolval.%s.', TG_OP, TG_TABLE_NAME),
+              HINT = 'Differences found later are paid or reclaimed as correction rows in the next month''s run.';
+    END IF;
+  END LOOP;
   RETURN NULL;
 END $$;
+COMMENT ON FUNCTION skolval._payment_rows_frozen() IS
+  'Payment rows and issues change only while their run is a draft: checked for the old and the new rows of every statement, with the runs locked FOR SHARE so that approval and locking wait for open writers';
 CREATE OR REPLACE TRIGGER payment_row_frozen_insert AFTER INSERT ON skolval.payment_row
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
 CREATE OR REPLACE TRIGGER payment_row_frozen_update AFTER UPDATE ON skolval.payment_row
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
 CREATE OR REPLACE TRIGGER payment_row_frozen_delete AFTER DELETE ON skolval.payment_row
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
 CREATE OR REPLACE TRIGGER payment_issue_frozen_insert AFTER INSERT ON skolval.payment_issue
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
 CREATE OR REPLACE TRIGGER payment_issue_frozen_update AFTER UPDATE ON skolval.payment_issue
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
 CREATE OR REPLACE TRIGGER payment_issue_frozen_delete AFTER DELETE ON skolval.payment_issue
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._payment_rows_frozen();
 
 -- ---------------------------------------------------------------------------------------
 -- Computing a month
@@ -301,17 +440,35 @@ END $$;
 COMMENT ON FUNCTION skolval.reconcile_payments(date, date) IS
   'Avstämning: recompute locked months from today''s register and list the differences per child, unit and category: owed (the unit gets more) or reclaim. within_window says whether the next run will correct it (policy.correction_window_months). to_month NULL: from_month only';
 
-CREATE OR REPLACE FUNCTION skolval.create_payment_run(month date) RETURNS skolval.payment_run
+-- Who may change payment runs: skolval_admin (the acting role as sql/operations/audit.sql
+-- defines it: these functions are SECURITY DEFINER, so current_user is the owner).
+CREATE OR REPLACE FUNCTION skolval._payment_admin(what text) RETURNS void
 LANGUAGE plpgsql AS $$
+DECLARE
+  caller name := skolval._acting_role();
+BEGIN
+  IF NOT pg_catalog.pg_has_role(caller, 'skolval_admin', 'MEMBER') THEN
+    RAISE EXCEPTION 'role "%" may not %', caller, what
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Payment runs are created, approved and locked by members of skolval_admin.';
+  END IF;
+END $$;
+COMMENT ON FUNCTION skolval._payment_admin(text) IS
+  'Raise insufficient_privilege unless the acting role is a member of skolval_admin';
+
+CREATE OR REPLACE FUNCTION skolval.create_payment_run(month date) RETURNS skolval.payment_run
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
   existing skolval.payment_run;
   run skolval.payment_run;
   p skolval.payment_policy;
   m date;
 BEGIN
+  PERFORM skolval._payment_admin('create payment runs');
   PERFORM skolval._payment_month(create_payment_run.month);
-  -- One computation per month at a time; the run row lock then serialises approve/lock.
-  PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skolval.payment_run'), create_payment_run.month - date '2000-01-01');
+  -- One computation per month at a time (a row lock read-only roles cannot take); the run row
+  -- lock then serialises approve and lock.
+  PERFORM skolval._job_lock('payment_run', create_payment_run.month - date '2000-01-01');
   SELECT * INTO existing FROM skolval.payment_run x WHERE x.month = create_payment_run.month FOR UPDATE;
   IF FOUND AND existing.status <> 'draft' THEN
     RAISE EXCEPTION 'the payment run for % is already %', to_char(create_payment_run.month, 'YYYY-MM'), existing.status
@@ -423,26 +580,31 @@ END $$;
 COMMENT ON FUNCTION skolval._payment_run_for_update(bigint) IS 'The payment run, locked for update; no_data_found when there is none';
 
 CREATE OR REPLACE FUNCTION skolval.approve_payment_run(run_id bigint) RETURNS skolval.payment_run
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
-  run skolval.payment_run := skolval._payment_run_for_update(run_id);
+  run skolval.payment_run;
 BEGIN
+  PERFORM skolval._payment_admin('approve payment runs');
+  -- FOR UPDATE: waits for every open writer of the run's rows (they hold it FOR SHARE).
+  run := skolval._payment_run_for_update(run_id);
   IF run.status <> 'draft' THEN
     RAISE EXCEPTION 'payment run % for % is already %', run.run_id, to_char(run.month, 'YYYY-MM'), run.status
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  UPDATE skolval.payment_run x SET status = 'approved', approved_at = pg_catalog.now(), approved_by = session_user
-   WHERE x.run_id = run.run_id RETURNING x.* INTO run;
+  -- The run trigger records who and when, checks four eyes and that the totals equal the rows.
+  UPDATE skolval.payment_run x SET status = 'approved' WHERE x.run_id = run.run_id RETURNING x.* INTO run;
   RETURN run;
 END $$;
 COMMENT ON FUNCTION skolval.approve_payment_run(bigint) IS
-  'Approve (attest) a draft payment run: its rows can no longer change; held rows stay held';
+  'Approve (attest) a draft payment run: its rows can no longer change; held rows stay held. Needs skolval_admin; with four eyes (settings.four_eyes, on by default) not by the login or acting role that created the run. Waits for open writers of the run, and refuses (check_violation) a run whose totals do not equal its rows';
 
 CREATE OR REPLACE FUNCTION skolval.lock_payment_run(run_id bigint) RETURNS skolval.payment_run
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
-  run skolval.payment_run := skolval._payment_run_for_update(run_id);
+  run skolval.payment_run;
 BEGIN
+  PERFORM skolval._payment_admin('lock payment runs');
+  run := skolval._payment_run_for_update(run_id);
   IF run.status = 'draft' THEN
     RAISE EXCEPTION 'payment run % for % is not approved', run.run_id, to_char(run.month, 'YYYY-MM')
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -451,12 +613,11 @@ BEGIN
     RAISE EXCEPTION 'payment run % for % is already locked', run.run_id, to_char(run.month, 'YYYY-MM')
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  UPDATE skolval.payment_run x SET status = 'locked', locked_at = pg_catalog.now(), locked_by = session_user
-   WHERE x.run_id = run.run_id RETURNING x.* INTO run;
+  UPDATE skolval.payment_run x SET status = 'locked' WHERE x.run_id = run.run_id RETURNING x.* INTO run;
   RETURN run;
 END $$;
 COMMENT ON FUNCTION skolval.lock_payment_run(bigint) IS
-  'Lock an approved payment run: it has been paid and is immutable from now on';
+  'Lock an approved payment run: it has been paid and is immutable from now on. Needs skolval_admin; refuses (check_violation) a run whose totals do not equal its rows';
 
 -- ---------------------------------------------------------------------------------------
 -- Views for BI (no names, no personal identity numbers)

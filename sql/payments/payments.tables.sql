@@ -178,7 +178,11 @@ CREATE TABLE skolval.payment_run (
   approved_at   timestamptz,
   approved_by   text,
   locked_at     timestamptz,
-  locked_by     text
+  locked_by     text,
+  created_role  name,
+  approved_role name,
+  locked_role   name,
+  four_eyes_off_reason text
 );
 COMMENT ON TABLE skolval.payment_run IS
   'One month''s payment run: the rows and issues computed from the register, approved and then locked. A locked run is immutable and keeps the rules it used; one run per month';

@@ -1,54 +1,8 @@
--- skolval: placement — frozen runs, priorities from the round's criteria, allocate(), publish(),
--- decisions and cut-offs.
+-- skolval: placement — priorities from the round's criteria, allocate(), decisions and cut-offs
+-- (frozen runs and publish(): sql/placement/publish.sql).
 -- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
--- Published runs are immutable: their rows can be neither changed nor deleted, and nothing can
--- be added to them. Statement triggers with transition tables keep a 600,000-row insert cheap.
-CREATE OR REPLACE FUNCTION skolval._placement_run_frozen() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  IF OLD.status = 'published' THEN
-    RAISE EXCEPTION 'placement run % is published and cannot be changed or deleted', OLD.run_id
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Make a new run; skolval.placement_run_difference shows how it differs from the published one.';
-  END IF;
-  RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
-END $$;
-CREATE OR REPLACE TRIGGER placement_run_frozen BEFORE UPDATE OR DELETE ON skolval.placement_run
-  FOR EACH ROW EXECUTE FUNCTION skolval._placement_run_frozen();
-
-CREATE OR REPLACE FUNCTION skolval._placement_rows_frozen() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-  rid bigint;
-BEGIN
-  SELECT c.run_id INTO rid FROM changed c JOIN skolval.placement_run r ON r.run_id = c.run_id
-   WHERE r.status = 'published' LIMIT 1;
-  IF FOUND THEN
-    RAISE EXCEPTION 'placement run % is published and cannot be changed or deleted', rid
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Make a new run; skolval.placement_run_difference shows how it differs from the published one.';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE OR REPLACE TRIGGER placement_frozen_insert AFTER INSERT ON skolval.placement
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_frozen_update AFTER UPDATE ON skolval.placement
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_frozen_delete AFTER DELETE ON skolval.placement
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_wish_frozen_insert AFTER INSERT ON skolval.placement_wish
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_wish_frozen_update AFTER UPDATE ON skolval.placement_wish
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_wish_frozen_delete AFTER DELETE ON skolval.placement_wish
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_unit_frozen_insert AFTER INSERT ON skolval.placement_unit
-  REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_unit_frozen_update AFTER UPDATE ON skolval.placement_unit
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
-CREATE OR REPLACE TRIGGER placement_unit_frozen_delete AFTER DELETE ON skolval.placement_unit
-  REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION skolval._placement_rows_frozen();
+-- The guards of published runs and publish() are in sql/placement/publish.sql.
 
 -- ---------------------------------------------------------------------------------------
 -- Criteria in Swedish: C functions over the one table of criteria (src/placement/criteria.c)
@@ -221,45 +175,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION skolval.allocate(bigint, text, text, boolean) IS
   'Place every child of a round: student-proposing deferred acceptance over the round''s ordered criteria (in C, src/placement), children without wishes applying to their nearest municipal unit, then administrative placement (min_cost: least total walking under capacity; nearest_free: nearest unit with a seat, in lottery order). Stores a run with placements, cut-offs and Swedish explanations. mechanism immediate_acceptance or top_trading_cycles only with what_if => true; a published round only with what_if => true. A real run needs skolval_admin, a what-if run skolval_analyst or skolval_admin (insufficient_privilege otherwise); SECURITY DEFINER, so analysts can store what-if runs. A what-if run takes no lock and writes only its run, so it never blocks a real run. mechanism NULL: the round''s mechanism; round_id, admin_policy and what_if must not be NULL (22004, checked before anything is locked)';
-
-CREATE OR REPLACE FUNCTION skolval.publish(run_id bigint) RETURNS skolval.placement_run
-LANGUAGE plpgsql AS $$
-DECLARE
-  run skolval.placement_run;
-  r skolval.placement_round;
-BEGIN
-  IF publish.run_id IS NULL THEN
-    RAISE EXCEPTION 'publish(): run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = publish.run_id;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'placement run % does not exist', publish.run_id USING ERRCODE = 'no_data_found';
-  END IF;
-  -- Same lock as allocate(): publishing and allocating one round never interleave.
-  SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = run.round_id FOR UPDATE;
-  SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = publish.run_id;
-  IF run.what_if THEN
-    RAISE EXCEPTION 'placement run % is a what-if run and cannot be published', run.run_id
-      USING ERRCODE = 'object_not_in_prerequisite_state';
-  END IF;
-  IF run.status = 'published' OR r.status = 'published' THEN
-    RAISE EXCEPTION 'round "%" is already published', r.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'A favourable decision that has been notified is in principle binding; a published round stays as it is.';
-  END IF;
-  IF EXISTS (SELECT 1 FROM skolval.placement_run x WHERE x.round_id = run.round_id AND NOT x.what_if
-                AND x.created_at > run.created_at) THEN
-    RAISE EXCEPTION 'placement run % is not the latest run of round "%"', run.run_id, r.name
-      USING ERRCODE = 'object_not_in_prerequisite_state',
-            HINT = 'Publish the latest run, or allocate again.';
-  END IF;
-  UPDATE skolval.placement_run x SET status = 'published', published_at = pg_catalog.now(), published_by = CURRENT_USER
-   WHERE x.run_id = run.run_id RETURNING * INTO run;
-  UPDATE skolval.placement_round x SET status = 'published' WHERE x.round_id = run.round_id;
-  RETURN run;
-END $$;
-COMMENT ON FUNCTION skolval.publish(bigint) IS
-  'Publish the latest real run of a round: its placements become immutable and the round cannot be allocated again (what-if runs still can)';
 
 -- ---------------------------------------------------------------------------------------
 -- Views

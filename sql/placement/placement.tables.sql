@@ -31,7 +31,9 @@ CREATE TABLE skolval.placement_run (
   created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
   created_by          text NOT NULL DEFAULT CURRENT_USER,
   published_at        timestamptz,
-  published_by        text
+  published_by        text,
+  created_session     name,
+  published_session   name
 );
 CREATE UNIQUE INDEX placement_run_one_published ON skolval.placement_run (round_id) WHERE status = 'published';
 COMMENT ON TABLE skolval.placement_run IS

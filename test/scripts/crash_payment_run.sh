@@ -14,6 +14,7 @@ q() { "${PSQL[@]}" -d "$db" "$@"; }
 
 q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_municipality(children => 1500, seed => 3, network_edges => 5000, replace => true)" \
+  -c "SELECT skolval.set_four_eyes(false, 'crash_payment_run: one login runs every step; four eyes has its own test')" \
   -c "SELECT count(*) FROM skolval.demo_payments()" >/dev/null
 # September is paid and locked; October's run is the one that is killed.
 q -c "SELECT skolval.lock_payment_run((skolval.approve_payment_run((skolval.create_payment_run('2026-09-01')).run_id)).run_id)" >/dev/null

@@ -10,6 +10,7 @@ q() { "${PSQL[@]}" -d skolval_test_paylocks "$@"; }
 
 q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_municipality(children => 120, seed => 7, network_edges => 1500)" \
+  -c "SELECT skolval.set_four_eyes(false, 'payment_concurrency: one login runs every step; four eyes has its own test')" \
   -c "SELECT count(*) FROM skolval.demo_payments()" >/dev/null
 tmp=$(mktemp)
 trap 'rm -f "$tmp"; dropdb --if-exists skolval_test_paylocks >/dev/null 2>&1 || true' EXIT

@@ -9,6 +9,7 @@ q() { "${PSQL[@]}" -d skolval_test_locks "$@"; }
 
 q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_municipality(children => 120, seed => 7, network_edges => 1500)" \
+  -c "SELECT skolval.set_four_eyes(false, 'placement_concurrency: one login runs every step; four eyes has its own test')" \
   -c "SELECT count(*) FROM skolval.compute_distances(1)" >/dev/null
 
 # Session A holds the round for three seconds inside its allocation's transaction.

@@ -4,6 +4,9 @@
 -- fails with another SQLSTATE (or not at all), and fingerprints every skolval table (row count
 -- and content hash) before and after, saying "[DATA CHANGED]" if anything differs.
 SET datestyle = ISO;
+-- One login role runs this whole test: four eyes (separation of duties) is off here, with the
+-- reason recorded; test/sql/workflow.sql tests it with two people.
+SELECT skolval.set_four_eyes(false, 'single-user regression test (bad_input.sql)');
 SET client_min_messages = warning;
 CREATE FUNCTION pg_temp.fingerprint() RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
@@ -344,11 +347,11 @@ DELETE FROM skolval.staging_residence; DELETE FROM skolval.staging_enrollment; D
 -- ---------------------------------------------------------------------------------------
 CREATE TEMP TABLE null_sample (arg text PRIMARY KEY, value text NOT NULL);
 INSERT INTO null_sample VALUES
-  ('activate', 'false'), ('reference_date', '''2026-12-01'''), ('admin_policy', '''min_cost'''), ('amount', '1.5'), ('applications', '''[]'''),
+  ('activate', 'false'), ('admin_policy', '''min_cost'''), ('amount', '1.5'), ('applications', '''[]'''),
   ('birth_date', '''2021-01-02'''), ('board_address', '''Gatan 1'''), ('board_name', '''Nämnden'''),
   ('bold', 'false'), ('bold_font_path', '''/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf'''),
   ('child_id', '1'), ('children', '60'), ('contact', '''Tel 1'''), ('criterion', '''distance'''),
-  ('d', '''2027-08-16'''), ('database', 'current_database()'), ('day', '''2027-01-01'''),
+  ('d', '''2027-08-16'''), ('database', 'current_database()'), ('day', '''2027-01-01'''), ('enabled', 'true'),
   ('edges_sql', '''SELECT 1 AS id, 1 AS source, 2 AS target, ST_SetSRID(ST_MakePoint(0, 0), 3006) AS geom WHERE false'''),
   ('flag', '''owed'''), ('font_path', '''/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'''),
   ('form', '''forskoleklass'''), ('from_month', '''2026-09-01'''), ('full_refresh', 'false'),
@@ -357,7 +360,7 @@ INSERT INTO null_sample VALUES
   ('name', '''probe'''), ('near_home_distance_m', '2000'), ('network_edges', '800'),
   ('network_id', '1'), ('network_margin_m', '5000'), ('origin_e', '386500'), ('origin_n', '6176500'),
   ('personal_number', 'skolval.personal_number_make(''2021-01-02'', 1)'), ('radius_m', '1000'),
-  ('replace', 'false'), ('residence_id', '(SELECT min(residence_id) FROM skolval.residence)'),
+  ('reason', '''probe'''), ('reference_date', '''2027-01-01'''), ('replace', 'false'), ('residence_id', '(SELECT min(residence_id) FROM skolval.residence)'),
   ('round_id', '1'), ('round_name', '''HT2027'''), ('run_id', '1'), ('schedule', '''30 2 * * *'''),
   ('seed', '1'), ('serial', '1'), ('snap_limit_m', '250'), ('source', '''probe'''), ('srid', '3006'),
   ('status', '''draft'''), ('stream', '''lottery'''), ('target_edges', '100'), ('to_month', '''2026-09-01'''),
@@ -374,7 +377,8 @@ INSERT INTO null_meaning VALUES
   ('configure_documents', 'contact', 'keep'), ('configure_documents', 'font_path', 'keep'),
   ('configure_documents', 'bold_font_path', 'keep'), ('nightly', 'today', 'today'),
   ('placement_map_svg', 'child_id', 'the whole round'), ('reconcile_payments', 'to_month', 'from_month only'),
-  ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database');
+  ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
+  ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
   f record;

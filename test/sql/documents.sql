@@ -24,6 +24,9 @@ SET datestyle = ISO;
 -- Start from an empty skolval, whatever the tests before left.
 SELECT skolval._demo_clear(true);
 DELETE FROM skolval.settings;
+-- One login role runs this whole test: four eyes (separation of duties) is off here, with the
+-- reason recorded; test/sql/workflow.sql tests it with two people.
+SELECT skolval.set_four_eyes(false, 'single-user regression test (documents.sql)');
 CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE sql;
@@ -184,7 +187,12 @@ SELECT run_id, month, status, count_date, rows, children, amount, held_rows, hel
 -- The statement of April for Friskolan Ekorren, part by part.
 SELECT * FROM skolval.payment_statement_categories(2, 10);
 SELECT * FROM skolval.payment_statement_children(2, 10);
-SELECT ord, part, label, body, cells FROM skolval.payment_statement_content(2, 10) ORDER BY ord;
+SELECT ord, part, label, regexp_replace(body, '\d{4}-\d\d-\d\d', 'YYYY-MM-DD') AS body, cells
+  FROM skolval.payment_statement_content(2, 10) ORDER BY ord;
+-- The locked March run's statement says who computed, approved (here with four eyes off, and
+-- why) and locked it.
+SELECT ord, label, regexp_replace(body, '\d{4}-\d\d-\d\d', 'YYYY-MM-DD') AS body
+  FROM skolval.payment_statement_content(1, 10) WHERE ord BETWEEN 105 AND 109 ORDER BY ord;
 -- The protected children are counted and paid but never named.
 SELECT count(*) AS parts_naming_hemlig FROM skolval.payment_statement_content(2, 10) c
  WHERE c.body LIKE '%Hemlig%' OR array_to_string(c.cells, '|') LIKE '%Hemlig%' OR array_to_string(c.cells, '|') LIKE '%Cecilia%';

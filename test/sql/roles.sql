@@ -67,8 +67,11 @@ SELECT p.proname AS analyst_volatile_function
    AND has_function_privilege('skolval_analyst', p.oid, 'EXECUTE') ORDER BY 1;
 
 -- ---- login roles for the test -----------------------------------------------------------
-DROP ROLE IF EXISTS skolval_regress_admin, skolval_regress_analyst, skolval_regress_bi, skolval_regress_nobody;
+DROP ROLE IF EXISTS skolval_regress_admin, skolval_regress_admin2, skolval_regress_analyst, skolval_regress_bi, skolval_regress_nobody;
 CREATE ROLE skolval_regress_admin LOGIN IN ROLE skolval_admin;
+-- A second admin: with four eyes (on, as by default) the one who allocates cannot publish.
+CREATE ROLE skolval_regress_admin2 LOGIN IN ROLE skolval_admin;
+SELECT skolval.set_four_eyes(true);
 CREATE ROLE skolval_regress_analyst LOGIN IN ROLE skolval_analyst;
 CREATE ROLE skolval_regress_bi LOGIN IN ROLE skolval_bi;
 CREATE ROLE skolval_regress_nobody LOGIN;
@@ -129,7 +132,17 @@ SELECT status AS round_status FROM skolval.placement_round WHERE round_id = 1;
 SET ROLE skolval_regress_admin;
 SELECT skolval.staging_clear();
 SELECT run_id, what_if, status, created_by, children FROM skolval.allocate(1);
+-- Four eyes: the admin who made the run cannot publish it; nor can a second admin role in the
+-- same login session (one login role, postgres here, is one person). Two people with two logins:
+-- test/scripts/four_eyes.sh. For the rest of this test four eyes is off, with the reason.
+SELECT pg_temp.expect_error($$ SELECT skolval.publish(3) $$);
+RESET ROLE;
+SET ROLE skolval_regress_admin2;
+SELECT pg_temp.expect_error($$ SELECT skolval.publish(3) $$);
+SELECT skolval.set_four_eyes(false, 'roles.sql: one login plays every role; four_eyes.sh has two people');
 SELECT run_id, status, published_by FROM skolval.publish(3);
+RESET ROLE;
+SET ROLE skolval_regress_admin;
 INSERT INTO skolval.child (personal_number, given_name, family_name)
 VALUES ('20210302-2386', 'Alva', 'Regress') RETURNING child_id, personal_number, birth_date \gset
 UPDATE skolval.child SET given_name = 'Alva Maria' WHERE child_id = :child_id;
@@ -167,7 +180,7 @@ SELECT action, acting_role, session_user_name = session_user AS session_user_rec
  WHERE table_name = 'child' AND row_key ->> 'child_id' = :'child_id' AND audit_id > :mark ORDER BY audit_id;
 -- Runs made and published: what-if runs by the analyst, the real run and its publication by the
 -- admin (allocate() is SECURITY DEFINER: the log names the caller, not the extension owner).
-SELECT action, row_key ->> 'run_id' AS run_id, acting_role, new_row ->> 'what_if' AS what_if,
+SELECT action, function_name, row_key ->> 'run_id' AS run_id, acting_role, current_user_name = current_user AS as_owner, new_row ->> 'what_if' AS what_if,
        old_row ->> 'status' AS old_status, new_row ->> 'status' AS new_status, new_row ->> 'created_by' AS created_by
   FROM skolval.audit_log WHERE table_name = 'placement_run' AND audit_id > :mark ORDER BY audit_id;
 SELECT action, table_name, acting_role, old_row ->> 'status' AS old_status, new_row ->> 'status' AS new_status
@@ -194,11 +207,19 @@ SELECT pg_temp.expect_error($$ UPDATE skolval.audit_log SET acting_role = 'nobod
 SELECT pg_temp.expect_error($$ DELETE FROM skolval.audit_log WHERE audit_id = 1 $$);
 SELECT pg_temp.expect_error($$ TRUNCATE skolval.audit_log $$);
 
--- Truncating an audited table is logged with the number of rows it held.
+-- Truncating an audited table keeps the before-image of every row it held.
+SELECT table_name, count(*) AS rows_before FROM (
+  SELECT 'child' AS table_name FROM skolval.child UNION ALL SELECT 'wish' FROM skolval.wish
+  UNION ALL SELECT 'placement_run' FROM skolval.placement_run) x GROUP BY 1 ORDER BY 1;
+CREATE TEMP TABLE before_truncate AS SELECT pg_catalog.to_jsonb(c) AS j FROM skolval.child c;
 SELECT skolval._demo_clear(true);
-SELECT table_name, old_row FROM skolval.audit_log
- WHERE action = 'truncate' AND audit_id > :mark AND table_name IN ('child', 'wish', 'placement_run') ORDER BY 1;
+SELECT table_name, count(*) AS truncated_rows, count(DISTINCT row_key) AS keys FROM skolval.audit_log
+ WHERE action = 'truncate' AND audit_id > :mark AND table_name IN ('child', 'wish', 'placement_run') GROUP BY 1 ORDER BY 1;
+SELECT count(*) AS child_before_images_missing FROM before_truncate b
+ WHERE NOT EXISTS (SELECT 1 FROM skolval.audit_log a WHERE a.action = 'truncate' AND a.table_name = 'child'
+                      AND a.audit_id > :mark AND a.old_row = b.j);
 
 -- ---- clean up the login roles (and the temp tables compute_distances() left them) ---------
-DROP OWNED BY skolval_regress_admin, skolval_regress_analyst, skolval_regress_bi, skolval_regress_nobody;
-DROP ROLE skolval_regress_admin, skolval_regress_analyst, skolval_regress_bi, skolval_regress_nobody;
+DROP OWNED BY skolval_regress_admin, skolval_regress_admin2, skolval_regress_analyst, skolval_regress_bi, skolval_regress_nobody;
+DROP ROLE skolval_regress_admin, skolval_regress_admin2, skolval_regress_analyst, skolval_regress_bi, skolval_regress_nobody;
+DELETE FROM skolval.settings;
