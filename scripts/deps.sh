@@ -9,7 +9,7 @@ PACKAGES=(
     "postgresql-$PG_MAJOR-postgis-3" "postgresql-$PG_MAJOR-pgrouting"
     "postgresql-$PG_MAJOR-cron"
     osmium-tool osm2pgrouting
-    libhpdf-dev libxlsxwriter-dev fonts-dejavu-core poppler-utils
+    libhpdf-dev libxlsxwriter-dev fonts-dejavu-core poppler-utils qpdf
 )
 
 missing=()

@@ -85,11 +85,11 @@ RETURNS TABLE (ord integer, part text, label text, body text)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   run skolval.placement_run;
-  rd skolval.placement_round;
+  h record;
+  pl skolval.placement;
+  k record;
+  un record;
   d skolval.placement_decision;
-  res skolval.residence;
-  u skolval.unit;
-  setup record;
   muni text;
   ref text;
   title text;
@@ -115,23 +115,36 @@ BEGIN
             DETAIL = 'Decision letters are sent for the published run of a round only.',
             HINT = 'Publish the run with skolval.publish(run_id) first.';
   END IF;
-  SELECT * INTO d FROM skolval.placement_decision x
+  SELECT * INTO pl FROM skolval.placement x
    WHERE x.run_id = run.run_id AND x.child_id = decision_letter_content.child_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'child % is not placed in placement run %', decision_letter_content.child_id, run.run_id
       USING ERRCODE = 'no_data_found';
   END IF;
-  muni := skolval._document_municipality();
-  SELECT * INTO setup FROM skolval.document_setup();
-  SELECT * INTO rd FROM skolval.placement_round x WHERE x.round_id = run.round_id;
-  SELECT x.* INTO u FROM skolval.unit x WHERE x.unit_code = d.unit_code;
-  IF NOT d.protected_identity THEN
-    SELECT r.* INTO res FROM skolval.round_home h JOIN skolval.residence r ON r.residence_id = h.residence_id
-     WHERE h.round_id = run.round_id AND h.child_id = d.child_id;
-  END IF;
-  form_sv := CASE rd.school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
+  -- the published run's record: the child, its address, the unit and the settings as they were
+  SELECT * INTO h FROM skolval._document_header('placement', run.run_id);
+  muni := coalesce(nullif(btrim(h.municipality_name), ''), skolval._document_municipality());
+  SELECT * INTO k FROM skolval._document_children('placement', run.run_id, pl.child_id);
+  SELECT * INTO un FROM skolval._document_units('placement', run.run_id) x WHERE x.unit_id = pl.unit_id;
+  d.run_id := run.run_id;
+  d.round_id := run.round_id;
+  d.run_status := run.status;
+  d.child_id := pl.child_id;
+  d.protected_identity := coalesce(k.protected, false);
+  d.personal_number := k.personal_number;
+  d.given_name := k.given_name;
+  d.family_name := k.family_name;
+  d.address := k.address;
+  d.unit_code := un.unit_code;
+  d.unit_name := un.name;
+  d.kind := pl.kind;
+  d.wish_rank := pl.wish_rank;
+  d.walking_m := round(pl.walking_m);
+  d.decision_sv := pl.decision_sv;
+  d.motivation_sv := pl.motivation_sv;
+  form_sv := CASE h.school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
                                  WHEN 'fritidshem' THEN 'fritidshem' WHEN 'forskola' THEN 'förskola' END;
-  ref := pg_catalog.format('%s, beslut %s-%s', rd.name, run.run_id, d.child_id);
+  ref := pg_catalog.format('%s, beslut %s-%s', h.round_name, run.run_id, d.child_id);
   title := 'Beslut om plats i ' || form_sv;
 
   kind_sv := CASE d.kind
@@ -161,15 +174,15 @@ BEGIN
   IF contested THEN
     appeal := 'Om ni inte är nöjda med beslutet kan ni överklaga det till förvaltningsrätten (förvaltningsbesvär enligt 28 kap. 5 § skollagen).'
       || E'\n' || pg_catalog.format('Skicka överklagandet till %s, %s%s. Skriv vilket beslut ni överklagar (ange referensen %s), hur ni vill att beslutet ska ändras och varför. Skriv under och ange namn, adress och telefonnummer.',
-                                    setup.board_name, muni, coalesce(', ' || setup.board_address, ''), ref)
+                                    h.board_name, muni, coalesce(', ' || h.board_address, ''), ref)
       || E'\n' || 'Ni ska överklaga inom tre veckor från den dag ni fick del av beslutet. Ett överklagande som kommer in för sent kan inte prövas.'
-      || E'\n' || pg_catalog.format('%s prövar först om beslutet ska ändras. Gör nämnden inte det skickar den överklagandet vidare till förvaltningsrätten.', setup.board_name);
+      || E'\n' || pg_catalog.format('%s prövar först om beslutet ska ändras. Gör nämnden inte det skickar den överklagandet vidare till förvaltningsrätten.', h.board_name);
   ELSE
     appeal := CASE WHEN d.kind = 'wish'
                    THEN 'Ert barn har fått plats enligt ert förstahandsval. Beslutet har inte gått er emot och kan därför inte överklagas genom förvaltningsbesvär.'
                    ELSE 'Ni har inte gjort något skolval, och ert barn erbjuds plats på den kommunala skola som ligger närmast hemmet. Beslutet går inte emot något önskemål och kan därför inte överklagas genom förvaltningsbesvär.' END
       || E'\n' || pg_catalog.format('Vill ni att ert barn ska gå på en annan skola kan ni ansöka om skolbyte hos %s, %s%s.',
-                                    setup.board_name, muni, coalesce(', ' || setup.board_address, ''))
+                                    h.board_name, muni, coalesce(', ' || h.board_address, ''))
       || E'\n' || 'Den som är medlem i kommunen kan överklaga beslutet genom laglighetsprövning (13 kap. kommunallagen). Överklagandet skickas till förvaltningsrätten och ska ha kommit in inom tre veckor från den dag då det tillkännagavs på kommunens anslagstavla att protokollet där beslutet redovisas har justerats.';
   END IF;
 
@@ -181,13 +194,13 @@ BEGIN
   SELECT (row_number() OVER ())::integer, x.part, x.label, x.body
     FROM (VALUES
       ('sender', NULL, muni),
-      ('sender_unit', NULL, setup.board_name),
+      ('sender_unit', NULL, h.board_name),
       ('doc_kind', NULL, 'BESLUT'),
       ('date', NULL, 'Datum ' || coalesce(run.published_at::date, pg_catalog.now()::date)::text),
       ('reference', NULL, 'Referens ' || ref),
       ('title', NULL, title),
       ('running_head', NULL, title || ' · ' || ref),
-      ('footer', NULL, muni || ' · ' || setup.board_name || coalesce(' · ' || setup.board_address, ''))
+      ('footer', NULL, muni || ' · ' || h.board_name || coalesce(' · ' || h.board_address, ''))
     ) x(part, label, body)
   UNION ALL
   -- The address block: a protected child's letter goes through Skatteverket, with no name and
@@ -198,15 +211,15 @@ BEGIN
                      ELSE array_remove(ARRAY['Till vårdnadshavare för',
                                              nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                              d.address,
-                                             nullif(btrim(concat_ws(' ', res.postal_code, res.postal_town)), '')], NULL) END) l
+                                             nullif(btrim(concat_ws(' ', k.postal_code, k.postal_town)), '')], NULL) END) l
   UNION ALL
   SELECT (200 + o)::integer, 'fact', f.label, f.body
     FROM (VALUES
       (1, 'Barn', CASE WHEN d.protected_identity THEN 'Barn-id ' || d.child_id || ' (skyddad identitet)'
                        ELSE concat_ws(', ', nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                       skolval.personal_number_display(d.personal_number)) END),
-      (2, 'Skola', d.unit_name || coalesce(', ' || u.address, '')),
-      (3, 'Skolstart', skolval.date_sv(rd.start_date)),
+      (2, 'Skola', d.unit_name || coalesce(', ' || un.address, '')),
+      (3, 'Skolstart', skolval.date_sv(h.start_date)),
       (4, 'Placering', kind_sv),
       (5, 'Gångväg', skolval._keep_numbers(skolval.criterion_value_sv('distance', d.walking_m)) || ' från folkbokföringsadressen')
     ) f(o, label, body)
@@ -217,7 +230,7 @@ BEGIN
       (1, 'Beslut', d.decision_sv),
       (2, 'Motivering', motivation),
       (3, CASE WHEN contested THEN 'Så överklagar ni' ELSE 'Om ni vill överklaga' END, appeal),
-      (4, 'Frågor', 'Har ni frågor om beslutet kan ni kontakta ' || setup.contact || '.')
+      (4, 'Frågor', 'Har ni frågor om beslutet kan ni kontakta ' || h.contact || '.')
     ) s(o, label, body)
    WHERE s.body IS NOT NULL
   ORDER BY 1;
@@ -276,12 +289,9 @@ CREATE OR REPLACE FUNCTION skolval._map_homes(run_id bigint)
 RETURNS TABLE (child_id bigint, unit_id bigint, protected boolean, home geometry)
   LANGUAGE sql STABLE
   AS $$
-  SELECT p.child_id, p.unit_id, c.protected_identity, CASE WHEN c.protected_identity THEN NULL ELSE r.home END
+  SELECT p.child_id, p.unit_id, coalesce(k.protected, false), CASE WHEN coalesce(k.protected, false) THEN NULL ELSE k.home END
     FROM skolval.placement p
-    JOIN skolval.placement_run x ON x.run_id = p.run_id
-    JOIN skolval.child c ON c.child_id = p.child_id
-    LEFT JOIN skolval.round_home rh ON rh.round_id = x.round_id AND rh.child_id = p.child_id
-    LEFT JOIN skolval.residence r ON r.residence_id = rh.residence_id
+    LEFT JOIN skolval._document_children('placement', _map_homes.run_id) k ON k.child_id = p.child_id
    WHERE p.run_id = _map_homes.run_id
 $$;
 
@@ -297,7 +307,7 @@ RETURNS TABLE (unit_id bigint, unit_code text, name text, organizer text, seats 
          greatest(rmax * sqrt(pu.seats::double precision / max_seats), fs * 0.6),
          skolval._hsl_hex(210 + (row_number() OVER (ORDER BY pu.unit_id) - 1) * 137.508, 0.7, 0.42)
     FROM skolval.placement_unit pu
-    JOIN skolval.unit u ON u.unit_id = pu.unit_id
+    JOIN skolval._document_units('placement', _map_units.run_id) u ON u.unit_id = pu.unit_id
    WHERE pu.run_id = _map_units.run_id
 $$;
 
@@ -305,7 +315,8 @@ CREATE OR REPLACE FUNCTION skolval.placement_map_svg(run_id bigint, child_id big
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   run skolval.placement_run;
-  rd skolval.placement_round;
+  hd record;
+  muni text;
   nid bigint;
   box geometry;
   x0 double precision;
@@ -335,8 +346,13 @@ BEGIN
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement run % does not exist', placement_map_svg.run_id USING ERRCODE = 'no_data_found';
   END IF;
-  SELECT * INTO rd FROM skolval.placement_round x WHERE x.round_id = run.round_id;
-  nid := coalesce(skolval.active_network_id(), run.network_id);
+  -- a published run is drawn from its record, on the network it was drawn on then
+  SELECT * INTO hd FROM skolval._document_header('placement', run.run_id);
+  muni := coalesce(nullif(btrim(hd.municipality_name), ''), skolval._document_municipality());
+  nid := hd.network_id;
+  IF nid IS NULL OR NOT EXISTS (SELECT 1 FROM skolval.network n WHERE n.network_id = nid) THEN
+    nid := coalesce(skolval.active_network_id(), run.network_id);
+  END IF;
   IF nid IS NULL THEN
     RAISE EXCEPTION 'no active network' USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -345,10 +361,11 @@ BEGIN
 
   -- One child's walking route, never for a child with protected identity (it starts at home).
   IF placement_map_svg.child_id IS NOT NULL THEN
-    SELECT p.child_id, p.unit_id, c.protected_identity, rh.residence_id INTO rc
+    SELECT p.child_id, p.unit_id, coalesce(k.protected, false) AS protected_identity, k.residence_id, k.route,
+           EXISTS (SELECT 1 FROM skolval.document_record d WHERE d.kind = 'placement' AND d.run_id = run.run_id) AS recorded
+      INTO rc
       FROM skolval.placement p
-      JOIN skolval.child c ON c.child_id = p.child_id
-      LEFT JOIN skolval.round_home rh ON rh.round_id = run.round_id AND rh.child_id = p.child_id
+      LEFT JOIN skolval._document_children('placement', run.run_id, placement_map_svg.child_id) k ON k.child_id = p.child_id
      WHERE p.run_id = run.run_id AND p.child_id = placement_map_svg.child_id;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'child % is not placed in placement run %', placement_map_svg.child_id, run.run_id
@@ -357,9 +374,18 @@ BEGIN
     IF rc.protected_identity THEN
       route_note := pg_catalog.format('Gångvägen för barn-id %s visas inte: barnet har skyddad identitet.', rc.child_id);
     ELSE
-      route_line := skolval.route(rc.residence_id, rc.unit_id, nid);
+      IF rc.recorded THEN
+        route_line := rc.route;
+        IF route_line IS NULL THEN
+          RAISE EXCEPTION 'no walking route was recorded for child % when placement run % was published', rc.child_id, run.run_id
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = 'The route could not be drawn then (no home, or a home or unit off the network).';
+        END IF;
+      ELSE
+        route_line := skolval.route(rc.residence_id, rc.unit_id, nid);
+      END IF;
       route_note := pg_catalog.format('Svart linje: gångvägen för barn-id %s från hemmet (vit ring) till %s, %s.', rc.child_id,
-                                      (SELECT u.name FROM skolval.unit u WHERE u.unit_id = rc.unit_id),
+                                      (SELECT u.name FROM skolval._document_units('placement', run.run_id) u WHERE u.unit_id = rc.unit_id),
                                       skolval.criterion_value_sv('distance', ST_Length(route_line)));
     END IF;
   END IF;
@@ -369,7 +395,8 @@ BEGIN
     SELECT coalesce(n.extent, (SELECT ST_SetSRID(ST_Extent(e.geom)::geometry, n.srid) FROM skolval.edge e WHERE e.network_id = n.network_id)) AS g
       FROM skolval.network n WHERE n.network_id = nid
     UNION ALL
-    SELECT u.location FROM skolval.placement_unit pu JOIN skolval.unit u ON u.unit_id = pu.unit_id WHERE pu.run_id = run.run_id
+    SELECT u.location FROM skolval.placement_unit pu JOIN skolval._document_units('placement', run.run_id) u ON u.unit_id = pu.unit_id
+     WHERE pu.run_id = run.run_id
     UNION ALL
     SELECT m.home FROM skolval._map_homes(run.run_id) m WHERE m.home IS NOT NULL) q;
   w := ST_XMax(box) - ST_XMin(box);
@@ -390,7 +417,7 @@ BEGIN
                                         round(w::numeric, 1) AS width, round(legend_h::numeric, 1) AS height)),
     xmlelement(name text, xmlattributes('legend-title' AS class, round(fs::numeric, 1) AS x,
                                         round((h + fs * 1.8)::numeric, 1) AS y, round((fs * 1.2)::numeric, 1) AS "font-size"),
-               pg_catalog.format('%s – %s, placering %s (%s)', skolval._document_municipality(), rd.name, run.run_id,
+               pg_catalog.format('%s – %s, placering %s (%s)', muni, hd.round_name, run.run_id,
                                  CASE WHEN run.status = 'published' THEN 'publicerad' WHEN run.what_if THEN 'jämförelse' ELSE 'utkast' END)),
     xmlelement(name text, xmlattributes(round(fs::numeric, 1) AS x, round((h + fs * 3.5)::numeric, 1) AS y,
                                         round(fs::numeric, 1) AS "font-size"),
@@ -418,7 +445,7 @@ BEGIN
     xmlattributes('http://www.w3.org/2000/svg' AS xmlns, '1.1' AS version,
                   pg_catalog.format('0 0 %s %s', round(w::numeric, 1), round((h + legend_h)::numeric, 1)) AS "viewBox",
                   1200 AS width, round(1200 * (h + legend_h) / w) AS height),
-    xmlelement(name title, pg_catalog.format('%s: placering %s, %s', rd.name, run.run_id, skolval._document_municipality())),
+    xmlelement(name title, pg_catalog.format('%s: placering %s, %s', hd.round_name, run.run_id, muni)),
     xmlelement(name style, pg_catalog.format(
       'text{font-family:"DejaVu Sans",sans-serif;fill:#222}'
       '.network{fill:none;stroke:#a8a8a8;stroke-width:%1$s;stroke-linecap:round;stroke-linejoin:round}'
@@ -444,7 +471,7 @@ BEGIN
        FROM skolval.demo_feature f WHERE f.network_id = nid AND f.feature IN ('river', 'railway')),
     (SELECT xmlagg(xmlelement(name path, xmlattributes(CASE WHEN major THEN 'network major' ELSE 'network' END AS class,
                      ST_AsSVG(ST_Translate(g, -x0, -y1), 0, 1) AS d)) ORDER BY major)
-       FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major, ST_Collect(e.geom) AS g
+       FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major, ST_Collect(e.geom ORDER BY e.edge_id) AS g
                FROM skolval.edge e WHERE e.network_id = nid GROUP BY 1) n),
     xmlelement(name g, xmlattributes('homes' AS class),
       (SELECT xmlagg(xmlelement(name circle, xmlattributes('home' AS class,
@@ -560,7 +587,7 @@ LANGUAGE sql STABLE STRICT AS $$
          pr.category_name, count(DISTINCT pr.child_id),
          sum(pr.base), sum(pr.premises), sum(pr.admin), sum(pr.vat), sum(pr.amount)
     FROM skolval.payment_row pr
-    LEFT JOIN skolval.payment_category c ON c.category_code = pr.category_code
+    LEFT JOIN skolval._document_category_order(payment_statement_categories.run_id) c ON c.category_code = pr.category_code
    WHERE pr.run_id = payment_statement_categories.run_id AND pr.unit_id = payment_statement_categories.unit_id
      AND pr.corrects_month IS NULL AND NOT pr.held
    GROUP BY pr.kind, pr.category_name
@@ -575,7 +602,7 @@ RETURNS TABLE (section text, corrects_month date, name text, birth_date date, ca
 LANGUAGE sql STABLE STRICT AS $$
   WITH r AS (
     SELECT CASE WHEN pr.held THEN 'held' WHEN pr.corrects_month IS NOT NULL THEN 'correction' ELSE 'month' END AS section,
-           pr.corrects_month, pr.child_id, c.protected_identity AS protected,
+           pr.corrects_month, pr.child_id, coalesce(c.protected, false) AS protected,
            nullif(btrim(concat_ws(', ', c.family_name, c.given_name)), '') AS name, c.birth_date,
            pr.category_name
              || CASE WHEN pr.days_in_month > 1 AND pr.days < pr.days_in_month
@@ -585,7 +612,7 @@ LANGUAGE sql STABLE STRICT AS $$
              WHERE pr.held OR f IN ('owed', 'reclaim')) AS note,
            pr.kind, pr.row_no
       FROM skolval.payment_row pr
-      JOIN skolval.child c ON c.child_id = pr.child_id
+      LEFT JOIN skolval._document_children('payment', payment_statement_children.run_id) c ON c.child_id = pr.child_id
      WHERE pr.run_id = payment_statement_children.run_id AND pr.unit_id = payment_statement_children.unit_id)
   SELECT x.section, x.corrects_month, x.name, x.birth_date, x.category, x.children, x.amount, x.note
     FROM (SELECT r.section, r.corrects_month, coalesce(r.name, 'Barn-id ' || r.child_id) AS name, r.birth_date, r.category,
@@ -615,8 +642,8 @@ RETURNS TABLE (ord integer, part text, label text, body text, cells text[])
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
   run skolval.payment_run := skolval._statement_check(run_id, unit_id);
-  u skolval.unit;
-  setup record;
+  u record;
+  hdr record;
   muni text;
   month_text text;
   t record;
@@ -625,9 +652,10 @@ DECLARE
   has_corrections boolean;
   has_held boolean;
 BEGIN
-  muni := skolval._document_municipality();
-  SELECT * INTO setup FROM skolval.document_setup();
-  SELECT * INTO u FROM skolval.unit x WHERE x.unit_id = payment_statement_content.unit_id;
+  -- an approved or locked run's record: the unit, the children and the settings as they were
+  SELECT * INTO hdr FROM skolval._document_header('payment', run.run_id);
+  muni := coalesce(nullif(btrim(hdr.municipality_name), ''), skolval._document_municipality());
+  SELECT * INTO u FROM skolval._document_units('payment', run.run_id) x WHERE x.unit_id = payment_statement_content.unit_id;
   month_text := skolval.month_sv(run.month);
   SELECT coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS month_amount,
          coalesce(sum(pr.base) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS base,
@@ -640,10 +668,10 @@ BEGIN
     INTO t
     FROM skolval.payment_row pr WHERE pr.run_id = run.run_id AND pr.unit_id = u.unit_id;
   SELECT count(DISTINCT pr.child_id) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL),
-         count(DISTINCT pr.child_id) FILTER (WHERE c.protected_identity AND NOT pr.held AND pr.corrects_month IS NULL),
+         count(DISTINCT pr.child_id) FILTER (WHERE c.protected AND NOT pr.held AND pr.corrects_month IS NULL),
          bool_or(pr.corrects_month IS NOT NULL AND NOT pr.held), bool_or(pr.held)
     INTO n_month, n_protected, has_corrections, has_held
-    FROM skolval.payment_row pr JOIN skolval.child c ON c.child_id = pr.child_id
+    FROM skolval.payment_row pr LEFT JOIN skolval._document_children('payment', run.run_id) c ON c.child_id = pr.child_id
    WHERE pr.run_id = run.run_id AND pr.unit_id = u.unit_id;
 
   RETURN QUERY
@@ -655,14 +683,14 @@ BEGIN
   SELECT (row_number() OVER ())::integer, x.part, x.label, x.body, NULL::text[]
     FROM (VALUES
       ('sender', NULL, muni),
-      ('sender_unit', NULL, setup.board_name),
+      ('sender_unit', NULL, hdr.board_name),
       ('doc_kind', NULL, 'BIDRAGSSPECIFIKATION'),
       ('date', NULL, 'Utbetalningsmånad ' || month_text),
       ('reference', NULL, pg_catalog.format('Utbetalningskörning %s, enhet %s', run.run_id, u.unit_code)),
       ('title', NULL, pg_catalog.format('Bidrag till %s, %s', u.name, month_text)),
       ('banner', NULL, CASE run.status WHEN 'draft' THEN 'UTKAST – underlaget är inte godkänt och har inte betalats ut' END),
       ('running_head', NULL, pg_catalog.format('%s · %s · körning %s', u.name, month_text, run.run_id)),
-      ('footer', NULL, muni || ' · ' || setup.board_name || ' · bidrag till fristående verksamhet')
+      ('footer', NULL, muni || ' · ' || hdr.board_name || ' · bidrag till fristående verksamhet')
     ) x(part, label, body)
    WHERE x.body IS NOT NULL
   UNION ALL
@@ -755,7 +783,7 @@ BEGIN
       (2, 'Skyddad identitet',
           CASE WHEN n_protected > 0 OR EXISTS (SELECT 1 FROM ch s WHERE s.name = 'Barn med skyddad identitet' AND s.birth_date IS NULL)
                THEN 'Barn med skyddad identitet räknas och ersätts som andra barn men namnges inte i specifikationen.' END),
-      (3, 'Frågor', 'Frågor om underlaget: ' || setup.contact || '.')
+      (3, 'Frågor', 'Frågor om underlaget: ' || hdr.contact || '.')
     ) s(o, h, b)
    WHERE s.b IS NOT NULL
   ORDER BY 1;
@@ -778,7 +806,7 @@ RETURNS TABLE (unit_id bigint, unit_code text, filename text, pdf bytea)
                            regexp_replace(u.unit_code, '[^A-Za-z0-9_-]', '_', 'g')),
          skolval.payment_statement(r.run_id, u.unit_id)
     FROM skolval.payment_run r
-    JOIN skolval.unit u ON u.unit_id IN (SELECT pr.unit_id FROM skolval.payment_row pr WHERE pr.run_id = r.run_id)
+    CROSS JOIN LATERAL skolval._document_units('payment', r.run_id) u
    WHERE r.run_id = payment_statements.run_id
    ORDER BY u.unit_code
 $$;
@@ -797,9 +825,9 @@ RETURNS TABLE ("Rad" integer, "Månad" date, "Avser månad" date, "Enhetskod" te
 LANGUAGE sql STABLE STRICT AS $$
   SELECT pr.row_no, r.month, pr.corrects_month, u.unit_code, u.name, u.organizer_name,
          pr.child_id,
-         CASE WHEN c.protected_identity THEN 'skyddad identitet'
+         CASE WHEN c.protected THEN 'skyddad identitet'
               ELSE nullif(btrim(concat_ws(', ', c.family_name, c.given_name)), '') END,
-         CASE WHEN c.protected_identity THEN NULL ELSE c.birth_date END,
+         CASE WHEN c.protected THEN NULL ELSE c.birth_date END,
          CASE pr.kind WHEN 'grant' THEN 'grundbelopp' ELSE 'tilläggsbelopp' END,
          pr.category_code, pr.category_name, pr.count_date,
          CASE WHEN pr.days_in_month > 1 THEN pr.days::integer END,
@@ -808,8 +836,8 @@ LANGUAGE sql STABLE STRICT AS $$
          (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f)
     FROM skolval.payment_row pr
     JOIN skolval.payment_run r ON r.run_id = pr.run_id
-    LEFT JOIN skolval.unit u ON u.unit_id = pr.unit_id
-    LEFT JOIN skolval.child c ON c.child_id = pr.child_id
+    LEFT JOIN skolval._document_units('payment', payment_file_rows.run_id) u ON u.unit_id = pr.unit_id
+    LEFT JOIN skolval._document_children('payment', payment_file_rows.run_id) c ON c.child_id = pr.child_id
    WHERE pr.run_id = payment_file_rows.run_id
    ORDER BY pr.row_no
 $$;
@@ -833,7 +861,7 @@ LANGUAGE sql STABLE STRICT AS $$
            coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held), 0) AS to_pay,
            coalesce(sum(pr.amount) FILTER (WHERE pr.held), 0) AS held
       FROM skolval.payment_row pr
-      LEFT JOIN skolval.unit u ON u.unit_id = pr.unit_id
+      LEFT JOIN skolval._document_units('payment', payment_file_units.run_id) u ON u.unit_id = pr.unit_id
      WHERE pr.run_id = payment_file_units.run_id
      GROUP BY u.unit_code, u.name, u.organizer_name)
   SELECT * FROM (
@@ -886,3 +914,19 @@ CREATE OR REPLACE FUNCTION skolval.payment_xlsx(run_id bigint) RETURNS bytea
   AS 'MODULE_PATHNAME', 'skolval_payment_xlsx';
 COMMENT ON FUNCTION skolval.payment_xlsx(bigint) IS
   'The payment file of a run as XLSX (libxlsxwriter): sheets "Rader" (skolval.payment_file_rows()), "Per enhet" (payment_file_units()) and "Per förvaltning" (payment_file_administrations()); numbers as numbers with "#,##0.00" formats, dates as dates, totals as stored values (no formulas). Written to a private temporary directory and always removed';
+
+-- Runs decided before this version recorded their documents: record them now, from the
+-- register as it is (the best that can be had); runs decided from now on are recorded when
+-- they are published, approved or locked (sql/documents/records.sql).
+DO $record_decided$
+DECLARE
+  r record;
+BEGIN
+  FOR r IN SELECT 'placement' AS kind, x.run_id FROM skolval.placement_run x WHERE x.status = 'published'
+           UNION ALL
+           SELECT 'payment', x.run_id FROM skolval.payment_run x WHERE x.status IN ('approved', 'locked')
+  LOOP
+    PERFORM skolval._record_documents(r.kind, r.run_id);
+  END LOOP;
+END
+$record_decided$;

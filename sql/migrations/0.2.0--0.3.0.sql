@@ -3,6 +3,113 @@
 -- re-runnable (functions, views, triggers, grants) follows from the install's own files.
 
 -- ---------------------------------------------------------------------------------------
+-- Decided documents are records (issue 11, items 7, 8, 9, 12; task bidocs): the tables that
+-- hold what a published placement run's and an approved or locked payment run's documents
+-- show (sql/documents/records.tables.sql). sql/documents/records.sql records the runs already
+-- decided when the database is upgraded.
+-- ---------------------------------------------------------------------------------------
+CREATE TABLE skolval.document_record (
+  kind               text NOT NULL CONSTRAINT document_record_kind_known CHECK (kind IN ('placement', 'payment')),
+  run_id             bigint NOT NULL,
+  recorded_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  municipality_name  text,
+  board_name         text,
+  board_address      text,
+  contact            text,
+  round_name         text,
+  school_form        text,
+  start_date         date,
+  network_id         bigint,
+  PRIMARY KEY (kind, run_id)
+);
+COMMENT ON TABLE skolval.document_record IS
+  'One row per decided run (a published placement run, an approved or locked payment run): the settings its documents were made with when it was decided. Written only by the trigger that records a run, never changed';
+COMMENT ON COLUMN skolval.document_record.kind IS 'placement (skolval.placement_run) or payment (skolval.payment_run)';
+COMMENT ON COLUMN skolval.document_record.run_id IS 'The run';
+COMMENT ON COLUMN skolval.document_record.recorded_at IS 'When the run was published, approved or locked and recorded';
+COMMENT ON COLUMN skolval.document_record.municipality_name IS 'The municipality''s name then (skolval.settings)';
+COMMENT ON COLUMN skolval.document_record.board_name IS 'The board then (skolval.document_setup())';
+COMMENT ON COLUMN skolval.document_record.board_address IS 'The board''s address then';
+COMMENT ON COLUMN skolval.document_record.contact IS 'The contact line then';
+COMMENT ON COLUMN skolval.document_record.round_name IS 'Placement: the round''s name then';
+COMMENT ON COLUMN skolval.document_record.school_form IS 'Placement: the round''s school form';
+COMMENT ON COLUMN skolval.document_record.start_date IS 'Placement: the first school day then';
+COMMENT ON COLUMN skolval.document_record.network_id IS 'Placement: the network the map and the routes were drawn on';
+
+CREATE TABLE skolval.document_record_child (
+  kind               text NOT NULL,
+  run_id             bigint NOT NULL,
+  child_id           bigint NOT NULL,
+  protected_identity boolean NOT NULL,
+  personal_number    text,
+  given_name         text,
+  family_name        text,
+  birth_date         date,
+  residence_id       bigint,
+  address            text,
+  postal_code        text,
+  postal_town        text,
+  home               geometry(Point),
+  route              geometry,
+  PRIMARY KEY (kind, run_id, child_id),
+  FOREIGN KEY (kind, run_id) REFERENCES skolval.document_record
+);
+COMMENT ON TABLE skolval.document_record_child IS
+  'Per decided run and child: who the child was and where it lived (for a placement run: the home the round measured from, and the walking route drawn on the map) when the run was decided. For a child with protected identity only the fact: every other column NULL';
+COMMENT ON COLUMN skolval.document_record_child.kind IS 'placement or payment';
+COMMENT ON COLUMN skolval.document_record_child.run_id IS 'The run';
+COMMENT ON COLUMN skolval.document_record_child.child_id IS 'The child (no foreign key: the record outlives the register row)';
+COMMENT ON COLUMN skolval.document_record_child.protected_identity IS 'The child had protected identity';
+COMMENT ON COLUMN skolval.document_record_child.personal_number IS 'Personal identity number then';
+COMMENT ON COLUMN skolval.document_record_child.given_name IS 'Given name then';
+COMMENT ON COLUMN skolval.document_record_child.family_name IS 'Family name then';
+COMMENT ON COLUMN skolval.document_record_child.birth_date IS 'Birth date';
+COMMENT ON COLUMN skolval.document_record_child.residence_id IS 'Placement: the residence the round measured from';
+COMMENT ON COLUMN skolval.document_record_child.address IS 'Placement: the registered address then (the letter''s address block)';
+COMMENT ON COLUMN skolval.document_record_child.postal_code IS 'Placement: postal code then';
+COMMENT ON COLUMN skolval.document_record_child.postal_town IS 'Placement: postal town then';
+COMMENT ON COLUMN skolval.document_record_child.home IS 'Placement: the home point then (the map)';
+COMMENT ON COLUMN skolval.document_record_child.route IS 'Placement: the walking route from the home to the unit placed at, as skolval.route() drew it then (NULL: none could be drawn)';
+
+CREATE TABLE skolval.document_record_unit (
+  kind               text NOT NULL,
+  run_id             bigint NOT NULL,
+  unit_id            bigint NOT NULL,
+  unit_code          text,
+  name               text,
+  organizer          skolval.organizer_type,
+  organizer_name     text,
+  address            text,
+  location           geometry(Point),
+  PRIMARY KEY (kind, run_id, unit_id),
+  FOREIGN KEY (kind, run_id) REFERENCES skolval.document_record
+);
+COMMENT ON TABLE skolval.document_record_unit IS
+  'Per decided run and unit: the unit as its documents showed it when the run was decided';
+COMMENT ON COLUMN skolval.document_record_unit.kind IS 'placement or payment';
+COMMENT ON COLUMN skolval.document_record_unit.run_id IS 'The run';
+COMMENT ON COLUMN skolval.document_record_unit.unit_id IS 'The unit (no foreign key)';
+COMMENT ON COLUMN skolval.document_record_unit.unit_code IS 'Unit code then';
+COMMENT ON COLUMN skolval.document_record_unit.name IS 'Name then';
+COMMENT ON COLUMN skolval.document_record_unit.organizer IS 'municipal or independent';
+COMMENT ON COLUMN skolval.document_record_unit.organizer_name IS 'The organizer (huvudman) then';
+COMMENT ON COLUMN skolval.document_record_unit.address IS 'Address then';
+COMMENT ON COLUMN skolval.document_record_unit.location IS 'Location then (the map)';
+
+CREATE TABLE skolval.document_record_category (
+  kind               text NOT NULL CONSTRAINT document_record_category_payment CHECK (kind = 'payment'),
+  run_id             bigint NOT NULL,
+  category_code      text NOT NULL,
+  sort_order         integer,
+  PRIMARY KEY (kind, run_id, category_code),
+  FOREIGN KEY (kind, run_id) REFERENCES skolval.document_record
+);
+COMMENT ON TABLE skolval.document_record_category IS
+  'Per decided payment run: the order of the payment categories on its statements then';
+COMMENT ON COLUMN skolval.document_record_category.kind IS 'Always payment';
+COMMENT ON COLUMN skolval.document_record_category.run_id IS 'The payment run';
+COMMENT ON COLUMN skolval.document_record_category.category_code IS 'The category';
+COMMENT ON COLUMN skolval.document_record_category.sort_order IS 'Its sort order then';
 -- badinput (issue 11, items 9 and 11): bounds on every input column -- text lengths, no
 -- control characters, dates 1900-2200, finite numbers, one-dimensional arrays, finite points.
 -- The same constraints as sql/common/bounds.tables.sql, added NOT VALID and then validated

@@ -75,17 +75,22 @@ COMMENT ON COLUMN skolval.bi_placement.wishes IS 'How many wishes the guardians 
 COMMENT ON COLUMN skolval.bi_placement.decisive_criterion IS 'The criterion that gave the place (free_seat, near_home, sibling, ..., administrative)';
 COMMENT ON COLUMN skolval.bi_placement.walking_m IS 'Walking metres from home to the unit, whole metres (NULL for protected identity)';
 
+-- Issues of children with protected identity are counted under category protected_identity:
+-- a category such as home_off_network or address_changed says where a child lives or that it moved.
 CREATE OR REPLACE VIEW skolval.bi_data_issue AS
-SELECT i.round_id, i.category, i.severity,
+SELECT i.round_id, x.category, i.severity,
        count(*) FILTER (WHERE i.resolved_at IS NULL) AS open_issues,
        count(*) FILTER (WHERE i.resolved_at IS NOT NULL) AS resolved_issues,
        min(i.detected_at) AS first_detected_at, max(i.detected_at) AS last_detected_at
   FROM skolval.data_issue i
- GROUP BY i.round_id, i.category, i.severity;
+  CROSS JOIN LATERAL (SELECT CASE WHEN i.child_id IS NOT NULL
+                                       AND coalesce((SELECT c.protected_identity FROM skolval.child c WHERE c.child_id = i.child_id), true)
+                                  THEN 'protected_identity' ELSE i.category END AS category) x
+ GROUP BY i.round_id, x.category, i.severity;
 COMMENT ON VIEW skolval.bi_data_issue IS
-  'For BI: data issues counted per round, category and severity, open and resolved; no child or unit is named';
+  'For BI: data issues counted per round, category and severity, open and resolved; no child or unit is named. Issues of children with protected identity are counted under category protected_identity';
 COMMENT ON COLUMN skolval.bi_data_issue.round_id IS 'The round (NULL: issues not tied to a round)';
-COMMENT ON COLUMN skolval.bi_data_issue.category IS 'Kind of problem, for example home_off_network';
+COMMENT ON COLUMN skolval.bi_data_issue.category IS 'Kind of problem, for example home_off_network; protected_identity for the issues of children with protected identity';
 COMMENT ON COLUMN skolval.bi_data_issue.severity IS 'error or warning';
 COMMENT ON COLUMN skolval.bi_data_issue.open_issues IS 'Issues still open';
 COMMENT ON COLUMN skolval.bi_data_issue.resolved_issues IS 'Issues resolved';
@@ -114,6 +119,9 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.audit_log FROM skolval_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.payment_run, skolval.payment_row, skolval.payment_issue,
                    skolval.placement_run, skolval.placement, skolval.placement_wish, skolval.placement_unit
   FROM skolval_admin;
+-- The records of decided documents are written only by the trigger that records a run.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_record, skolval.document_record_child,
+                   skolval.document_record_unit, skolval.document_record_category FROM skolval_admin;
 -- The server opens the font files document_settings names: setting them is for the superuser.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolval_admin;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
@@ -156,3 +164,29 @@ GRANT SELECT ON skolval.bi_placement, skolval.bi_data_issue, skolval.placement_u
                 skolval.mechanism_comparison, skolval.payment_unit_summary,
                 skolval.payment_administration_summary, skolval.payment_correction,
                 skolval.payment_open_issue TO skolval_bi;
+
+-- Every relation BI can read is a security_barrier view: a function BI writes (a pg_temp one
+-- with a tiny COST, say) in the WHERE clause of its query is evaluated only on the rows the view
+-- returns, never pushed below the view's own joins and conditions where it would see the rows
+-- the view leaves out. Derived from the catalog, so a view granted to BI later is covered too;
+-- a table granted to BI is refused outright (test/scripts/bi_privacy.sh checks both).
+DO $bi_barrier$
+DECLARE
+  v record;
+BEGIN
+  FOR v IN
+    SELECT c.oid::regclass AS rel, c.relkind
+      FROM pg_catalog.pg_class c
+     WHERE c.relnamespace = 'skolval'::regnamespace
+       AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
+       AND pg_catalog.has_table_privilege('skolval_bi', c.oid, 'SELECT')
+  LOOP
+    IF v.relkind <> 'v' THEN
+      RAISE EXCEPTION 'skolval_bi can read %, which is not a view', v.rel
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'BI reads security_barrier views only.';
+    END IF;
+    EXECUTE pg_catalog.format('ALTER VIEW %s SET (security_barrier = true)', v.rel);
+  END LOOP;
+END
+$bi_barrier$;

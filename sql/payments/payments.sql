@@ -642,17 +642,23 @@ SELECT r.run_id, r.month, r.status, pr.unit_id, u.unit_code, u.name AS unit_name
 COMMENT ON VIEW skolval.payment_unit_summary IS
   'BI: payments per month, unit and category (corrections for earlier months on rows of their own), without children''s identities';
 
+-- The administration is that of the district the child lives in: for a child with protected
+-- identity (or one no longer in the register) it is withheld, and its amounts are summed under
+-- administration and account NULL.
 CREATE OR REPLACE VIEW skolval.payment_administration_summary AS
-SELECT r.run_id, r.month, r.status, pr.administration, pr.account, pr.school_form, pr.kind,
+SELECT r.run_id, r.month, r.status, x.administration, x.account, pr.school_form, pr.kind,
        count(DISTINCT pr.child_id) AS children, count(*) AS rows,
        sum(pr.base) AS base, sum(pr.premises) AS premises, sum(pr.admin) AS admin, sum(pr.vat) AS vat,
        sum(pr.amount) AS amount
   FROM skolval.payment_row pr
   JOIN skolval.payment_run r ON r.run_id = pr.run_id
+  LEFT JOIN skolval.child c ON c.child_id = pr.child_id
+  CROSS JOIN LATERAL (SELECT CASE WHEN coalesce(c.protected_identity, true) THEN NULL ELSE pr.administration END AS administration,
+                             CASE WHEN coalesce(c.protected_identity, true) THEN NULL ELSE pr.account END AS account) x
  WHERE NOT pr.held
- GROUP BY r.run_id, r.month, r.status, pr.administration, pr.account, pr.school_form, pr.kind;
+ GROUP BY r.run_id, r.month, r.status, x.administration, x.account, pr.school_form, pr.kind;
 COMMENT ON VIEW skolval.payment_administration_summary IS
-  'BI: the cost split — paid amounts per month, administration (förvaltning), account and school form';
+  'BI: the cost split — paid amounts per month, administration (förvaltning), account and school form. The administration follows where a child lives: for children with protected identity it is withheld (administration and account NULL)';
 
 CREATE OR REPLACE VIEW skolval.payment_correction AS
 SELECT r.run_id, r.month AS paid_in_month, r.status, pr.corrects_month, pr.unit_id, u.unit_code, u.name AS unit_name,
@@ -665,14 +671,23 @@ SELECT r.run_id, r.month AS paid_in_month, r.status, pr.corrects_month, pr.unit_
 COMMENT ON VIEW skolval.payment_correction IS
   'BI: correction rows — money owed to a unit (positive) or reclaimed (negative) for an earlier month, and in which month''s run';
 
+-- An issue of a child with protected identity says nothing of it (the category alone, such as
+-- resident_elsewhere or address_changed, tells where it lives or that it moved): category
+-- protected_identity and a message that says the details are withheld.
 CREATE OR REPLACE VIEW skolval.payment_open_issue AS
-SELECT i.issue_id, (i.detail->>'payment_month') AS month, i.category, i.severity, i.child_id, i.unit_id,
-       u.unit_code, u.name AS unit_name, i.message, i.detected_at
+SELECT i.issue_id, (i.detail->>'payment_month') AS month,
+       CASE WHEN p.protected THEN 'protected_identity' ELSE i.category END AS category, i.severity,
+       i.child_id, i.unit_id, u.unit_code, u.name AS unit_name,
+       CASE WHEN p.protected THEN pg_catalog.format('child %s has protected identity: the details of this issue are withheld', i.child_id)
+            ELSE i.message END AS message,
+       i.detected_at
   FROM skolval.data_issue i
   LEFT JOIN skolval.unit u ON u.unit_id = i.unit_id
+  CROSS JOIN LATERAL (SELECT i.child_id IS NOT NULL
+                             AND coalesce((SELECT c.protected_identity FROM skolval.child c WHERE c.child_id = i.child_id), true) AS protected) p
  WHERE i.resolved_at IS NULL AND i.detail ? 'payment_month';
 COMMENT ON VIEW skolval.payment_open_issue IS
-  'BI: open data issues found by payment runs, per month (messages carry ids only, never names or addresses)';
+  'BI: open data issues found by payment runs, per month (messages carry ids only, never names or addresses). For a child with protected identity the category is protected_identity and the message says only that the details are withheld';
 
 -- Every view column says what it holds: the payment tables' comments where the name is the
 -- same, otherwise the ones below.

@@ -191,7 +191,12 @@ SELECT pu.run_id, r.round_id, pu.unit_id, u.unit_code, u.name AS unit_name, u.or
           SELECT coalesce(p.decisive_criterion, p.kind) AS criterion, count(*) AS n
             FROM skolval.placement p WHERE p.run_id = pu.run_id AND p.unit_id = pu.unit_id
            GROUP BY 1) x) AS admitted_by_criterion,
-       pu.cutoff_sv
+       -- the cut-off is the last admitted child's values (distance, relative proximity, sibling,
+       -- lottery number): withheld when that child has protected identity, or is no longer known
+       CASE WHEN pu.cutoff_child_id IS NOT NULL
+                 AND coalesce((SELECT c.protected_identity FROM skolval.child c WHERE c.child_id = pu.cutoff_child_id), true)
+            THEN 'Gränsvärdet visas inte: det sist antagna barnet har skyddad identitet.'
+            ELSE pu.cutoff_sv END AS cutoff_sv
   FROM skolval.placement_unit pu
   JOIN skolval.placement_run r ON r.run_id = pu.run_id
   JOIN skolval.unit u ON u.unit_id = pu.unit_id;
@@ -211,7 +216,7 @@ COMMENT ON COLUMN skolval.placement_unit_stats.fill_rate_pct IS 'Placed as a per
 COMMENT ON COLUMN skolval.placement_unit_stats.first_choice_share_pct IS 'Share of the placed children who had the unit as first wish, percent';
 COMMENT ON COLUMN skolval.placement_unit_stats.oversubscribed IS 'Whether applicants were turned away';
 COMMENT ON COLUMN skolval.placement_unit_stats.admitted_by_criterion IS 'Children placed per decisive criterion (free_seat, near_home, sibling, relative_proximity, ..., administrative)';
-COMMENT ON COLUMN skolval.placement_unit_stats.cutoff_sv IS 'The cut-off in Swedish';
+COMMENT ON COLUMN skolval.placement_unit_stats.cutoff_sv IS 'The cut-off in Swedish; withheld (a sentence saying so) when the last admitted child has protected identity';
 
 CREATE OR REPLACE VIEW skolval.placement_decision AS
 SELECT p.run_id, r.round_id, r.status AS run_status, p.child_id, c.protected_identity,
@@ -253,9 +258,14 @@ SELECT r.round_id, r.run_id, r.mechanism, r.admin_policy, r.what_if, r.status, r
        round(100.0 * (SELECT count(*) FROM skolval.placement p WHERE p.run_id = r.run_id AND p.wish_rank <= 3)
              / nullif(r.children, 0), 1) AS top3_pct,
        r.near_home_offer, r.administrative,
-       round(r.total_walking_m / 1000) AS total_walking_km,
-       round(r.total_walking_m / nullif(r.children, 0)) AS mean_walking_m
-  FROM skolval.placement_run r;
+       -- walking of children with protected identity left out: with bi_placement's distances of
+       -- everyone else, a total that includes them would give theirs away
+       round(w.walking_m / 1000) AS total_walking_km,
+       round(w.walking_m / nullif(w.children, 0)) AS mean_walking_m
+  FROM skolval.placement_run r
+  CROSS JOIN LATERAL (SELECT sum(p.walking_m) AS walking_m, count(p.walking_m) AS children
+                        FROM skolval.placement p JOIN skolval.child c ON c.child_id = p.child_id
+                       WHERE p.run_id = r.run_id AND NOT c.protected_identity) w;
 COMMENT ON VIEW skolval.mechanism_comparison IS
   'Runs of a round side by side: first-choice share, top-3 share, placements without wishes, administrative placements and walking. Immediate acceptance (Boston) rewards ranking a school first, which Swedish case law does not accept for real placements (ÖKN 2017:132): compare only';
 COMMENT ON COLUMN skolval.mechanism_comparison.round_id IS 'The round';
@@ -269,8 +279,8 @@ COMMENT ON COLUMN skolval.mechanism_comparison.first_choice_pct IS 'Percent plac
 COMMENT ON COLUMN skolval.mechanism_comparison.top3_pct IS 'Percent placed at one of their three first wishes';
 COMMENT ON COLUMN skolval.mechanism_comparison.near_home_offer IS 'Children without wishes placed at their nearest municipal unit';
 COMMENT ON COLUMN skolval.mechanism_comparison.administrative IS 'Administrative placements';
-COMMENT ON COLUMN skolval.mechanism_comparison.total_walking_km IS 'Total walking distance home to placement, km';
-COMMENT ON COLUMN skolval.mechanism_comparison.mean_walking_m IS 'Mean walking distance, metres';
+COMMENT ON COLUMN skolval.mechanism_comparison.total_walking_km IS 'Total walking distance home to placement, km, of the children without protected identity';
+COMMENT ON COLUMN skolval.mechanism_comparison.mean_walking_m IS 'Mean walking distance, metres, of the children without protected identity';
 
 CREATE OR REPLACE VIEW skolval.placement_run_difference AS
 SELECT n.run_id, pub.run_id AS published_run_id, n.child_id,

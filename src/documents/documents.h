@@ -24,8 +24,19 @@ typedef enum doc_fail_kind
 	DOC_FAIL_FONT_INVALID,		/* the font file is not a usable TrueType font */
 	DOC_FAIL_FILE,				/* a file could not be created, written or read (errno in detail) */
 	DOC_FAIL_VALUE,				/* a value the format cannot hold (too long a string, a bad date) */
-	DOC_FAIL_LIBRARY			/* any other error reported by the library */
+	DOC_FAIL_LIBRARY,			/* any other error reported by the library */
+	DOC_FAIL_INTERRUPTED		/* doc_interrupt_hook asked the core to stop (a cancel) */
 } doc_fail_kind;
+
+/*
+ * Set by the glue (NULL in plain C): returns true when the work must stop, for example because
+ * the query was cancelled. The cores poll it in every loop over user data; when it returns
+ * true they free everything of the library and fail with DOC_FAIL_INTERRUPTED, and the glue
+ * then lets PostgreSQL raise the cancel. The hook itself must never jump.
+ */
+extern bool (*doc_interrupt_hook) (void);
+
+#define DOC_INTERRUPTED() (doc_interrupt_hook != NULL && doc_interrupt_hook())
 
 typedef struct doc_failure
 {
@@ -38,10 +49,20 @@ typedef struct doc_failure
 } doc_failure;
 
 /* A finished document: malloc'd bytes the caller frees with free(). */
+#define DOC_REPLACED_EXAMPLES 4
+
 typedef struct doc_output
 {
 	unsigned char *data;
 	size_t		len;
+	/*
+	 * Characters the embedded font cannot show (outside the Basic Multilingual Plane, or
+	 * without a glyph): each is drawn as U+FFFD (or "?" when the font lacks that too), never
+	 * dropped; how many, and the first distinct code points, for the caller to report.
+	 */
+	long		replaced;
+	unsigned int replaced_cp[DOC_REPLACED_EXAMPLES];
+	int			n_replaced_cp;
 } doc_output;
 
 /* English text for a libharu error code (libharu has no strerror). */

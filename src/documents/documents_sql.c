@@ -94,6 +94,24 @@ get_fonts(font_paths *f)
 				 errhint("Set them with skolval.configure_documents(font_path => ..., bold_font_path => ...).")));
 }
 
+/*
+ * The cores' interrupt hook: a cancel, statement_timeout or termination is pending. The core
+ * then frees what it holds and fails with DOC_FAIL_INTERRUPTED, and report_failure() lets
+ * CHECK_FOR_INTERRUPTS() raise it. Other pending interrupts (a barrier, say) are served at the
+ * next CHECK_FOR_INTERRUPTS() of the glue, not by stopping the document.
+ */
+static bool
+cancel_pending(void)
+{
+	return INTERRUPTS_PENDING_CONDITION() && (QueryCancelPending || ProcDiePending);
+}
+
+static void
+use_interrupt_hook(void)
+{
+	doc_interrupt_hook = cancel_pending;
+}
+
 /* Turn a core's failure into an error with a specific SQLSTATE. */
 static void
 report_failure(const doc_failure *f, const char *what, const font_paths *fonts)
@@ -107,6 +125,13 @@ report_failure(const doc_failure *f, const char *what, const font_paths *fonts)
 	{
 		case DOC_OK:
 			return;
+		case DOC_FAIL_INTERRUPTED:
+			CHECK_FOR_INTERRUPTS();
+			/* the interrupt was served without an error: still, the document was not made */
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling the %s: an interrupt stopped the layout", what)));
+			break;
 		case DOC_FAIL_MEMORY:
 			ereport(ERROR,
 					(errcode(ERRCODE_OUT_OF_MEMORY),
@@ -173,6 +198,24 @@ take_output(doc_fail_kind kind, doc_output *out, const doc_failure *fail, const 
 		result = (bytea *) SPI_palloc(out->len + VARHDRSZ);
 		SET_VARSIZE(result, out->len + VARHDRSZ);
 		memcpy(VARDATA(result), out->data, out->len);
+		if (out->replaced > 0)
+		{
+			StringInfoData cps;
+
+			initStringInfo(&cps);
+			for (int i = 0; i < out->n_replaced_cp; i++)
+				appendStringInfo(&cps, "%sU+%04X", i ? ", " : "", out->replaced_cp[i]);
+			if (out->n_replaced_cp == DOC_REPLACED_EXAMPLES)
+				appendStringInfoString(&cps, ", ...");
+			ereport(WARNING,
+					(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+					 errmsg("%ld character%s in the %s cannot be shown by the font and %s printed as U+FFFD",
+							out->replaced, out->replaced == 1 ? "" : "s", what,
+							out->replaced == 1 ? "is" : "are"),
+					 errdetail("Code points: %s.", cps.data),
+					 errhint("The embedded font (%s) has no glyph for them; characters outside the Basic Multilingual Plane (emoji and the like) can never be printed.",
+							 fonts && fonts->regular ? fonts->regular : "?")));
+		}
 	}
 	PG_FINALLY();
 	{
@@ -201,6 +244,7 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 	bytea	   *result;
 	uint64		n;
 
+	use_interrupt_hook();
 	spi_connect();
 	get_fonts(&fonts);
 	spi_select("SELECT c.part, c.label, c.body FROM skolval.decision_letter_content($1, $2) c ORDER BY c.ord",
@@ -220,6 +264,7 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 		char	   *label = col(t, 2);
 		char	   *body = col(t, 3);
 
+		CHECK_FOR_INTERRUPTS();
 		if (part == NULL || body == NULL)
 			continue;
 		if (strcmp(part, "sender") == 0)
@@ -320,6 +365,7 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 	bytea	   *result;
 	uint64		n;
 
+	use_interrupt_hook();
 	spi_connect();
 	get_fonts(&fonts);
 	spi_select("SELECT c.part, c.label, c.body, c.cells FROM skolval.payment_statement_content($1, $2) c ORDER BY c.ord",
@@ -338,6 +384,7 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 		char	   *label = col(t, 2);
 		char	   *body = col(t, 3);
 
+		CHECK_FOR_INTERRUPTS();
 		if (part == NULL)
 			continue;
 		if (strcmp(part, "table") == 0 || strcmp(part, "row") == 0)
@@ -452,8 +499,7 @@ fill_sheet(xlsx_sheet *sh)
 	{
 		HeapTuple	t = SPI_tuptable->vals[r];
 
-		if (r % 1000 == 0)
-			CHECK_FOR_INTERRUPTS();
+		CHECK_FOR_INTERRUPTS();
 		for (int c = 0; c < ncol; c++)
 		{
 			xlsx_cell  *cell = &sh->cells[r * ncol + c];
@@ -591,6 +637,7 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 	char		path[MAXPGPATH];
 	bytea	   *volatile result = NULL;
 
+	use_interrupt_hook();
 	spi_connect();
 	spi_select("SELECT 'Utbetalningar ' || skolval.month_sv(r.month), extract(epoch FROM r.created_at)::bigint "
 			   "FROM skolval.payment_run r WHERE r.run_id = $1", 1, types, values);

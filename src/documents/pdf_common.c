@@ -8,11 +8,17 @@
  * every function returns false once one is recorded.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <hpdf_font.h>
+#include <hpdf_fontdef.h>
+
 #include "documents/pdf_int.h"
+
+bool		(*doc_interrupt_hook) (void) = NULL;
 
 /*
  * With a synthesized bold, d->bold is this marker, not a libharu font: every helper below maps
@@ -76,6 +82,218 @@ pdf_status_text(unsigned long status)
 	}
 }
 
+/* ---------------------------------------------------------------------------------------
+ * Text extraction and characters the font cannot show
+ *
+ * libharu's UTF-8 encoder writes each character as its 16-bit BMP code point and points the
+ * font's /ToUnicode at its encoding CMap, which is not a ToUnicode CMap (it holds
+ * "begincidrange", which readers refuse: poppler warns "Invalid 'begincidrange' operator in
+ * ToUnicode CMap"). install_to_unicode() replaces it with the identity code -> Unicode map
+ * that the codes really are. Characters outside the BMP cannot be encoded at all and libharu
+ * drops them; characters without a glyph would print as nothing: shown_text() draws every
+ * such character as U+FFFD (or "?" when the font lacks that too) and counts it, so that the
+ * caller can report it.
+ * --------------------------------------------------------------------------------------- */
+
+static bool
+install_to_unicode(pdf_doc *d, HPDF_Font font)
+{
+	HPDF_Dict	cmap = HPDF_DictStream_New(d->doc->mmgr, d->doc->xref);
+	HPDF_STATUS rc = HPDF_OK;
+	char		line[64];
+	int			hi[256];
+	int			n = 0;
+
+	if (cmap == NULL || !PDF_OK(d))
+		return false;
+	cmap->filter = HPDF_STREAM_FILTER_FLATE_DECODE;
+	rc += HPDF_Stream_WriteStr(cmap->stream,
+							   "/CIDInit /ProcSet findresource begin\n"
+							   "12 dict begin\n"
+							   "begincmap\n"
+							   "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+							   "/CMapName /Adobe-Identity-UCS def\n"
+							   "/CMapType 2 def\n"
+							   "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n");
+	/* one range per high byte (a bfrange may not cross one), surrogates left out */
+	for (int h = 0; h < 256; h++)
+		if (h < 0xD8 || h > 0xDF)
+			hi[n++] = h;
+	for (int i = 0; i < n && rc == HPDF_OK; i++)
+	{
+		if (i % 100 == 0)
+		{
+			snprintf(line, sizeof(line), "%d beginbfrange\n", n - i < 100 ? n - i : 100);
+			rc += HPDF_Stream_WriteStr(cmap->stream, line);
+		}
+		snprintf(line, sizeof(line), "<%02X00> <%02XFF> <%02X00>\n", hi[i], hi[i], hi[i]);
+		rc += HPDF_Stream_WriteStr(cmap->stream, line);
+		if (i % 100 == 99 || i == n - 1)
+			rc += HPDF_Stream_WriteStr(cmap->stream, "endbfrange\n");
+	}
+	rc += HPDF_Stream_WriteStr(cmap->stream,
+							   "endcmap\n"
+							   "CMapName currentdict /CMap defineresource pop\n"
+							   "end\n"
+							   "end\n");
+	if (rc != HPDF_OK || !PDF_OK(d))
+		return false;
+	return HPDF_Dict_Add(font, "ToUnicode", cmap) == HPDF_OK && PDF_OK(d);
+}
+
+/* One UTF-8 character of s[0..len) (len > 0): its code point and length; a broken sequence
+ * is one U+FFFD per byte that cannot start a character. */
+static size_t
+utf8_decode(const unsigned char *s, size_t len, unsigned int *cp)
+{
+	unsigned char b = s[0];
+	size_t		n;
+	unsigned int v;
+
+	if (b < 0x80)
+	{
+		*cp = b;
+		return 1;
+	}
+	if ((b & 0xE0) == 0xC0)
+		n = 2, v = b & 0x1F;
+	else if ((b & 0xF0) == 0xE0)
+		n = 3, v = b & 0x0F;
+	else if ((b & 0xF8) == 0xF0)
+		n = 4, v = b & 0x07;
+	else
+	{
+		*cp = 0xFFFD;
+		return 1;
+	}
+	for (size_t i = 1; i < n; i++)
+	{
+		if (i >= len || (s[i] & 0xC0) != 0x80)
+		{
+			*cp = 0xFFFD;
+			return i;
+		}
+		v = (v << 6) | (s[i] & 0x3F);
+	}
+	*cp = v;
+	return n;
+}
+
+/* Whether the font draws cp: BMP only (libharu's codes are 16 bits), no control character. */
+static bool
+has_glyph(pdf_doc *d, HPDF_Font font, unsigned int cp)
+{
+	int			i;
+	unsigned char *c;
+
+	if (cp < 0x20 || cp > 0xFFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0x7F)
+		return false;
+	font = real_font(d, font);
+	i = font == d->font ? 0 : 1;
+	if (d->cover[i] == NULL)
+	{
+		d->cover[i] = calloc(65536, 1);
+		if (d->cover[i] == NULL)
+		{
+			d->oom = true;
+			return false;
+		}
+	}
+	c = &d->cover[i][cp];
+	if (*c == 0)
+	{
+		HPDF_FontAttr attr = (HPDF_FontAttr) font->attr;
+
+		*c = HPDF_TTFontDef_GetGlyphid(attr->fontdef, (HPDF_UINT16) cp) != 0 ? 1 : 2;
+	}
+	return *c == 1;
+}
+
+static void
+note_replaced(pdf_doc *d, unsigned int cp)
+{
+	d->replaced++;
+	for (int k = 0; k < d->n_replaced_cp; k++)
+		if (d->replaced_cp[k] == cp)
+			return;
+	if (d->n_replaced_cp < DOC_REPLACED_EXAMPLES)
+		d->replaced_cp[d->n_replaced_cp++] = cp;
+}
+
+/*
+ * s[0..len) as it is drawn: s itself when the font shows every character, otherwise a copy in
+ * d->scratch (NUL-terminated) with each missing character substituted; count: note each one
+ * (for drawn text, not for measuring). NULL after an out-of-memory.
+ */
+static const char *
+shown_text(pdf_doc *d, HPDF_Font font, const char *s, size_t len, size_t *out_len, bool count)
+{
+	const unsigned char *u = (const unsigned char *) s;
+	size_t		i = 0;
+	size_t		o;
+	unsigned int sub;
+
+	while (i < len)
+	{
+		unsigned int cp;
+		size_t		n = utf8_decode(u + i, len - i, &cp);
+
+		if (!has_glyph(d, font, cp))
+			break;
+		i += n;
+	}
+	*out_len = len;
+	if (i == len)
+		return d->oom ? NULL : s;
+	if (len > (SIZE_MAX - 1) / 3)
+	{
+		d->oom = true;
+		return NULL;
+	}
+	if (d->scratch_cap < 3 * len + 1)
+	{
+		char	   *p = realloc(d->scratch, 3 * len + 1);
+
+		if (p == NULL)
+		{
+			d->oom = true;
+			return NULL;
+		}
+		d->scratch = p;
+		d->scratch_cap = 3 * len + 1;
+	}
+	sub = has_glyph(d, font, 0xFFFD) ? 0xFFFD : '?';
+	memcpy(d->scratch, s, i);
+	o = i;
+	while (i < len)
+	{
+		unsigned int cp;
+		size_t		n = utf8_decode(u + i, len - i, &cp);
+
+		if (has_glyph(d, font, cp))
+		{
+			memcpy(d->scratch + o, s + i, n);
+			o += n;
+		}
+		else
+		{
+			if (sub == 0xFFFD)
+			{
+				memcpy(d->scratch + o, "\xEF\xBF\xBD", 3);
+				o += 3;
+			}
+			else
+				d->scratch[o++] = '?';
+			if (count)
+				note_replaced(d, cp);
+		}
+		i += n;
+	}
+	d->scratch[o] = '\0';
+	*out_len = o;
+	return d->oom ? NULL : d->scratch;
+}
+
 bool
 pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
 {
@@ -101,7 +319,7 @@ pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
 	if (name == NULL || !PDF_OK(d))
 		return false;
 	d->font = HPDF_GetFont(d->doc, name, "UTF-8");
-	if (d->font == NULL || !PDF_OK(d))
+	if (d->font == NULL || !PDF_OK(d) || !install_to_unicode(d, d->font))
 		return false;
 
 	/*
@@ -121,7 +339,7 @@ pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
 		if (name == NULL || !PDF_OK(d))
 			return false;
 		d->bold = HPDF_GetFont(d->doc, name, "UTF-8");
-		if (d->bold == NULL || !PDF_OK(d))
+		if (d->bold == NULL || !PDF_OK(d) || !install_to_unicode(d, d->bold))
 			return false;
 	}
 	d->step = "laying out the pages";
@@ -179,6 +397,9 @@ pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len)
 {
 	float		total = 0;
 
+	s = shown_text(d, font, s, len, &len, false);
+	if (s == NULL)
+		return 0;
 	while (len > 0)
 	{
 		size_t		n = len;
@@ -201,10 +422,15 @@ pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len)
 bool
 pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s)
 {
+	size_t		len;
+
 	if (!PDF_OK(d))
 		return false;
 	if (s == NULL || *s == '\0')
 		return true;
+	s = shown_text(d, font, s, strlen(s), &len, true);
+	if (s == NULL)
+		return false;
 	HPDF_Page_BeginText(d->page);
 	HPDF_Page_SetFontAndSize(d->page, real_font(d, font), size);
 	if (real_font(d, font) != font)
@@ -223,12 +449,25 @@ pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s
 	return PDF_OK(d);
 }
 
+/* Text ending at right_x; a text wider than the text area starts at its left edge and is
+ * shortened with an ellipsis (a long text is never measured whole). */
 bool
 pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s)
 {
+	size_t		len;
+
 	if (s == NULL || *s == '\0')
 		return PDF_OK(d);
-	return pdf_text(d, font, size, right_x - pdf_width(d, font, size, s, strlen(s)), y, s);
+	/* a running head is drawn on every page: a long one is never scanned whole */
+	len = strnlen(s, PDF_LINE_MAX_BYTES + 1);
+	if (len <= PDF_LINE_MAX_BYTES)
+	{
+		float		w = pdf_width(d, font, size, s, len);
+
+		if (w <= right_x - d->left)
+			return pdf_text(d, font, size, right_x - w, y, s);
+	}
+	return pdf_text_fit(d, font, size, d->left, y, right_x - d->left, s);
 }
 
 /* Start of the UTF-8 character that byte k is in (k itself when it starts one). */
@@ -241,21 +480,42 @@ char_start(const char *s, size_t k)
 }
 
 /*
- * Length of the longest UTF-8 prefix of s[0..len) no wider than width (at least one character),
- * by bisection: a long word is measured O(log n) times, not once per character.
+ * Length of the longest UTF-8 prefix of s[0..len) no wider than width (at least one character):
+ * galloping from the start, then bisection, measuring only the bytes past what is known to fit
+ * (widths add up: there is no kerning), so the work is proportional to what fits, not to len.
  */
 static size_t
 fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, float width, const char *suffix)
 {
 	float		extra = suffix ? pdf_width(d, font, size, suffix, strlen(suffix)) : 0;
 	size_t		lo = 0;			/* fits */
+	float		lo_w = 0;		/* width of s[0..lo) */
 	size_t		hi = len;		/* upper bound */
+	size_t		step = 64;
 
-	if (pdf_width(d, font, size, s, len) + extra <= width)
+	while (lo + step < len)
+	{
+		size_t		probe = char_start(s, lo + step);
+		float		w = lo_w + pdf_width(d, font, size, s + lo, probe - lo);
+
+		if (w + extra <= width)
+		{
+			lo = probe;
+			lo_w = w;
+			step *= 2;
+		}
+		else
+		{
+			hi = probe;
+			break;
+		}
+	}
+	if (hi == len && lo_w + pdf_width(d, font, size, s + lo, len - lo) + extra <= width)
 		return len;
 	while (hi - lo > 1)
 	{
 		size_t		mid = char_start(s, lo + (hi - lo) / 2);
+		float		w;
 
 		if (mid <= lo)
 		{
@@ -266,8 +526,12 @@ fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, fl
 			if (mid >= hi)
 				break;
 		}
-		if (pdf_width(d, font, size, s, mid) + extra <= width)
+		w = lo_w + pdf_width(d, font, size, s + lo, mid - lo);
+		if (w + extra <= width)
+		{
 			lo = mid;
+			lo_w = w;
+		}
 		else
 			hi = mid;
 	}
@@ -292,9 +556,12 @@ pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float wid
 
 	if (s == NULL || *s == '\0')
 		return PDF_OK(d);
-	len = strlen(s);
-	if (pdf_width(d, font, size, s, len) <= width)
+	len = strnlen(s, PDF_LINE_MAX_BYTES + 1);
+	if (len <= PDF_LINE_MAX_BYTES && pdf_width(d, font, size, s, len) <= width)
 		return pdf_text(d, font, size, x, y, s);
+	/* no line holds more: a longer text is never measured whole */
+	if (len > PDF_LINE_MAX_BYTES)
+		len = char_start(s, PDF_LINE_MAX_BYTES);
 	k = fit_prefix(d, font, size, s, len, width, "\xE2\x80\xA6");
 	buf = malloc(k + 4);
 	if (buf == NULL)
@@ -351,7 +618,7 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 
 	if (draw)
 	{
-		buf = malloc(len + 1);
+		buf = malloc((len < PDF_LINE_MAX_BYTES ? len : PDF_LINE_MAX_BYTES) + 1);
 		if (buf == NULL)
 		{
 			d->oom = true;
@@ -360,36 +627,68 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 	}
 	while (pos < len && text[pos] == ' ')
 		pos++;
-	while (pos < len)
+
+	/*
+	 * Linear: each line looks at most PDF_LINE_MAX_BYTES bytes past its start, and measures
+	 * each of its words once (widths add up: there is no kerning).
+	 */
+	while (pos < len && pdf_continue(d))
 	{
 		size_t		start = pos;
 		size_t		end = pos;
 		size_t		scan = pos;
+		size_t		limit = len - start > PDF_LINE_MAX_BYTES ? start + PDF_LINE_MAX_BYTES : len;
+		float		line_w = 0;
 
-		while (scan < len)
+		while (scan < limit)
 		{
 			size_t		word_end = scan;
+			size_t		probe;
+			float		w;
 
-			while (word_end < len && text[word_end] != ' ')
+			while (word_end < limit && text[word_end] != ' ')
 				word_end++;
-			/* no line holds 2,000 bytes: a longer word is cut there before it is measured */
-			if (word_end - start > 2000)
-				word_end = start + char_start(text + start, 2000);
-			if (pdf_width(d, font, size, text + start, word_end - start) <= width)
-			{
-				end = word_end;
-				scan = word_end;
-				while (scan < len && text[scan] == ' ')
-					scan++;
-				continue;
-			}
+			/* a word cut at the limit is cut at a character boundary */
+			if (word_end == limit && limit < len && text[limit] != ' ')
+				word_end = start + char_start(text + start, limit - start);
+			if (word_end <= scan)
+				break;
 			if (end == start)
 			{
-				/* a single word wider than the line */
-				end = start + fit_prefix(d, font, size, text + start, word_end - start, width, NULL);
-				scan = end;
+				/* the line's first word: as much of it as fits, measured by galloping */
+				size_t		k = fit_prefix(d, font, size, text + start, word_end - start, width, NULL);
+
+				if (k < word_end - start)
+				{
+					end = start + k;
+					scan = end;
+					break;
+				}
+				w = pdf_width(d, font, size, text + start, k);
 			}
-			break;
+			else
+			{
+				/* a later word: a long one is refused on its first 256 bytes */
+				probe = word_end - end > 256 ? end + char_start(text + end, 256) : word_end;
+				w = pdf_width(d, font, size, text + end, probe - end);
+				if (probe < word_end && line_w + w <= width)
+					w += pdf_width(d, font, size, text + probe, word_end - probe);
+				if (line_w + w > width)
+					break;
+			}
+			line_w += w;
+			end = word_end;
+			scan = word_end;
+			while (scan < len && text[scan] == ' ')
+				scan++;
+		}
+		if (end == start)
+		{
+			/* nothing fitted (cannot happen: fit_prefix takes one character at least) */
+			end = start + 1;
+			while (end < len && (((unsigned char) text[end]) & 0xC0) == 0x80)
+				end++;
+			scan = end;
 		}
 		if (draw)
 		{
@@ -453,6 +752,9 @@ pdf_finish(pdf_doc *d, doc_output *out)
 	}
 	d->status = 0;
 	out->len = size;
+	out->replaced = d->replaced;
+	out->n_replaced_cp = d->n_replaced_cp;
+	memcpy(out->replaced_cp, d->replaced_cp, sizeof(out->replaced_cp));
 	return true;
 }
 
@@ -466,6 +768,12 @@ pdf_close(pdf_doc *d)
 	free(d->pages);
 	d->pages = NULL;
 	d->n_pages = d->cap_pages = 0;
+	free(d->cover[0]);
+	free(d->cover[1]);
+	d->cover[0] = d->cover[1] = NULL;
+	free(d->scratch);
+	d->scratch = NULL;
+	d->scratch_cap = 0;
 }
 
 /* Describe the recorded failure for the glue. */
@@ -478,6 +786,12 @@ pdf_failure(pdf_doc *d, doc_failure *fail)
 	fail->status = d->status;
 	fail->detail = d->detail;
 	fail->message = pdf_status_text(d->status);
+	if (d->interrupted)
+	{
+		fail->kind = DOC_FAIL_INTERRUPTED;
+		fail->message = "interrupted";
+		return fail->kind;
+	}
 	if (d->oom || d->status == HPDF_FAILD_TO_ALLOC_MEM)
 		fail->kind = DOC_FAIL_MEMORY;
 	else if (d->status == HPDF_FILE_OPEN_ERROR && d->step != NULL && strstr(d->step, "font") != NULL)
@@ -560,7 +874,7 @@ pdf_facts(pdf_doc *d, const letter_pair *facts, int n)
 
 	if (n == 0)
 		return PDF_OK(d);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n && pdf_continue(d); i++)
 	{
 		int			lines = pdf_wrap(d, d->font, PDF_BODY_SIZE, value_x, width, PDF_BODY_LEAD,
 									 facts[i].text, strlen(facts[i].text), false);
@@ -610,7 +924,7 @@ pdf_body(pdf_doc *d, const char *body)
 {
 	const char *p = body;
 
-	while (p != NULL && *p != '\0')
+	while (p != NULL && *p != '\0' && pdf_continue(d))
 	{
 		const char *nl = strchr(p, '\n');
 		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
@@ -651,7 +965,7 @@ pdf_footers(pdf_doc *d, const char *footer)
 {
 	char		page_no[64];
 
-	for (int i = 0; i < d->n_pages && PDF_OK(d); i++)
+	for (int i = 0; i < d->n_pages && pdf_continue(d); i++)
 	{
 		d->page = d->pages[i];
 		pdf_rule(d, PDF_LEFT, PDF_RIGHT, 58, 0.5f, 0.55f);

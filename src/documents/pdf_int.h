@@ -40,9 +40,30 @@ struct pdf_doc
 	float		bottom;			/* content may not go below this */
 	pdf_page_cb on_new_page;	/* draws a continuation page's header and sets y */
 	void	   *cb_arg;
+	bool		interrupted;	/* doc_interrupt_hook said stop */
+	unsigned char *cover[2];	/* per BMP code point of the regular and the bold font: 0 not
+								 * looked up yet, 1 has a glyph, 2 has none (malloc'd lazily) */
+	unsigned int substitute;	/* what a missing character is drawn as: U+FFFD or '?' */
+	char	   *scratch;		/* the text with missing characters substituted */
+	size_t		scratch_cap;
+	long		replaced;		/* characters substituted in drawn text */
+	unsigned int replaced_cp[DOC_REPLACED_EXAMPLES];
+	int			n_replaced_cp;
 };
 
-#define PDF_OK(d) ((d)->status == 0 && !(d)->oom)
+#define PDF_OK(d) ((d)->status == 0 && !(d)->oom && !(d)->interrupted)
+
+/* No line holds more bytes than this (about 250 characters fit an A4 line at 8 points). */
+#define PDF_LINE_MAX_BYTES 2000
+
+/* Poll the interrupt hook: false (and the document failed) when the work must stop. */
+static inline bool
+pdf_continue(pdf_doc *d)
+{
+	if (!d->interrupted && DOC_INTERRUPTED())
+		d->interrupted = true;
+	return PDF_OK(d);
+}
 
 /* The page layout shared by letters and statements (points). */
 #define PDF_LEFT		62.0f

@@ -25,7 +25,7 @@ pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail)
 
 	/* The address block. */
 	y = PDF_A4_H - 150;
-	for (int i = 0; i < in->n_recipient; i++)
+	for (int i = 0; i < in->n_recipient && pdf_continue(&d); i++)
 	{
 		pdf_text_fit(&d, d.font, 11, PDF_COL2, y, PDF_RIGHT - PDF_COL2, in->recipient[i]);
 		y -= 14.5f;
@@ -35,6 +35,8 @@ pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail)
 		goto failed;
 	for (int i = 0; i < in->n_sections; i++)
 	{
+		if (!pdf_continue(&d))
+			goto failed;
 		/* a heading never ends a page: it keeps two lines with it */
 		if (!pdf_heading(&d, in->sections[i].label, 2 * PDF_BODY_LEAD) ||
 			!pdf_body(&d, in->sections[i].text))

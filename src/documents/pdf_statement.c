@@ -105,7 +105,7 @@ draw_table(pdf_doc *d, const report_table *t)
 	d->y -= 4;
 	if (!draw_header(d, t, x))
 		return false;
-	for (int r = 0; r < t->n_rows; r++)
+	for (int r = 0; r < t->n_rows && pdf_continue(d); r++)
 	{
 		const char *const *cells = t->cells + (size_t) r * t->n_cols;
 		bool		total = t->total[r];
@@ -174,6 +174,8 @@ pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fa
 	{
 		const report_block *b = &in->blocks[i];
 
+		if (!pdf_continue(&d))
+			goto failed;
 		if (b->kind == 't')
 		{
 			if (!draw_table(&d, &b->table))

@@ -123,7 +123,7 @@ make_formats(lxw_workbook *wb, formats *f)
 }
 
 static lxw_error
-write_sheet(lxw_workbook *wb, const formats *f, const xlsx_sheet *sh, const char **step)
+write_sheet(lxw_workbook *wb, const formats *f, const xlsx_sheet *sh, const char **step, bool *stop)
 {
 	lxw_worksheet *ws;
 	lxw_error	e;
@@ -149,6 +149,11 @@ write_sheet(lxw_workbook *wb, const formats *f, const xlsx_sheet *sh, const char
 
 		if (r + 1 >= LXW_ROW_MAX)
 			return LXW_ERROR_WORKSHEET_INDEX_OUT_OF_RANGE;
+		if (r % 256 == 0 && DOC_INTERRUPTED())
+		{
+			*stop = true;
+			return LXW_ERROR_PARAMETER_VALIDATION;
+		}
 		for (int c = 0; c < sh->n_columns; c++)
 		{
 			const xlsx_cell *cell = &sh->cells[r * sh->n_columns + c];
@@ -191,6 +196,7 @@ write_sheet(lxw_workbook *wb, const formats *f, const xlsx_sheet *sh, const char
 		{
 			size_t		w = utf8_chars(sh->headers[c]);
 
+			/* at most 2,000 rows of at most 32,767 characters: bounded, no poll needed */
 			for (long r = 0; r < sh->n_rows && r < 2000; r++)
 			{
 				const xlsx_cell *cell = &sh->cells[r * sh->n_columns + c];
@@ -222,6 +228,7 @@ xlsx_write(const xlsx_input *in, doc_failure *fail)
 	lxw_error	closed;
 	const char *step = "creating the workbook";
 	int			saved_errno;
+	bool		stop = false;
 
 	memset(fail, 0, sizeof(*fail));
 	wb = workbook_new_opt(in->path, &options);
@@ -235,12 +242,19 @@ xlsx_write(const xlsx_input *in, doc_failure *fail)
 	workbook_set_properties(wb, &props);
 	make_formats(wb, &f);
 	for (int i = 0; i < in->n_sheets && first == LXW_NO_ERROR; i++)
-		first = write_sheet(wb, &f, &in->sheets[i], &step);
+		first = write_sheet(wb, &f, &in->sheets[i], &step, &stop);
 
 	/* Always close: it frees the workbook. After an error the file is useless and removed. */
 	errno = 0;
 	closed = workbook_close(wb);
 	saved_errno = errno;
+	if (stop)
+	{
+		set_failure(fail, first, step, 0);
+		fail->kind = DOC_FAIL_INTERRUPTED;
+		fail->message = "interrupted";
+		return fail->kind;
+	}
 	if (first != LXW_NO_ERROR)
 		return set_failure(fail, first, step, 0);
 	if (closed != LXW_NO_ERROR)

@@ -141,6 +141,68 @@ test_letters(void)
 	CHECK(strcmp(pdf_status_text(0x1017), "cannot open file") == 0, "libharu status text");
 }
 
+/* The interrupt hook: stop after a number of polls; count the polls. */
+static long polls = 0;
+static long stop_after = -1;
+
+static bool
+count_polls(void)
+{
+	polls++;
+	return stop_after >= 0 && polls > stop_after;
+}
+
+static void
+test_layout(void)
+{
+	doc_output out;
+	doc_failure fail;
+	letter_input in;
+	char	   *word;
+	long		polls_1mb;
+	static const char *emoji_recipient[] = {"Ella\xF0\x9F\x98\x80Li\xE6\xBC\xA2"};
+
+	/* A character the font cannot show (an astral emoji, a CJK ideograph) is printed as U+FFFD and counted. */
+	in = a_letter(FONT, NULL, "Kort motivering.");
+	in.recipient = emoji_recipient;
+	in.n_recipient = 1;
+	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with an emoji");
+	CHECK(out.replaced == 2 && out.n_replaced_cp == 2 && out.replaced_cp[0] == 0x1F600 && out.replaced_cp[1] == 0x6F22,
+		  "replaced %ld: U+%04X U+%04X", out.replaced, out.replaced_cp[0], out.replaced_cp[1]);
+	CHECK(memmem(out.data, out.len, "begincidrange", 13) == NULL || memmem(out.data, out.len, "beginbfrange", 12) != NULL,
+		  "a ToUnicode CMap with bfranges");
+	free(out.data);
+	in = a_letter(FONT, NULL, "Kort motivering.");
+	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && out.replaced == 0, "nothing replaced in plain Swedish text");
+	free(out.data);
+
+	/* Linear: a 2 MB word costs about ten times the interrupt polls of a 200 kB word (one per line). */
+	word = malloc(2000001);
+	memset(word, 'a', 2000000);
+	word[200000] = '\0';
+	doc_interrupt_hook = count_polls;
+	polls = 0;
+	in = a_letter(FONT, NULL, word);
+	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 200 kB word");
+	free(out.data);
+	polls_1mb = polls;
+	word[200000] = 'a';
+	word[2000000] = '\0';
+	polls = 0;
+	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 2 MB word");
+	free(out.data);
+	CHECK(polls > 9 * polls_1mb && polls < 11 * polls_1mb, "polls: %ld for 200 kB, %ld for 2 MB", polls_1mb, polls);
+
+	/* Interrupted in the middle: DOC_FAIL_INTERRUPTED, nothing returned, everything freed. */
+	polls = 0;
+	stop_after = polls_1mb / 2;
+	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_INTERRUPTED && out.data == NULL && polls == stop_after + 1,
+		  "interrupted letter: kind %d after %ld polls", fail.kind, polls);
+	free(word);
+	doc_interrupt_hook = NULL;
+	stop_after = -1;
+}
+
 static void
 test_statement(void)
 {
@@ -291,6 +353,7 @@ int
 main(void)
 {
 	test_letters();
+	test_layout();
 	test_statement();
 	test_xlsx();
 	printf("%d passed, %d failed\n", passed, failed);

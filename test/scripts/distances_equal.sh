@@ -28,7 +28,7 @@ SQL
         "${PSQL[@]}" -d "$db" >/dev/null <<SQL
 \copy (SELECT network_id, residence_id, unit_id, child_id, status, walking_m, straight_m FROM skolval.distance ORDER BY 1,2,3) TO '$out/dist_$1.csv' CSV
 \copy (SELECT network_id, point_kind, ref_id, ST_AsText(source_point), edge_id, fraction, snap_m, ST_AsText(snapped_point) FROM skolval.snap ORDER BY 1,2,3) TO '$out/snap_$1.csv' CSV
-\copy (SELECT category, severity, child_id, unit_id, round_id, message, detail, resolved_at IS NULL, resolution FROM skolval.data_issue ORDER BY 1,3,4,6) TO '$out/issue_$1.csv' CSV
+\copy (SELECT i.category, i.severity, i.child_id, i.unit_id, i.round_id, CASE WHEN c.protected_identity THEN '(protected identity: details withheld since 0.3.0)' ELSE i.message END, CASE WHEN c.protected_identity THEN '{}' ELSE i.detail END, i.resolved_at IS NULL, i.resolution FROM skolval.data_issue i LEFT JOIN skolval.child c ON c.child_id = i.child_id ORDER BY 1,3,4,6) TO '$out/issue_$1.csv' CSV
 \copy (SELECT * FROM skolval.round_home ORDER BY 1,2) TO '$out/home_$1.csv' CSV
 \copy (SELECT md5(string_agg(concat_ws(',', e.edge_id, e.source, e.target, e.length_m), ';' ORDER BY e.edge_id)) FROM skolval.edge e) TO '$out/input_edges_$1.csv' CSV
 \copy (SELECT md5(string_agg(concat_ws(',', r.residence_id, ST_AsText(r.home)), ';' ORDER BY r.residence_id)) FROM skolval.residence r) TO '$out/input_homes_$1.csv' CSV

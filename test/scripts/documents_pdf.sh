@@ -203,3 +203,45 @@ while read -r f; do
     esac
 done < "$work/written"
 echo "ok: write-documents.sh wrote $(tr '\n' ' ' < "$work/written" | sed "s|$work/out/||g")"
+
+# ---------------------------------------------------------------------------------------
+# PDFs as archived records: every kind passes qpdf --check, pdftotext extracts it without a
+# word on stderr, and a character the font cannot show is printed as U+FFFD and reported
+# ---------------------------------------------------------------------------------------
+require_cmd qpdf
+check_pdf() {
+    local f=$1 label=$2 out err
+    out=$(qpdf --check "$f" 2>&1) || fail "$label: qpdf --check failed: $out"
+    grep -q 'No syntax or stream encoding errors found' <<<"$out" || fail "$label: qpdf --check: $out"
+    err=$(pdftotext -enc UTF-8 "$f" /dev/null 2>&1 >/dev/null)
+    [ -z "$err" ] || fail "$label: pdftotext wrote to stderr: $err"
+    echo "ok: $label passes qpdf --check and extracts without warnings"
+}
+# An astral character (emoji) and a BMP character DejaVu Sans has no glyph for (CJK) in the
+# name of a child on the draft statement of April: each printed as U+FFFD, the caller
+# warned with the code points, nothing dropped.
+e=$(q -c "SELECT min(pr.child_id) FROM skolval.payment_row pr JOIN skolval.child c USING (child_id)
+  WHERE pr.run_id = 2 AND pr.unit_id = $unit AND NOT c.protected_identity AND NOT pr.held AND pr.corrects_month IS NULL")
+e_family=$(q -c "SELECT family_name FROM skolval.child WHERE child_id = $e")
+q -c "UPDATE skolval.child SET given_name = 'Ella' || U&'\+01F600' || 'Li' || U&'\6F22' WHERE child_id = $e"
+q -c "SELECT translate(encode(skolval.payment_statement(2, $unit), 'base64'), E'\n', '')" 2>"$work/warn" | base64 -d > "$work/emoji.pdf"
+grep -q 'WARNING:  2 characters in the payment statement cannot be shown by the font and are printed as U+FFFD' "$work/warn" \
+    || fail "emoji statement: no WARNING about the 2 replaced characters: $(cat "$work/warn")"
+grep -q 'DETAIL:  Code points: U+1F600, U+6F22.' "$work/warn" || fail "emoji statement: the WARNING does not name the code points: $(cat "$work/warn")"
+echo "ok: emoji statement: a WARNING names U+1F600 and U+6F22"
+check_pdf "$work/emoji.pdf" "emoji statement"
+t=$(pdf_text "$work/emoji.pdf")
+has "$t" "$e_family, Ella"$'\xef\xbf\xbd'"Li"$'\xef\xbf\xbd' "emoji statement: each character the font cannot show is printed as U+FFFD"
+has "$t" "Bidrag till $unit_name, april 2026" "emoji statement: the rest extracts unchanged"
+
+q -c "SELECT skolval.approve_payment_run(2)" >/dev/null
+fetch "skolval.payment_statement(2, $unit)" "$work/statement-approved.pdf"
+fetch "skolval.payment_statement(1, $unit)" "$work/statement-locked.pdf"
+# A letter with a real bold font: a second embedded font, with its own ToUnicode CMap.
+q -c "SELECT skolval.configure_documents(bold_font_path => '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf')" >/dev/null
+fetch "skolval.decision_letter(1, $c)" "$work/letter-bold.pdf"
+[ "$(pdffonts "$work/letter-bold.pdf" | grep -c 'CID TrueType')" = 2 ] || fail "letter-bold.pdf does not embed two fonts"
+for f in letter letter-bold protected statement statement-approved statement-locked; do
+    check_pdf "$work/$f.pdf" "$f.pdf"
+done
+
