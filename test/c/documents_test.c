@@ -99,10 +99,10 @@ test_letters(void)
 	char		junk[] = "/tmp/skolval-not-a-font-XXXXXX";
 	int			fd;
 
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with a synthesized bold");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with a synthesized bold");
 	CHECK(count_pages(&out) == 1, "a short letter has one page, not %d", count_pages(&out));
 	in = a_letter(FONT, BOLD, "Kort motivering.");
-	CHECK(pdf_letter_render(&in, &bold_out, &fail) == DOC_OK && is_pdf(&bold_out), "letter with a bold font");
+	CHECK(sv_pdf_letter_render(&in, &bold_out, &fail) == DOC_OK && is_pdf(&bold_out), "letter with a bold font");
 	CHECK(bold_out.len > out.len + 50000, "a bold font is a second embedded font (%zu vs %zu bytes)", bold_out.len, out.len);
 	free(out.data);
 	free(bold_out.data);
@@ -113,32 +113,32 @@ test_letters(void)
 		long_text[i] = (i % 9 == 8) ? ' ' : "abcdefghå"[i % 9];
 	long_text[400000] = '\0';
 	in = a_letter(FONT, NULL, long_text);
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out) && count_pages(&out) > 10,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out) && count_pages(&out) > 10,
 		  "a long letter runs over many pages (%d)", count_pages(&out));
 	free(out.data);
 	for (int i = 0; i < 200000; i += 2)
 		memcpy(long_text + i, "\xC3\xA5", 2);
 	long_text[200000] = '\0';
 	in = a_letter(FONT, NULL, long_text);
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "a 100,000-character word");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "a 100,000-character word");
 	free(out.data);
 	free(long_text);
 
 	/* Failures: reported, nothing returned, everything freed (valgrind checks the last part). */
 	in = a_letter("/nonexistent/DejaVuSans.ttf", NULL, "x");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL && fail.detail == ENOENT
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL && fail.detail == ENOENT
 		  && strstr(fail.step, "regular") != NULL, "missing font: kind %d detail %lu", fail.kind, fail.detail);
 	in = a_letter(FONT, "/nonexistent/DejaVuSans-Bold.ttf", "x");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && strstr(fail.step, "bold") != NULL,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && strstr(fail.step, "bold") != NULL,
 		  "missing bold font: kind %d step %s", fail.kind, fail.step);
 	fd = mkstemp(junk);
 	CHECK(fd >= 0 && write(fd, "this is not a TrueType font\n", 28) == 28, "junk file");
 	close(fd);
 	in = a_letter(junk, NULL, "x");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_INVALID && out.data == NULL,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_INVALID && out.data == NULL,
 		  "not a font: kind %d (%s)", fail.kind, fail.message);
 	unlink(junk);
-	CHECK(strcmp(pdf_status_text(0x1017), "cannot open file") == 0, "libharu status text");
+	CHECK(strcmp(sv_pdf_status_text(0x1017), "cannot open file") == 0, "libharu status text");
 }
 
 static void
@@ -199,11 +199,11 @@ test_statement(void)
 	in.n_blocks = 3;
 	in.footer = "Lunds kommun";
 	in.running_head = "Friskolan Ekorren · april 2026";
-	CHECK(pdf_statement_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "statement: kind %d", fail.kind);
+	CHECK(sv_pdf_statement_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "statement: kind %d", fail.kind);
 	CHECK(count_pages(&out) >= 8, "300 two-line rows run over several pages (%d)", count_pages(&out));
 	free(out.data);
 	in.font_path = "/nonexistent.ttf";
-	CHECK(pdf_statement_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL, "statement without a font");
+	CHECK(sv_pdf_statement_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL, "statement without a font");
 	free(cells);
 	free(total);
 }
@@ -255,7 +255,7 @@ test_xlsx(void)
 	CHECK(mkdtemp(dir) != NULL, "temporary directory");
 	snprintf(path, sizeof(path), "%s/payments.xlsx", dir);
 	in = a_workbook(path, dir, &sheet, cells);
-	CHECK(xlsx_write(&in, &fail) == DOC_OK, "xlsx: kind %d (%s)", fail.kind, fail.message);
+	CHECK(sv_xlsx_write(&in, &fail) == DOC_OK, "xlsx: kind %d (%s)", fail.kind, fail.message);
 	f = fopen(path, "rb");
 	CHECK(f != NULL && fread(magic, 1, 2, f) == 2 && memcmp(magic, "PK", 2) == 0, "the file is a zip file");
 	if (f)
@@ -263,26 +263,26 @@ test_xlsx(void)
 	unlink(path);
 
 	in = a_workbook("/nonexistent/dir/payments.xlsx", dir, &sheet, cells);
-	CHECK(xlsx_write(&in, &fail) == DOC_FAIL_FILE, "unwritable file: kind %d", fail.kind);
+	CHECK(sv_xlsx_write(&in, &fail) == DOC_FAIL_FILE, "unwritable file: kind %d", fail.kind);
 
 	big = malloc(40001);
 	memset(big, 'x', 40000);
 	big[40000] = '\0';
 	in = a_workbook(path, dir, &sheet, cells);
 	cells[0].text = big;
-	CHECK(xlsx_write(&in, &fail) == DOC_FAIL_VALUE && strstr(fail.message, "32,767") != NULL,
+	CHECK(sv_xlsx_write(&in, &fail) == DOC_FAIL_VALUE && strstr(fail.message, "32,767") != NULL,
 		  "string too long: kind %d (%s)", fail.kind, fail.message);
 	unlink(path);
 	free(big);
 
 	in = a_workbook(path, dir, &sheet, cells);
 	cells[2].text = "2026-13-45";
-	CHECK(xlsx_write(&in, &fail) != DOC_OK, "a bad date is refused");
+	CHECK(sv_xlsx_write(&in, &fail) != DOC_OK, "a bad date is refused");
 	unlink(path);
 
 	in = a_workbook(path, dir, &sheet, cells);
 	sheet.name = "Bad/name";
-	CHECK(xlsx_write(&in, &fail) != DOC_OK, "a bad sheet name is refused");
+	CHECK(sv_xlsx_write(&in, &fail) != DOC_OK, "a bad sheet name is refused");
 	unlink(path);
 	CHECK(rmdir(dir) == 0, "nothing else left in the temporary directory: %s", strerror(errno));
 }
