@@ -43,12 +43,12 @@ COMMENT ON FUNCTION skolval.personal_number_make(date, integer) IS
 
 CREATE OR REPLACE FUNCTION skolval.srid() RETURNS integer
   LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT coalesce((SELECT s.srid FROM skolval.settings s), 3006) $$;
+  RETURN coalesce((SELECT s.srid FROM skolval.settings s), 3006);
 COMMENT ON FUNCTION skolval.srid() IS 'The metric coordinate system (SRID) skolval stores geometry in';
 
 CREATE OR REPLACE FUNCTION skolval.municipality_code() RETURNS text
   LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT s.municipality_code::text FROM skolval.settings s $$;
+  RETURN (SELECT s.municipality_code::text FROM skolval.settings s);
 COMMENT ON FUNCTION skolval.municipality_code() IS 'The configured municipality code, NULL when not configured';
 
 CREATE OR REPLACE FUNCTION skolval.configure(
