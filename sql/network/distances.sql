@@ -490,7 +490,7 @@ BEGIN
     SELECT array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
                           ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY p.seq)
       INTO pieces
-      FROM (SELECT q.seq, q.node, q.edge, lead(q.node) OVER (ORDER BY q.seq) AS next_node
+      FROM (SELECT q.seq, q.node, q.edge, pg_catalog.lead(q.node) OVER (ORDER BY q.seq) AS next_node
               FROM pgr_withPoints(skolval.network_edges_sql(nid),
                                   pg_catalog.format('SELECT 1 AS pid, %s::bigint AS edge_id, %s::float8 AS fraction '
                                                     'UNION ALL SELECT 2, %s, %s',

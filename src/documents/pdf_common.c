@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "documents/pdf_int.h"
+#include "common/sv_assert.h"
 
 /*
  * With a synthesized bold, d->bold is this marker, not a libharu font: every helper below maps
@@ -348,6 +349,8 @@ sv_pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float 
 	size_t		pos = 0;
 	int			lines = 0;
 	char	   *buf = NULL;
+
+	Assert(d != NULL && (text != NULL || len == 0));
 
 	if (draw)
 	{

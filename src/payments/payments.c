@@ -9,6 +9,7 @@
  * Every problem becomes an issue; errors hold the row (computed, not paid).
  */
 #include "payments/payments.h"
+#include "common/sv_assert.h"
 
 #include <string.h>
 
@@ -61,6 +62,7 @@ sv_pay_band_age(const PayInput *in, const PayChild *c, int32_t day)
 int64_t
 sv_pay_round_div(int64_t num, int64_t den)
 {
+	Assert(den > 0);
 	return num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
 }
 
@@ -512,10 +514,28 @@ sv_pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks)
 	for (int k = 0; k < in->n_categories; k++)
 		w.category_first_rate[k] = PAY_NONE;
 	for (int i = in->n_rates - 1; i >= 0; i--)
+	{
+		/* rates are sorted by category, then from; each names a category that was read */
+		Assert(in->rates[i].category >= 0 && in->rates[i].category < in->n_categories);
+		Assert(i == 0 || in->rates[i - 1].category < in->rates[i].category ||
+			   (in->rates[i - 1].category == in->rates[i].category && in->rates[i - 1].from <= in->rates[i].from));
 		w.category_first_rate[in->rates[i].category] = i;
+	}
 	for (int ci = 0; ci < in->n_children; ci++)
-		if (in->children[ci].n_enrollments > max_enrollments)
-			max_enrollments = in->children[ci].n_enrollments;
+	{
+		const PayChild *c = &in->children[ci];
+
+		/* children sorted by id; each child's rows are one range inside the arrays */
+		Assert(ci == 0 || in->children[ci - 1].child_id < c->child_id);
+		Assert(c->n_enrollments == 0 ||
+			   (c->first_enrollment >= 0 && c->first_enrollment + c->n_enrollments <= in->n_enrollments));
+		Assert(c->n_residences == 0 ||
+			   (c->first_residence >= 0 && c->first_residence + c->n_residences <= in->n_residences));
+		Assert(c->n_supplements == 0 ||
+			   (c->first_supplement >= 0 && c->first_supplement + c->n_supplements <= in->n_supplements));
+		if (c->n_enrollments > max_enrollments)
+			max_enrollments = c->n_enrollments;
+	}
 	w.enrollment_flags = hooks->grow(NULL, sizeof(uint32_t) * max_enrollments, hooks->arg);
 	w.enrollment_hold = hooks->grow(NULL, sizeof(bool) * max_enrollments, hooks->arg);
 	w.eval_first = in->per_day ? in->month_first : in->count_date;
