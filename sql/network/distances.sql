@@ -487,7 +487,7 @@ BEGIN
   ELSE
     -- pgRouting gives the sequence of nodes and edges; each edge is cut to the part walked,
     -- from where the walk enters it to where it leaves it, in walking order.
-    SELECT array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
+    SELECT pg_catalog.array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
                           ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY p.seq)
       INTO pieces
       FROM (SELECT q.seq, q.node, q.edge, pg_catalog.lead(q.node) OVER (ORDER BY q.seq) AS next_node
