@@ -41,6 +41,18 @@ CREATE OR REPLACE FUNCTION skolval.personal_number_make(birth_date date, serial 
 COMMENT ON FUNCTION skolval.personal_number_make(date, integer) IS
   'A valid personal identity number for a birth date and a three-digit serial, with the right check digit; for generated test data only';
 
+-- A date that texts can print: infinity has no day, month or year (extract() would fail with
+-- feature_not_supported deep inside a letter or statement).
+CREATE OR REPLACE FUNCTION skolval._finite_date(d date, what text) RETURNS date
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+BEGIN
+  IF NOT isfinite(d) THEN
+    RAISE EXCEPTION '%: the date must be finite, not %', what, d USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  RETURN d;
+END $$;
+COMMENT ON FUNCTION skolval._finite_date(date, text) IS 'The date unchanged, or invalid_parameter_value naming "what" when it is infinity or -infinity';
+
 CREATE OR REPLACE FUNCTION skolval.srid() RETURNS integer
   LANGUAGE sql STABLE PARALLEL SAFE
   RETURN coalesce((SELECT s.srid FROM skolval.settings s), 3006);
@@ -62,6 +74,19 @@ LANGUAGE plpgsql AS $$
 DECLARE
   result skolval.settings;
 BEGIN
+  -- (NaN > 0 is true and would pass a plain CHECK: every number is bounded here, by name)
+  IF NOT (configure.network_margin_m > 0 AND configure.network_margin_m <= 1000000) THEN
+    RAISE EXCEPTION 'network_margin_m must be more than 0 and at most 1000000 metres, got %', configure.network_margin_m
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT (configure.snap_limit_m > 0 AND configure.snap_limit_m <= 100000) THEN
+    RAISE EXCEPTION 'snap_limit_m must be more than 0 and at most 100000 metres, got %', configure.snap_limit_m
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF configure.srid <= 0 THEN
+    RAISE EXCEPTION 'srid must be a positive SRID from spatial_ref_sys, got %', configure.srid
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   INSERT INTO skolval.settings AS s (singleton, municipality_code, municipality_name, srid, network_margin_m, snap_limit_m)
   VALUES (true, configure.municipality_code, configure.municipality_name,
           coalesce(configure.srid, 3006), coalesce(configure.network_margin_m, 5000),
@@ -77,7 +102,7 @@ BEGIN
   RETURN result;
 END $$;
 COMMENT ON FUNCTION skolval.configure(text, text, integer, double precision, double precision) IS
-  'Set the municipality''s settings; arguments left NULL keep their current value';
+  'Set the municipality''s settings; arguments left NULL keep their current value. network_margin_m (at most 1,000 km) and snap_limit_m (at most 100 km) must be finite and positive, the name at most 200 characters without control characters';
 
 -- The coordinate system must be metric and cannot change under stored geometry.
 CREATE OR REPLACE FUNCTION skolval._settings_guard() RETURNS trigger

@@ -772,17 +772,19 @@ DECLARE
   nid bigint;
   rid bigint;
 BEGIN
-  IF children IS NULL OR children < 1 OR children > 100000 THEN
+  IF children IS NULL OR seed IS NULL OR network_edges IS NULL OR replace IS NULL THEN
+    RAISE EXCEPTION 'demo_municipality(): % must not be NULL',
+                    CASE WHEN children IS NULL THEN 'children' WHEN seed IS NULL THEN 'seed'
+                         WHEN network_edges IS NULL THEN 'network_edges' ELSE 'replace' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF children < 1 OR children > 100000 THEN
     RAISE EXCEPTION 'children must be between 1 and 100000, got %', coalesce(children::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF network_edges IS NULL OR network_edges < 100 OR network_edges > 2000000 THEN
+  IF network_edges < 100 OR network_edges > 2000000 THEN
     RAISE EXCEPTION 'network_edges must be between 100 and 2000000, got %', coalesce(network_edges::text, 'NULL')
       USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF seed IS NULL OR replace IS NULL THEN
-    RAISE EXCEPTION 'seed and replace must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed';
   END IF;
 
   PERFORM skolval._demo_clear(replace);

@@ -12,6 +12,9 @@
 CREATE OR REPLACE FUNCTION skolval.demo_payments(seed bigint DEFAULT 1) RETURNS TABLE (item text, value bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF seed IS NULL THEN
+    RAISE EXCEPTION 'demo_payments(): seed must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM skolval.settings s WHERE s.municipality_code = '9999') THEN
     RAISE EXCEPTION 'demo_payments() configures the example municipality only'
       USING ERRCODE = 'object_not_in_prerequisite_state',

@@ -20,7 +20,7 @@ CREATE OR REPLACE FUNCTION skolval.document_font(bold boolean DEFAULT false) RET
   LANGUAGE sql STABLE PARALLEL SAFE
   AS $$ SELECT CASE WHEN bold THEN s.bold_font_path ELSE s.font_path END FROM skolval.document_setup() s $$;
 COMMENT ON FUNCTION skolval.document_font(boolean) IS
-  'Path of the TrueType font embedded in PDFs: skolval.document_settings, by default /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf (Debian package fonts-dejavu-core); with bold => true the bold font, NULL by default (bold drawn from the regular font)';
+  'Path of the TrueType font embedded in PDFs (bold NULL: the regular font): skolval.document_settings, by default /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf (Debian package fonts-dejavu-core); with bold => true the bold font, NULL by default (bold drawn from the regular font)';
 
 CREATE OR REPLACE FUNCTION skolval.configure_documents(
   board_name text DEFAULT NULL,
@@ -100,6 +100,11 @@ DECLARE
   contested boolean;
   n integer := 0;
 BEGIN
+  IF decision_letter_content.run_id IS NULL OR decision_letter_content.child_id IS NULL THEN
+    RAISE EXCEPTION 'decision_letter_content(): % must not be NULL',
+                    CASE WHEN decision_letter_content.run_id IS NULL THEN 'run_id' ELSE 'child_id' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = decision_letter_content.run_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement run % does not exist', decision_letter_content.run_id USING ERRCODE = 'no_data_found';
@@ -228,7 +233,7 @@ COMMENT ON FUNCTION skolval.decision_letter(bigint, bigint) IS
 
 CREATE OR REPLACE FUNCTION skolval.decision_letters(run_id bigint)
 RETURNS TABLE (child_id bigint, filename text, pdf bytea)
-  LANGUAGE sql VOLATILE
+  LANGUAGE sql VOLATILE STRICT
   AS $$
   SELECT p.child_id, pg_catalog.format('beslut-%s-%s.pdf', p.run_id, p.child_id),
          skolval.decision_letter(p.run_id, p.child_id)
@@ -322,6 +327,10 @@ DECLARE
   fill_colours CONSTANT text[] := ARRAY['#1a9850', '#fee08b', '#fc8d59', '#d73027', '#bdbdbd'];
   fill_labels CONSTANT text[] := ARRAY['under 80 %', '80–94 %', '95–99 %', 'full', 'inga platser'];
 BEGIN
+  IF placement_map_svg.run_id IS NULL THEN
+    RAISE EXCEPTION 'placement_map_svg(): run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'child_id may be NULL (the map of the whole round).';
+  END IF;
   SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = placement_map_svg.run_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement run % does not exist', placement_map_svg.run_id USING ERRCODE = 'no_data_found';
@@ -492,8 +501,8 @@ COMMENT ON FUNCTION skolval.amount_sv(numeric) IS
 CREATE OR REPLACE FUNCTION skolval.month_sv(month date) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   RETURN (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
-                'september', 'oktober', 'november', 'december'])[extract(month FROM month)::int]
-         || ' ' || extract(year FROM month)::int;
+                'september', 'oktober', 'november', 'december'])[extract(month FROM skolval._finite_date(month, 'month_sv()'))::int]
+         || ' ' || extract(year FROM skolval._finite_date(month, 'month_sv()'))::int;
 COMMENT ON FUNCTION skolval.month_sv(date) IS 'A month written out in Swedish, for example "mars 2027"';
 
 CREATE OR REPLACE FUNCTION skolval.payment_status_sv(status text) RETURNS text
@@ -527,6 +536,10 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
   run skolval.payment_run;
 BEGIN
+  IF _statement_check.run_id IS NULL OR _statement_check.unit_id IS NULL THEN
+    RAISE EXCEPTION '% must not be NULL', CASE WHEN _statement_check.run_id IS NULL THEN 'run_id' ELSE 'unit_id' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO run FROM skolval.payment_run x WHERE x.run_id = _statement_check.run_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'payment run % does not exist', _statement_check.run_id USING ERRCODE = 'no_data_found';
@@ -542,7 +555,7 @@ END $$;
 CREATE OR REPLACE FUNCTION skolval.payment_statement_categories(run_id bigint, unit_id bigint)
 RETURNS TABLE (sort_order integer, category text, children bigint, base numeric, premises numeric,
                admin numeric, vat numeric, amount numeric)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE STRICT AS $$
   SELECT min(coalesce(c.sort_order, 1000000) + CASE WHEN pr.kind = 'supplement' THEN 2000000 ELSE 0 END)::integer,
          pr.category_name, count(DISTINCT pr.child_id),
          sum(pr.base), sum(pr.premises), sum(pr.admin), sum(pr.vat), sum(pr.amount)
@@ -559,7 +572,7 @@ COMMENT ON FUNCTION skolval.payment_statement_categories(bigint, bigint) IS
 CREATE OR REPLACE FUNCTION skolval.payment_statement_children(run_id bigint, unit_id bigint)
 RETURNS TABLE (section text, corrects_month date, name text, birth_date date, category text,
                children integer, amount numeric, note text)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE STRICT AS $$
   WITH r AS (
     SELECT CASE WHEN pr.held THEN 'held' WHEN pr.corrects_month IS NOT NULL THEN 'correction' ELSE 'month' END AS section,
            pr.corrects_month, pr.child_id, c.protected_identity AS protected,
@@ -746,7 +759,7 @@ COMMENT ON FUNCTION skolval.payment_statement(bigint, bigint) IS
 
 CREATE OR REPLACE FUNCTION skolval.payment_statements(run_id bigint)
 RETURNS TABLE (unit_id bigint, unit_code text, filename text, pdf bytea)
-  LANGUAGE sql VOLATILE
+  LANGUAGE sql VOLATILE STRICT
   AS $$
   SELECT u.unit_id, u.unit_code,
          pg_catalog.format('bidrag-%s-%s.pdf', to_char(r.month, 'YYYY-MM'),
@@ -769,7 +782,7 @@ RETURNS TABLE ("Rad" integer, "Månad" date, "Avser månad" date, "Enhetskod" te
                "Barn-id" bigint, "Namn" text, "Födelsedatum" date, "Typ" text, "Kategorikod" text, "Kategori" text,
                "Räknedag" date, "Dagar" integer, "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric,
                "Moms" numeric, "Belopp" numeric, "Förvaltning" text, "Konto" text, "Innehålls" text, "Anmärkning" text)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE STRICT AS $$
   SELECT pr.row_no, r.month, pr.corrects_month, u.unit_code, u.name, u.organizer_name,
          pr.child_id,
          CASE WHEN c.protected_identity THEN 'skyddad identitet'
@@ -795,7 +808,7 @@ CREATE OR REPLACE FUNCTION skolval.payment_file_units(run_id bigint)
 RETURNS TABLE ("Enhetskod" text, "Enhet" text, "Huvudman" text, "Barn" bigint, "Grundbelopp" numeric,
                "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Bidrag för månaden" numeric,
                "Korrigeringar" numeric, "Att betala" numeric, "Innehålls" numeric)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE STRICT AS $$
   WITH per_unit AS (
     SELECT u.unit_code, u.name, u.organizer_name,
            count(DISTINCT pr.child_id) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL) AS children,
@@ -830,7 +843,7 @@ COMMENT ON FUNCTION skolval.payment_file_units(bigint) IS
 CREATE OR REPLACE FUNCTION skolval.payment_file_administrations(run_id bigint)
 RETURNS TABLE ("Förvaltning" text, "Konto" text, "Skolform" text, "Barn" bigint, "Rader" bigint,
                "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Belopp" numeric)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE STRICT AS $$
   WITH per_adm AS (
     SELECT coalesce(pr.administration, '(ingen förvaltning)') AS administration, pr.account,
            CASE pr.school_form WHEN 'forskola' THEN 'förskola' WHEN 'forskoleklass' THEN 'förskoleklass'

@@ -1,3 +1,187 @@
 -- skolval 0.2.0 -> 0.3.0: changes to what holds data (tables, domains, indexes, constraint
 -- triggers), and drops of functions and views whose signature or columns changed. Everything
 -- re-runnable (functions, views, triggers, grants) follows from the install's own files.
+
+-- ---------------------------------------------------------------------------------------
+-- badinput (issue 11, items 9 and 11): bounds on every input column -- text lengths, no
+-- control characters, dates 1900-2200, finite numbers, one-dimensional arrays, finite points.
+-- The same constraints as sql/common/bounds.tables.sql, added NOT VALID and then validated
+-- one by one: a stored row that breaks one stops the upgrade with the table, the constraint
+-- and the row's key, so the data can be corrected and ALTER EXTENSION UPDATE run again.
+-- ---------------------------------------------------------------------------------------
+
+ALTER TABLE skolval.settings
+  ADD CONSTRAINT settings_municipality_name_at_most_200_characters CHECK (char_length(municipality_name) <= 200) NOT VALID,
+  ADD CONSTRAINT settings_municipality_name_no_control_characters CHECK (municipality_name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT settings_network_margin_at_most_1000_km CHECK (network_margin_m <= 1000000) NOT VALID,
+  ADD CONSTRAINT settings_snap_limit_at_most_100_km CHECK (snap_limit_m <= 100000) NOT VALID;
+
+ALTER TABLE skolval.document_settings
+  ADD CONSTRAINT document_settings_board_name_at_most_200_characters CHECK (char_length(board_name) <= 200) NOT VALID,
+  ADD CONSTRAINT document_settings_board_name_no_control_characters CHECK (board_name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT document_settings_board_address_at_most_300_characters CHECK (char_length(board_address) <= 300) NOT VALID,
+  ADD CONSTRAINT document_settings_board_address_no_control_characters CHECK (board_address !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT document_settings_contact_at_most_300_characters CHECK (char_length(contact) <= 300) NOT VALID,
+  ADD CONSTRAINT document_settings_contact_no_control_characters CHECK (contact !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT document_settings_font_path_at_most_1000_characters CHECK (char_length(font_path) <= 1000) NOT VALID,
+  ADD CONSTRAINT document_settings_font_path_no_control_characters CHECK (font_path !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT document_settings_bold_font_path_at_most_1000_characters CHECK (char_length(bold_font_path) <= 1000) NOT VALID,
+  ADD CONSTRAINT document_settings_bold_font_path_no_control_characters CHECK (bold_font_path !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.network
+  ADD CONSTRAINT network_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+  ADD CONSTRAINT network_name_no_control_characters CHECK (name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT network_source_at_most_1000_characters CHECK (char_length(source) <= 1000) NOT VALID,
+  ADD CONSTRAINT network_source_no_control_characters CHECK (source !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.edge
+  ADD CONSTRAINT edge_length_finite CHECK (length_m < 'Infinity'::double precision) NOT VALID,
+  ADD CONSTRAINT edge_geom_finite CHECK (NOT ST_IsEmpty(geom) AND ST_Length(geom) < 'Infinity'::double precision) NOT VALID,
+  ADD CONSTRAINT edge_kind_at_most_50_characters CHECK (char_length(kind) <= 50) NOT VALID,
+  ADD CONSTRAINT edge_kind_no_control_characters CHECK (kind !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT edge_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+  ADD CONSTRAINT edge_name_no_control_characters CHECK (name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.district
+  ADD CONSTRAINT district_code_at_most_50_characters CHECK (char_length(district_code) <= 50) NOT VALID,
+  ADD CONSTRAINT district_code_no_control_characters CHECK (district_code !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT district_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+  ADD CONSTRAINT district_name_no_control_characters CHECK (name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT district_administration_at_most_200_characters CHECK (char_length(administration) <= 200) NOT VALID,
+  ADD CONSTRAINT district_administration_no_control_characters CHECK (administration !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.unit
+  ADD CONSTRAINT unit_code_at_most_50_characters CHECK (char_length(unit_code) <= 50) NOT VALID,
+  ADD CONSTRAINT unit_code_no_control_characters CHECK (unit_code !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT unit_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+  ADD CONSTRAINT unit_name_no_control_characters CHECK (name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT unit_organizer_name_at_most_200_characters CHECK (char_length(organizer_name) <= 200) NOT VALID,
+  ADD CONSTRAINT unit_organizer_name_no_control_characters CHECK (organizer_name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT unit_address_at_most_300_characters CHECK (char_length(address) <= 300) NOT VALID,
+  ADD CONSTRAINT unit_address_no_control_characters CHECK (address !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  -- one-dimensional from 1 (school_forms[1] is the first form), each form at most once
+  ADD CONSTRAINT unit_forms_distinct_and_one_dimensional CHECK (CASE WHEN array_ndims(school_forms) > 1 OR array_lower(school_forms, 1) <> 1 THEN false
+    ELSE cardinality(array_positions(school_forms, 'forskola')) <= 1
+     AND cardinality(array_positions(school_forms, 'forskoleklass')) <= 1
+     AND cardinality(array_positions(school_forms, 'grundskola')) <= 1
+     AND cardinality(array_positions(school_forms, 'fritidshem')) <= 1 END) NOT VALID,
+  ADD CONSTRAINT unit_location_finite CHECK (NOT ST_IsEmpty(location)
+    AND abs(ST_X(location)) < 1e8 AND abs(ST_Y(location)) < 1e8) NOT VALID;
+
+ALTER TABLE skolval.child
+  ADD CONSTRAINT child_given_name_at_most_200_characters CHECK (char_length(given_name) <= 200) NOT VALID,
+  ADD CONSTRAINT child_given_name_no_control_characters CHECK (given_name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT child_family_name_at_most_200_characters CHECK (char_length(family_name) <= 200) NOT VALID,
+  ADD CONSTRAINT child_family_name_no_control_characters CHECK (family_name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT child_birth_date_in_range CHECK (birth_date BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID;
+
+ALTER TABLE skolval.residence
+  ADD CONSTRAINT residence_address_at_most_300_characters CHECK (char_length(address) <= 300) NOT VALID,
+  ADD CONSTRAINT residence_address_no_control_characters CHECK (address !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT residence_postal_code_at_most_50_characters CHECK (char_length(postal_code) <= 50) NOT VALID,
+  ADD CONSTRAINT residence_postal_code_no_control_characters CHECK (postal_code !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT residence_postal_town_at_most_200_characters CHECK (char_length(postal_town) <= 200) NOT VALID,
+  ADD CONSTRAINT residence_postal_town_no_control_characters CHECK (postal_town !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT residence_dates_in_range CHECK (valid_from BETWEEN '1900-01-01' AND '2200-12-31'
+    AND valid_to BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
+  ADD CONSTRAINT residence_home_finite CHECK (NOT ST_IsEmpty(home) AND abs(ST_X(home)) < 1e8 AND abs(ST_Y(home)) < 1e8) NOT VALID;
+
+ALTER TABLE skolval.enrollment
+  ADD CONSTRAINT enrollment_dates_in_range CHECK (valid_from BETWEEN '1900-01-01' AND '2200-12-31'
+    AND valid_to BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID;
+
+ALTER TABLE skolval.placement_round
+  ADD CONSTRAINT placement_round_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+  ADD CONSTRAINT placement_round_name_no_control_characters CHECK (name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT placement_round_dates_in_range CHECK (start_date BETWEEN '1900-01-01' AND '2200-12-31'
+    AND cohort_date BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
+  -- criteria[1] is the first criterion: one-dimensional from 1, no NULL element
+  ADD CONSTRAINT placement_round_criteria_one_dimensional CHECK (CASE WHEN array_ndims(criteria) > 1 OR array_lower(criteria, 1) <> 1 THEN false
+    ELSE array_position(criteria, NULL) IS NULL END) NOT VALID,
+  ADD CONSTRAINT near_home_distance_at_most_100_km CHECK (near_home_distance_m <= 100000) NOT VALID;
+
+ALTER TABLE skolval.wish
+  ADD CONSTRAINT wish_submitted_at_in_range CHECK (submitted_at BETWEEN '1900-01-01 00:00:00+00' AND '2201-01-01 00:00:00+00') NOT VALID;
+
+ALTER TABLE skolval.payment_holiday
+  ADD CONSTRAINT payment_holiday_day_in_range CHECK (day BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
+  ADD CONSTRAINT payment_holiday_name_at_most_200_characters CHECK (char_length(name) <= 200) NOT VALID,
+  ADD CONSTRAINT payment_holiday_name_no_control_characters CHECK (name !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.payment_category
+  ADD CONSTRAINT payment_category_code_at_most_50_characters CHECK (char_length(category_code) <= 50) NOT VALID,
+  ADD CONSTRAINT payment_category_code_no_control_characters CHECK (category_code !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT payment_category_name_at_most_200_characters CHECK (char_length(name_sv) <= 200) NOT VALID,
+  ADD CONSTRAINT payment_category_name_no_control_characters CHECK (name_sv !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT payment_category_hours_in_range CHECK (hours_over BETWEEN 0 AND 168 AND hours_up_to BETWEEN 0 AND 168) NOT VALID;
+
+ALTER TABLE skolval.payment_rate
+  ADD CONSTRAINT payment_rate_amounts_finite CHECK (base_annual <> 'NaN' AND premises_annual <> 'NaN') NOT VALID,
+  ADD CONSTRAINT payment_rate_dates_in_range CHECK (valid_from BETWEEN '1900-01-01' AND '2200-12-31'
+    AND valid_to BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
+  ADD CONSTRAINT payment_rate_decision_at_most_1000_characters CHECK (char_length(decision) <= 1000) NOT VALID,
+  ADD CONSTRAINT payment_rate_decision_no_control_characters CHECK (decision !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.supplement
+  ADD CONSTRAINT supplement_amount_finite CHECK (amount_monthly <> 'NaN') NOT VALID,
+  ADD CONSTRAINT supplement_dates_in_range CHECK (valid_from BETWEEN '1900-01-01' AND '2200-12-31'
+    AND valid_to BETWEEN '1900-01-01' AND '2200-12-31') NOT VALID,
+  ADD CONSTRAINT supplement_decision_ref_at_most_200_characters CHECK (char_length(decision_ref) <= 200) NOT VALID,
+  ADD CONSTRAINT supplement_decision_ref_no_control_characters CHECK (decision_ref !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.cost_account
+  ADD CONSTRAINT cost_account_administration_at_most_200_characters CHECK (char_length(administration) <= 200) NOT VALID,
+  ADD CONSTRAINT cost_account_administration_no_control_characters CHECK (administration !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID,
+  ADD CONSTRAINT cost_account_account_at_most_50_characters CHECK (char_length(account) <= 50) NOT VALID,
+  ADD CONSTRAINT cost_account_account_no_control_characters CHECK (account !~ '[\x01-\x1f\x7f-\x9f]') NOT VALID;
+
+ALTER TABLE skolval.payment_run
+  ADD CONSTRAINT payment_run_month_in_range CHECK (month BETWEEN '1900-01-01' AND '2200-12-01') NOT VALID;
+
+ALTER TABLE skolval.data_issue
+  ADD CONSTRAINT data_issue_resolution_at_most_2000_characters CHECK (char_length(resolution) <= 2000) NOT VALID;
+
+DO $bounds$
+DECLARE
+  c record;
+  bad text;
+BEGIN
+  FOR c IN
+    SELECT k.conname, pg_catalog.format('%I.%I', n.nspname, (SELECT r.relname FROM pg_catalog.pg_class r WHERE r.oid = k.conrelid)) AS tab, pg_catalog.pg_get_expr(k.conbin, k.conrelid) AS expr,
+           (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+              FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+             WHERE i.indrelid = k.conrelid AND i.indisprimary) AS pkey
+      FROM pg_catalog.pg_constraint k
+      JOIN pg_catalog.pg_namespace n ON n.oid = (SELECT r.relnamespace FROM pg_catalog.pg_class r WHERE r.oid = k.conrelid)
+     WHERE n.nspname = 'skolval' AND k.contype = 'c' AND NOT k.convalidated
+     ORDER BY 2, 1
+  LOOP
+    EXECUTE pg_catalog.format('SELECT pg_catalog.string_agg(x.k, ''; '') FROM (SELECT (%s)::text AS k FROM %s WHERE NOT (%s) LIMIT 5) x',
+                              CASE WHEN c.pkey IS NULL THEN 'ctid' ELSE 'ROW(' || c.pkey || ')' END, c.tab, c.expr)
+      INTO bad;
+    IF bad IS NOT NULL THEN
+      RAISE EXCEPTION 'cannot upgrade skolval: rows of % break the new constraint %', c.tab, c.conname
+        USING ERRCODE = 'check_violation',
+              DETAIL = pg_catalog.format('Rows (%s) %s, and perhaps more, break CHECK (%s).',
+                                         coalesce(c.pkey, 'ctid'), bad, c.expr),
+              HINT = 'Correct or remove those rows (doc/data-model.md, "Bounds on input"), then run ALTER EXTENSION skolval UPDATE again.';
+    END IF;
+    EXECUTE pg_catalog.format('ALTER TABLE %s VALIDATE CONSTRAINT %I', c.tab, c.conname);
+  END LOOP;
+END $bounds$;
+
+-- ---- placement: allocate() end to end in C (task "placement") -------------------------------
+-- allocate() no longer goes through session temp tables and SQL helpers: the helpers that
+-- carried data between its steps are gone (src/placement/allocate_sql.c does those steps).
+DROP FUNCTION skolval._placement_applications(skolval.placement_round);
+DROP FUNCTION skolval._placement_store(skolval.placement_round, text, text, boolean, bigint, text, integer[], integer[], timestamptz);
+DROP FUNCTION skolval._criteria_json(text[], integer, integer, integer, double precision, double precision, double precision);
+DROP FUNCTION skolval._criterion_value(text, integer, integer, integer, double precision, double precision, double precision);
+DROP FUNCTION skolval._criteria_sv(text[], integer, integer, integer, double precision, double precision, double precision);
+DROP FUNCTION skolval._key_difference(double precision[], double precision[]);
+DROP FUNCTION skolval._seats_sv(integer);
+-- The nearest units of every child and the candidate units of children placed
+-- administratively, read per child in walking order instead of sorting all of a round's
+-- distances (sql/placement/placement.tables.sql).
+CREATE INDEX distance_walking_order_idx ON skolval.distance (network_id, residence_id, walking_m, unit_id)
+  WHERE status = 'ok';

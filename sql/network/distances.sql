@@ -192,12 +192,18 @@ DECLARE
   t timestamptz;
   bad record;
 BEGIN
+  IF compute_distances.round_id IS NULL OR compute_distances.full_refresh IS NULL THEN
+    RAISE EXCEPTION 'compute_distances(): % must not be NULL', CASE WHEN compute_distances.round_id IS NULL THEN 'round_id' ELSE 'full_refresh' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  -- (NaN <= 0 is false: a NaN radius would let every pair in)
+  IF NOT (radius_m > 0 AND radius_m <= 1000000) THEN
+    RAISE EXCEPTION 'radius_m must be more than 0 and at most 1000000 metres, got %', radius_m
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL for no radius.';
+  END IF;
   SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = compute_distances.round_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement round % does not exist', compute_distances.round_id USING ERRCODE = 'no_data_found';
-  END IF;
-  IF radius_m IS NOT NULL AND radius_m <= 0 THEN
-    RAISE EXCEPTION 'radius_m must be positive, got %', radius_m USING ERRCODE = 'invalid_parameter_value';
   END IF;
   nid := skolval.active_network_id();
   IF nid IS NULL THEN
@@ -457,6 +463,10 @@ DECLARE
   pieces geometry[];
   e skolval.edge;
 BEGIN
+  IF route.residence_id IS NULL OR route.unit_id IS NULL THEN
+    RAISE EXCEPTION 'route(): % must not be NULL', CASE WHEN route.residence_id IS NULL THEN 'residence_id' ELSE 'unit_id' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF nid IS NULL THEN
     RAISE EXCEPTION 'no active network' USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
@@ -511,4 +521,4 @@ BEGIN
   RETURN ST_MakeLine(ARRAY[home] || pieces || ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
 END $$;
 COMMENT ON FUNCTION skolval.route(bigint, bigint, bigint) IS
-  'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path, the snap segment to the unit. Its length equals the stored walking distance';
+  'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path, the snap segment to the unit. Its length equals the stored walking distance. network_id NULL: the active network';

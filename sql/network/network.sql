@@ -24,6 +24,10 @@ DECLARE
   dropped bigint;
   components bigint;
 BEGIN
+  IF network_finish.network_id IS NULL OR network_finish.activate IS NULL THEN
+    RAISE EXCEPTION 'network_finish(): % must not be NULL', CASE WHEN network_finish.network_id IS NULL THEN 'network_id' ELSE 'activate' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO net FROM skolval.network n WHERE n.network_id = network_finish.network_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'network % does not exist', network_finish.network_id
@@ -103,6 +107,12 @@ DECLARE
   bad record;
   missing text[];
 BEGIN
+  IF network_load.name IS NULL OR network_load.source IS NULL OR network_load.edges_sql IS NULL OR network_load.activate IS NULL THEN
+    RAISE EXCEPTION 'network_load(): % must not be NULL',
+                    CASE WHEN network_load.name IS NULL THEN 'name' WHEN network_load.source IS NULL THEN 'source'
+                         WHEN network_load.edges_sql IS NULL THEN 'edges_sql' ELSE 'activate' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   PERFORM skolval._drop_temp('_sv_load');
   EXECUTE pg_catalog.format('CREATE TEMP TABLE _sv_load AS SELECT * FROM (%s) q', edges_sql);
   SELECT array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
@@ -122,11 +132,20 @@ BEGIN
   SELECT l.id, CASE WHEN l.geom IS NULL THEN 'has no geometry'
                     WHEN ST_SRID(l.geom) = 0 THEN 'has no coordinate system (SRID 0)'
                     WHEN GeometryType(l.geom) <> 'LINESTRING' THEN 'is a ' || GeometryType(l.geom) || ', not a LineString'
+                    WHEN ST_IsEmpty(l.geom) THEN 'is an empty LineString'
+                    WHEN char_length(l.kind::text) > 50 THEN 'has a kind longer than 50 characters'
+                    WHEN char_length(l.name::text) > 200 THEN 'has a name longer than 200 characters'
+                    WHEN l.kind::text ~ '[\x01-\x1f\x7f-\x9f]' OR l.name::text ~ '[\x01-\x1f\x7f-\x9f]'
+                      THEN 'has a control character in its kind or name'
+                    WHEN NOT (ST_Length(l.geom) < 'Infinity'::double precision) THEN 'has a NaN or infinite coordinate'
                     WHEN l.source IS NULL OR l.target IS NULL THEN 'has no source or target vertex'
                     WHEN l.id IS NULL THEN 'has no id' END AS problem
     INTO bad
     FROM _sv_load l
    WHERE l.geom IS NULL OR ST_SRID(l.geom) = 0 OR GeometryType(l.geom) <> 'LINESTRING'
+      OR ST_IsEmpty(l.geom) OR NOT (ST_Length(l.geom) < 'Infinity'::double precision)
+      OR char_length(l.kind::text) > 50 OR char_length(l.name::text) > 200
+      OR l.kind::text ~ '[\x01-\x1f\x7f-\x9f]' OR l.name::text ~ '[\x01-\x1f\x7f-\x9f]'
       OR l.source IS NULL OR l.target IS NULL OR l.id IS NULL
    LIMIT 1;
   IF FOUND THEN

@@ -9,6 +9,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
   job bigint;
 BEGIN
+  IF schedule IS NULL THEN
+    RAISE EXCEPTION 'schedule_nightly(): schedule must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'Give a cron schedule such as ''30 2 * * *''; database may be NULL (the current database).';
+  END IF;
   IF pg_catalog.to_regnamespace('cron') IS NULL THEN
     RAISE EXCEPTION 'pg_cron is not installed in database %', pg_catalog.current_database()
       USING ERRCODE = 'object_not_in_prerequisite_state',
@@ -23,4 +27,4 @@ BEGIN
   RETURN job;
 END $$;
 COMMENT ON FUNCTION skolval.schedule_nightly(text, text) IS
-  'Schedule skolval.nightly() with pg_cron (job name skolval-nightly; default 02:30 every night) in the given database, from the database where pg_cron is installed; returns the pg_cron job id. Runs show in cron.job_run_details and skolval.job_run';
+  'Schedule skolval.nightly() with pg_cron (job name skolval-nightly; default 02:30 every night) in the given database, from the database where pg_cron is installed; returns the pg_cron job id. Runs show in cron.job_run_details and skolval.job_run. database NULL: the current database';

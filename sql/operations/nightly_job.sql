@@ -11,11 +11,16 @@ DECLARE
   started timestamptz := pg_catalog.clock_timestamp();
   done jsonb := '[]';
   this_day date := coalesce(today, CURRENT_DATE);
-  this_month date := date_trunc('month', coalesce(today, CURRENT_DATE))::date;
+  this_month date;
   payments jsonb;
   run skolval.payment_run;
   has_rounds boolean;
 BEGIN
+  IF NOT (this_day BETWEEN date '1900-01-01' AND date '2200-12-31') THEN
+    RAISE EXCEPTION 'nightly(): today must lie between 1900-01-01 and 2200-12-31, got %', today
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL for the current date.';
+  END IF;
+  this_month := date_trunc('month', this_day)::date;
   has_rounds := EXISTS (SELECT 1 FROM skolval.placement_round x
                          WHERE x.status <> 'published'
                            AND EXISTS (SELECT 1 FROM skolval.round_cohort c WHERE c.round_id = x.round_id));
@@ -59,4 +64,4 @@ BEGIN
           jsonb_build_object('rounds', done) || coalesce(jsonb_build_object('payments', payments), '{}'));
 END $$;
 COMMENT ON FUNCTION skolval.nightly(date) IS
-  'The nightly job: refresh the walking distances of every round not yet published (only new and moved homes and units are routed), run the month''s payment checks and, on the first day of a month, create the month''s draft payment run; records itself in skolval.job_run. today defaults to the current date. Safe to run while analysts work: each round is refreshed under its own lock';
+  'The nightly job: refresh the walking distances of every round not yet published (only new and moved homes and units are routed), run the month''s payment checks and, on the first day of a month, create the month''s draft payment run; records itself in skolval.job_run. today defaults to the current date. Safe to run while analysts work: each round is refreshed under its own lock (today NULL: the current date; between 1900-01-01 and 2200-12-31)';

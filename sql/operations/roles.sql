@@ -113,6 +113,9 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolva
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA skolval TO skolval_admin;
 REVOKE EXECUTE ON FUNCTION skolval.configure_documents(text, text, text, text, text) FROM skolval_admin;
+-- allocate()'s C part writes runs: only allocate() (SECURITY DEFINER, which checks the caller's
+-- rights and arguments first) may call it.
+REVOKE EXECUTE ON FUNCTION skolval._allocate_run(bigint, text, text, boolean, text, timestamptz) FROM skolval_admin;
 
 -- Analysts: read everything except the audit log. Functions: those that only read (immutable
 -- and stable ones) and the volatile ones that read or make what-if results only: allocate()

@@ -142,6 +142,10 @@ BEGIN
   IF NOT isfinite(month) THEN
     RAISE EXCEPTION 'month must be a finite date, not %', month USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF month NOT BETWEEN date '1900-01-01' AND date '2200-12-31' THEN
+    RAISE EXCEPTION 'month must lie between 1900-01 and 2200-12, not %', month
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF month <> date_trunc('month', month)::date THEN
     RAISE EXCEPTION 'month must be the first day of a month, not %', month
       USING ERRCODE = 'invalid_parameter_value',
@@ -149,7 +153,7 @@ BEGIN
   END IF;
   RETURN month;
 END $$;
-COMMENT ON FUNCTION skolval._payment_month(date) IS 'The month unchanged, or invalid_parameter_value when it is not the first day of a month';
+COMMENT ON FUNCTION skolval._payment_month(date) IS 'The month unchanged; null_value_not_allowed when NULL, invalid_parameter_value when it is not the first day of a month between 1900-01 and 2200-12';
 
 CREATE OR REPLACE FUNCTION skolval.payment_count_date(month date) RETURNS date
 LANGUAGE plpgsql STABLE AS $$
@@ -272,6 +276,10 @@ DECLARE
   last_locked date;
   window_start date;
 BEGIN
+  IF from_month IS NULL THEN
+    RAISE EXCEPTION 'reconcile_payments(): from_month must not be NULL' USING ERRCODE = 'null_value_not_allowed',
+      HINT = 'to_month may be NULL (from_month only).';
+  END IF;
   PERFORM skolval._payment_month(from_month);
   PERFORM skolval._payment_month(coalesce(to_month, from_month));
   IF coalesce(to_month, from_month) < from_month THEN
@@ -291,7 +299,7 @@ BEGIN
   END LOOP;
 END $$;
 COMMENT ON FUNCTION skolval.reconcile_payments(date, date) IS
-  'Avstämning: recompute locked months from today''s register and list the differences per child, unit and category: owed (the unit gets more) or reclaim. within_window says whether the next run will correct it (policy.correction_window_months)';
+  'Avstämning: recompute locked months from today''s register and list the differences per child, unit and category: owed (the unit gets more) or reclaim. within_window says whether the next run will correct it (policy.correction_window_months). to_month NULL: from_month only';
 
 CREATE OR REPLACE FUNCTION skolval.create_payment_run(month date) RETURNS skolval.payment_run
 LANGUAGE plpgsql AS $$

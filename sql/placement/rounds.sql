@@ -2,11 +2,12 @@
 -- ranked wishes.
 -- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
+-- The criteria are defined once, in C (src/placement/criteria.c); see placement_criteria().
 CREATE OR REPLACE FUNCTION skolval.criteria_catalogue() RETURNS text[]
-  LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT ARRAY['near_home', 'active_choice', 'sibling', 'relative_proximity', 'distance', 'lottery'] $$;
+  LANGUAGE c IMMUTABLE PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'skolval_criteria_catalogue';
 COMMENT ON FUNCTION skolval.criteria_catalogue() IS
-  'The placement criteria a round can order: near_home, active_choice, sibling, relative_proximity, distance, lottery (Lund''s order is the default)';
+  'The placement criteria a round can order: near_home, active_choice, sibling, relative_proximity, distance, lottery (Lund''s order is the default); skolval.placement_criteria() describes each';
 
 CREATE OR REPLACE FUNCTION skolval._round_check() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -14,6 +15,13 @@ DECLARE
   c text;
   seen text[] := '{}';
 BEGIN
+  -- criteria[1] must be the first criterion: a 2-D array or one not starting at 1 would make
+  -- every decisive criterion "lottery".
+  IF array_ndims(NEW.criteria) > 1 OR array_lower(NEW.criteria, 1) <> 1 THEN
+    RAISE EXCEPTION 'round "%": criteria must be a one-dimensional list starting at 1, not %', NEW.name, NEW.criteria
+      USING ERRCODE = 'check_violation',
+            HINT = 'Lund''s order is {near_home,active_choice,sibling,relative_proximity,distance,lottery}.';
+  END IF;
   IF cardinality(NEW.criteria) IS NULL OR cardinality(NEW.criteria) = 0 THEN
     RAISE EXCEPTION 'round "%": criteria must not be empty', NEW.name
       USING ERRCODE = 'check_violation',
@@ -42,6 +50,9 @@ DECLARE
   r skolval.placement_round;
   added bigint;
 BEGIN
+  IF round_fill_cohort.round_id IS NULL THEN
+    RAISE EXCEPTION 'round_fill_cohort(): round_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = round_fill_cohort.round_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'placement round % does not exist', round_fill_cohort.round_id USING ERRCODE = 'no_data_found';

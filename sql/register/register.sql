@@ -13,7 +13,11 @@ DECLARE
   net skolval.network;
   margin double precision;
   off_by double precision;
+  proj text;
 BEGIN
+  IF what IS NULL THEN
+    RAISE EXCEPTION 'local_point(): what must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   IF g IS NULL THEN
     RETURN NULL;
   END IF;
@@ -21,12 +25,51 @@ BEGIN
     RAISE EXCEPTION '%: location must be a point, not %', what, GeometryType(g)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
+  IF ST_IsEmpty(g) THEN
+    RAISE EXCEPTION '%: location is an empty point (POINT EMPTY)', what
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Leave the location NULL when it is not known.';
+  END IF;
+  -- NaN > everything and Infinity is not < Infinity: both fail here.
+  IF NOT (abs(ST_X(g)) < 'Infinity'::double precision AND abs(ST_Y(g)) < 'Infinity'::double precision) THEN
+    RAISE EXCEPTION '%: point coordinates must be finite numbers, got (%, %)', what, ST_X(g), ST_Y(g)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
   IF ST_SRID(g) = 0 THEN
     RAISE EXCEPTION '%: point has no coordinate system (SRID 0)', what
       USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Give the SRID: ST_SetSRID(ST_MakePoint(east, north), 3006) for SWEREF99 TM, or ST_SetSRID(ST_MakePoint(lon, lat), 4326) for WGS84.';
   END IF;
-  p := CASE WHEN ST_SRID(g) = skolval.srid() THEN g ELSE ST_Transform(g, skolval.srid()) END;
+  IF ST_SRID(g) = skolval.srid() THEN
+    p := g;
+  ELSE
+    SELECT r.proj4text INTO proj FROM spatial_ref_sys r WHERE r.srid = ST_SRID(g);
+    IF NOT FOUND THEN
+      RAISE EXCEPTION '%: unknown coordinate system (SRID %)', what, ST_SRID(g)
+        USING ERRCODE = 'invalid_parameter_value',
+              HINT = 'Use an SRID from spatial_ref_sys: 3006 for SWEREF99 TM, 4326 for WGS84.';
+    END IF;
+    IF proj LIKE '%+proj=longlat%' AND NOT (ST_X(g) BETWEEN -180 AND 180 AND ST_Y(g) BETWEEN -90 AND 90) THEN
+      RAISE EXCEPTION '%: (%, %) is not a longitude and latitude in SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g)
+        USING ERRCODE = 'invalid_parameter_value',
+              DETAIL = 'Longitude must lie between -180 and 180 and latitude between -90 and 90.',
+              HINT = 'Longitude first: ST_MakePoint(lon, lat). Projected coordinates need their own SRID, 3006 for SWEREF99 TM.';
+    END IF;
+    BEGIN
+      p := ST_Transform(g, skolval.srid());
+    EXCEPTION WHEN internal_error THEN   -- what PostGIS raises for a point it cannot project
+      RAISE EXCEPTION '%: point (%, %) cannot be transformed from SRID % to SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g), skolval.srid()
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM;
+    END;
+    IF NOT (abs(ST_X(p)) < 1e8 AND abs(ST_Y(p)) < 1e8) THEN
+      RAISE EXCEPTION '%: point (%, %) in SRID % lies outside the range of SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g), skolval.srid()
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+  END IF;
+  IF NOT (abs(ST_X(p)) < 1e8 AND abs(ST_Y(p)) < 1e8) THEN
+    RAISE EXCEPTION '%: point (%, %) lies outside any plausible coordinate of SRID %', what, ST_X(p), ST_Y(p), ST_SRID(p)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
 
   SELECT * INTO net FROM skolval.network n WHERE n.is_active;
   IF FOUND AND net.extent IS NOT NULL THEN
@@ -42,7 +85,7 @@ BEGIN
   RETURN p;
 END $$;
 COMMENT ON FUNCTION skolval.local_point(geometry, text) IS
-  'Normalise a point for storage: transform it to the settings'' SRID (WGS84 and other input accepted) and reject it when it has no SRID or lies far outside the active network; "what" names the row in the error';
+  'Normalise a point for storage: transform it to the settings'' SRID (WGS84 and other input accepted) and reject it (invalid_parameter_value, 22023) when it is not a point, is empty, has a NaN or infinite coordinate, has no or an unknown SRID, is not a longitude/latitude in a geographic SRID or cannot be transformed, and (check_violation) when it lies far outside the active network; "what" names the row in the error. NULL stays NULL';
 
 CREATE OR REPLACE FUNCTION skolval._unit_point() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -59,6 +102,9 @@ LANGUAGE plpgsql STABLE AS $$
 DECLARE
   u skolval.unit;
 BEGIN
+  IF what IS NULL THEN
+    RAISE EXCEPTION 'require_unit_offers(): what must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   SELECT * INTO u FROM skolval.unit x WHERE x.unit_id = require_unit_offers.unit_id;
   IF FOUND AND NOT (form = ANY (u.school_forms::text[])) THEN
     RAISE EXCEPTION '%: unit % (%) does not offer %', what, u.unit_code, u.name, form
@@ -67,7 +113,7 @@ BEGIN
   END IF;
 END $$;
 COMMENT ON FUNCTION skolval.require_unit_offers(bigint, text, text) IS
-  'Raise check_violation when the unit does not offer the school form; "what" names the row in the error';
+  'Raise check_violation when the unit does not offer the school form; "what" names the row in the error. A NULL unit or form has nothing to check (the column''s NOT NULL constraint reports it)';
 
 -- Store the canonical 12-digit number and say exactly what is wrong with a bad one; the
 -- birth date follows from the number when not given.

@@ -433,6 +433,73 @@ COMMENT ON COLUMN skolval.staging_wish_parsed.sibling_claim IS 'Sibling claim; N
 COMMENT ON COLUMN skolval.staging_wish_parsed.submitted_at IS 'Submission time; NULL when empty or unparsable';
 
 -- ---------------------------------------------------------------------------------------
+-- Bounds (sql/common/bounds.tables.sql): lengths, control characters and date ranges, reported
+-- per row and column before the tables would refuse them. Values are not shown: they may be
+-- names or addresses, and an over-long one would flood the report.
+-- ---------------------------------------------------------------------------------------
+
+-- Texts, dates and coordinates are checked on the raw staged text with inline expressions (no
+-- helper calls: this runs over every column of every staged row).
+CREATE OR REPLACE FUNCTION skolval._staging_bounds_problem()
+RETURNS TABLE(staging_table text, source_row bigint, column_name text, value text, problem text)
+LANGUAGE sql STABLE AS $$
+  WITH texts (staging_table, source_row, column_name, v, max_length) AS (
+    SELECT 'staging_unit', s.source_row, c.*
+      FROM skolval.staging_unit s
+     CROSS JOIN LATERAL (VALUES ('unit_code', s.unit_code, 50), ('name', s.name, 200),
+                                ('organizer_name', s.organizer_name, 200), ('address', s.address, 300)) c
+    UNION ALL
+    SELECT 'staging_residence', s.source_row, c.*
+      FROM skolval.staging_residence s
+     CROSS JOIN LATERAL (VALUES ('given_name', s.given_name, 200), ('family_name', s.family_name, 200),
+                                ('address', s.address, 300), ('postal_code', s.postal_code, 50),
+                                ('postal_town', s.postal_town, 200), ('district_code', s.district_code, 50)) c
+    UNION ALL
+    SELECT 'staging_enrollment', s.source_row, 'unit_code', s.unit_code, 50 FROM skolval.staging_enrollment s
+    UNION ALL
+    SELECT 'staging_wish', s.source_row, c.*
+      FROM skolval.staging_wish s
+     CROSS JOIN LATERAL (VALUES ('round_name', s.round_name, 200), ('unit_code', s.unit_code, 50)) c
+  ), dates (staging_table, source_row, column_name, v) AS (
+    SELECT 'staging_residence', s.source_row, c.*
+      FROM skolval.staging_residence s CROSS JOIN LATERAL (VALUES ('valid_from', s.valid_from), ('valid_to', s.valid_to)) c
+    UNION ALL
+    SELECT 'staging_enrollment', s.source_row, c.*
+      FROM skolval.staging_enrollment s CROSS JOIN LATERAL (VALUES ('valid_from', s.valid_from), ('valid_to', s.valid_to)) c
+  ), points (staging_table, source_row, east, north) AS (
+    SELECT 'staging_unit', s.source_row, s.east, s.north FROM skolval.staging_unit s
+    UNION ALL
+    SELECT 'staging_residence', s.source_row, s.east, s.north FROM skolval.staging_residence s
+  )
+  SELECT x.* FROM (
+    SELECT t.staging_table, t.source_row, t.column_name, NULL::text,
+           CASE WHEN char_length(btrim(t.v, E' \t\r\n')) > t.max_length
+                  THEN pg_catalog.format('too long: %s characters, at most %s', char_length(btrim(t.v, E' \t\r\n')), t.max_length)
+                WHEN btrim(t.v, E' \t\r\n') ~ '[\x01-\x1f\x7f-\x9f]'
+                  THEN pg_catalog.format('contains a control character (U+%s) at position %s: names, codes and addresses are one line of printable text',
+                         upper(lpad(to_hex(ascii(substring(btrim(t.v, E' \t\r\n') FROM '[\x01-\x1f\x7f-\x9f]'))), 4, '0')),
+                         strpos(btrim(t.v, E' \t\r\n'), substring(btrim(t.v, E' \t\r\n') FROM '[\x01-\x1f\x7f-\x9f]'))) END
+      FROM texts t
+    UNION ALL
+    SELECT d.staging_table, d.source_row, d.column_name, btrim(d.v, E' \t\r\n'),
+           CASE WHEN btrim(d.v, E' \t\r\n') ~ '^[0-9]{4}-?[0-9]{2}-?[0-9]{2}$'
+                 AND substr(btrim(d.v, E' \t\r\n'), 1, 4)::integer NOT BETWEEN 1900 AND 2200
+                THEN 'date out of range: dates must lie between 1900-01-01 and 2200-12-31' END
+      FROM dates d
+    UNION ALL
+    -- nine or more integer digits: 100,000,000 or more
+    SELECT p.staging_table, p.source_row, 'east,north', NULL,
+           CASE WHEN btrim(p.east, E' \t\r\n') ~ '^[+-]?0*[1-9][0-9]{8,14}([.,][0-9]{1,15})?$'
+                  OR btrim(p.north, E' \t\r\n') ~ '^[+-]?0*[1-9][0-9]{8,14}([.,][0-9]{1,15})?$'
+                THEN 'coordinates out of range: no coordinate system has values of 100000000 or more' END
+      FROM points p
+  ) x(staging_table, source_row, column_name, value, problem)
+  WHERE x.problem IS NOT NULL
+$$;
+COMMENT ON FUNCTION skolval._staging_bounds_problem() IS
+  'The staged values staging_merge() would load that break a bound of skolval''s tables (length, control characters, date range, coordinate size), one row per row and column, without showing names or addresses; part of staging_check()';
+
+-- ---------------------------------------------------------------------------------------
 -- staging_check(): every problem, one row each; reads only
 -- ---------------------------------------------------------------------------------------
 
@@ -707,7 +774,9 @@ set_problem AS (
 SELECT pr.staging_table, pr.source_row, pr.column_name, pr.value, pr.problem
   FROM (SELECT * FROM row_problem WHERE problem IS NOT NULL
         UNION ALL
-        SELECT * FROM set_problem) pr
+        SELECT * FROM set_problem
+        UNION ALL
+        SELECT * FROM skolval._staging_bounds_problem()) pr
  ORDER BY array_position(ARRAY['staging_unit', 'staging_residence', 'staging_sibling', 'staging_enrollment', 'staging_wish'],
                          pr.staging_table),
           pr.source_row, pr.column_name, pr.problem

@@ -85,6 +85,8 @@ sv_city_config_problem(const SvCityConfig *config)
 		return "target_edges must be at most 2000000";
 	if (!isfinite(config->origin_e) || !isfinite(config->origin_n))
 		return "origin must be finite";
+	if (fabs(config->origin_e) > SV_CITY_MAX_ORIGIN || fabs(config->origin_n) > SV_CITY_MAX_ORIGIN)
+		return "origin must lie within 20000000 m of 0";
 	return NULL;
 }
 

@@ -15,6 +15,8 @@
 
 #define SV_CITY_MIN_EDGES 100
 #define SV_CITY_MAX_EDGES 2000000
+/* Largest |origin| in metres: every projected metric system fits (half the equator is 20,037 km). */
+#define SV_CITY_MAX_ORIGIN 20000000.0
 
 typedef enum SvCityKind
 {

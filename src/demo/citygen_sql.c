@@ -53,6 +53,11 @@ build_city(FunctionCallInfo fcinfo, SvCity *city)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("origin_e and origin_n must be finite")));
+	if (fabs(config.origin_e) > SV_CITY_MAX_ORIGIN || fabs(config.origin_n) > SV_CITY_MAX_ORIGIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("origin_e and origin_n must lie between -%.0f and %.0f metres, got %g and %g",
+						SV_CITY_MAX_ORIGIN, SV_CITY_MAX_ORIGIN, config.origin_e, config.origin_n)));
 	if (sv_city_build(city, &config, &city_allocator) != 0)
 		elog(ERROR, "could not lay out the example network");
 }

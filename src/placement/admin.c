@@ -53,6 +53,7 @@ exit_room(const SvAdminInstance *in, int *ex_start)
 
 		if (room > in->n_units - 1)
 			room = in->n_units - 1;
+		Assert(room >= 0);
 		if (ex_start)
 			ex_start[u] = (int) total;
 		total += (size_t) room;
@@ -114,6 +115,7 @@ check_admin(const SvAdminInstance *in)
 	}
 	if (n_cands_of(in) > 0 && (!in->cand_unit || !in->cand_cost))
 		return SV_ERR_INPUT;
+	Assert(in->cand_start[0] == 0 && n_cands_of(in) >= 0);
 	for (int k = 0; k < n_cands_of(in); k++)
 	{
 		if (in->cand_unit[k] < 0 || in->cand_unit[k] >= in->n_units)
@@ -138,11 +140,11 @@ sort_children(const double *order, int *idx, int n, int *tmp)
 {
 	for (int c = 0; c < n; c++)
 		idx[c] = c;
-	sv_merge_sort(idx, n, tmp, child_before, order);
+	skolval_merge_sort(idx, n, tmp, child_before, order);
 }
 
 size_t
-sv_admin_workspace_size(const SvAdminInstance *in)
+skolval_admin_workspace_size(const SvAdminInstance *in)
 {
 	SvArena		a = {NULL, 0};
 	AdminWork	w;
@@ -154,7 +156,7 @@ sv_admin_workspace_size(const SvAdminInstance *in)
 }
 
 int
-sv_admin_nearest_free(const SvAdminInstance *in, void *workspace, int *assigned_cand)
+skolval_admin_nearest_free(const SvAdminInstance *in, void *workspace, int *assigned_cand)
 {
 	SvArena		a = {workspace, 0};
 	AdminWork	w;
@@ -181,6 +183,7 @@ sv_admin_nearest_free(const SvAdminInstance *in, void *workspace, int *assigned_
 			rc = SV_ERR_INFEASIBLE;
 		else
 			w.used[in->cand_unit[best]]++;
+		Assert(best < 0 || w.used[in->cand_unit[best]] <= in->seats_left[in->cand_unit[best]]);
 	}
 	return rc;
 }
@@ -262,6 +265,10 @@ slot_add(const SvAdminInstance *in, AdminWork *w, int c, int k)
 	int			u = in->cand_unit[k],
 				s = w->slot_start[u] + w->used[u]++;
 
+	/* A unit never holds more children than its seats left (nor than its slots). */
+	Assert(k >= in->cand_start[c] && k < in->cand_start[c + 1]);
+	Assert(w->used[u] <= in->seats_left[u] && s < w->slot_start[u + 1]);
+
 	w->slots[s] = k;
 	w->slot_of[c] = s;
 	w->dirty[u] = 1;
@@ -304,6 +311,8 @@ rebuild_exits(const SvAdminInstance *in, AdminWork *w, int u)
 				continue;
 			if (b < 0)
 			{
+				/* At most one exit per other unit: the room exit_room() gave the unit. */
+				Assert(base + n < w->ex_start[u + 1]);
 				w->best_k[v] = base + n;	/* position of v's exit */
 				w->ex_k[base + n] = k;
 				w->ex_d[base + n++] = in->cand_cost[k] - in->cand_cost[cur];
@@ -332,7 +341,7 @@ rebuild_exits(const SvAdminInstance *in, AdminWork *w, int u)
  * with no path stays unplaced, and (Berge) no later augmentation can create one for it.
  */
 int
-sv_admin_min_cost(const SvAdminInstance *in, void *workspace, int *assigned_cand, double *total_cost)
+skolval_admin_min_cost(const SvAdminInstance *in, void *workspace, int *assigned_cand, double *total_cost)
 {
 	SvArena		a = {workspace, 0};
 	AdminWork	w;
@@ -445,6 +454,9 @@ sv_admin_min_cost(const SvAdminInstance *in, void *workspace, int *assigned_cand
 	}
 	for (int c = 0; c < C; c++)
 		if (assigned_cand[c] >= 0)
+		{
+			Assert(assigned_cand[c] >= in->cand_start[c] && assigned_cand[c] < in->cand_start[c + 1]);
 			*total_cost += in->cand_cost[assigned_cand[c]];
+		}
 	return rc;
 }

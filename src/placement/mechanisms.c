@@ -52,6 +52,8 @@ layout_heaps(const SvCtx *ctx, int *heap_start)
 
 		heap_start[u + 1] = heap_start[u] + (n < in->capacity[u] ? n : in->capacity[u]);
 	}
+	/* The heaps fit in the n_wishes slots carved for them. */
+	Assert(heap_start[in->n_units] <= ctx->n_wishes);
 }
 
 static void
@@ -94,7 +96,7 @@ heap_sift_down(const SvCtx *ctx, int *h, int len, int i)
  * to at most once, so the loop runs n_wishes times at most, O(log capacity) each.
  */
 void
-sv_run_da(SvCtx *ctx, void *ws, int *assigned)
+skolval_run_da(SvCtx *ctx, void *ws, int *assigned)
 {
 	const SvInstance *in = ctx->in;
 	SvArena		a = {ws, 0};
@@ -109,6 +111,7 @@ sv_run_da(SvCtx *ctx, void *ws, int *assigned)
 		w.next[c] = in->wish_start[c];
 		w.stack[top++] = c;
 	}
+	/* The stack never holds a child twice: at most n_children entries. */
 	while (top > 0)
 	{
 		int			c = w.stack[--top];
@@ -121,6 +124,7 @@ sv_run_da(SvCtx *ctx, void *ws, int *assigned)
 			int			slots = w.heap_start[u + 1] - w.heap_start[u];
 
 			sv_tick(ctx);
+			Assert(w.heap_len[u] <= slots && slots <= in->capacity[u]);
 			if (w.heap_len[u] < slots)
 			{
 				h[w.heap_len[u]] = wish;
@@ -129,6 +133,7 @@ sv_run_da(SvCtx *ctx, void *ws, int *assigned)
 			}
 			if (slots > 0 && sv_key_cmp(ctx, wish, h[0]) < 0)
 			{
+				Assert(top < in->n_children);
 				w.stack[top++] = ctx->wish_child[h[0]];	/* the displaced child is free */
 				h[0] = wish;
 				heap_sift_down(ctx, h, slots, 0);
@@ -179,7 +184,7 @@ ia_carve(SvArena *a, const SvInstance *in, IaWork *w)
  * only while it has wishes left, so all rounds together touch each wish once.
  */
 void
-sv_run_ia(SvCtx *ctx, void *ws, int *assigned)
+skolval_run_ia(SvCtx *ctx, void *ws, int *assigned)
 {
 	const SvInstance *in = ctx->in;
 	SvArena		a = {ws, 0};
@@ -225,8 +230,9 @@ sv_run_ia(SvCtx *ctx, void *ws, int *assigned)
 			int		   *b = w.bucket + off;
 
 			sv_tick(ctx);
+			Assert(take >= 0 && take <= w.left[u]);
 			if (take < n && take > 0)
-				sv_sort_wishes(ctx, b, n, w.tmp);
+				skolval_sort_wishes(ctx, b, n, w.tmp);
 			for (int i = 0; i < take; i++)
 				assigned[ctx->wish_child[b[i]]] = b[i];
 			w.left[u] -= take;
@@ -283,7 +289,7 @@ ttc_carve(SvArena *a, const SvInstance *in, int n_wishes, TtcWork *w)
  * except its new last node, whose pointer is looked up again.
  */
 void
-sv_run_ttc(SvCtx *ctx, void *ws, int *assigned)
+skolval_run_ttc(SvCtx *ctx, void *ws, int *assigned)
 {
 	const SvInstance *in = ctx->in;
 	int			C = in->n_children;
@@ -302,7 +308,7 @@ sv_run_ttc(SvCtx *ctx, void *ws, int *assigned)
 		w.list[w.unit_ptr[in->wish_unit[i]]++] = i;
 	for (int u = 0; u < in->n_units; u++)
 	{
-		sv_sort_wishes(ctx, w.list + w.unit_start[u], w.unit_start[u + 1] - w.unit_start[u], w.tmp);
+		skolval_sort_wishes(ctx, w.list + w.unit_start[u], w.unit_start[u + 1] - w.unit_start[u], w.tmp);
 		w.unit_ptr[u] = w.unit_start[u];
 	}
 	memcpy(w.left, in->capacity, sizeof(int) * in->n_units);
@@ -371,6 +377,7 @@ sv_run_ttc(SvCtx *ctx, void *ws, int *assigned)
 				{
 					assigned[z] = w.next[z];
 					w.gone[z] = 1;
+					Assert(w.left[in->wish_unit[w.next[z]]] > 0);
 					w.left[in->wish_unit[w.next[z]]]--;
 				}
 				if (z == y)
@@ -381,7 +388,7 @@ sv_run_ttc(SvCtx *ctx, void *ws, int *assigned)
 }
 
 size_t
-sv_mech_workspace(const SvInstance *in, int n_wishes)
+skolval_mech_workspace(const SvInstance *in, int n_wishes)
 {
 	SvArena		a = {NULL, 0};
 	size_t		most;

@@ -1,48 +1,13 @@
 /*
- * placement.c — checks the instance, runs a mechanism (mechanisms.c) and derives the per-unit
- * figures from the outcome (see placement.h).
+ * placement.c — the orchestrator: checks the instance, runs a mechanism (mechanisms.c) and
+ * derives the per-unit figures from the outcome (see placement.h).  The sorts the mechanisms
+ * and the administrative placement share live in sort.c, so the calls run one way only:
+ * placement.c -> mechanisms.c -> sort.c <- admin.c.
  */
 #include "placement/placement_int.h"
 
 #include <math.h>
 #include <string.h>
-
-void
-sv_merge_sort(int *a, int n, int *tmp, int (*before) (const void *arg, int x, int y), const void *arg)
-{
-	/* Bottom-up merge sort: O(n log n) whatever the keys, and stable. */
-	for (int width = 1; width < n; width *= 2)
-	{
-		for (int lo = 0; lo < n; lo += 2 * width)
-		{
-			int			mid = lo + width < n ? lo + width : n,
-						hi = lo + 2 * width < n ? lo + 2 * width : n,
-						i = lo,
-						j = mid,
-						k = lo;
-
-			while (i < mid && j < hi)
-				tmp[k++] = before(arg, a[j], a[i]) ? a[j++] : a[i++];
-			while (i < mid)
-				tmp[k++] = a[i++];
-			while (j < hi)
-				tmp[k++] = a[j++];
-		}
-		memcpy(a, tmp, sizeof(int) * n);
-	}
-}
-
-static int
-wish_before(const void *arg, int x, int y)
-{
-	return sv_key_cmp((const SvCtx *) arg, x, y) < 0;
-}
-
-void
-sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp)
-{
-	sv_merge_sort(a, n, tmp, wish_before, ctx);
-}
 
 static int
 n_wishes_of(const SvInstance *in)
@@ -59,7 +24,7 @@ common_carve(SvArena *a, const SvInstance *in, int n_wishes, int **wish_child, i
 }
 
 size_t
-sv_place_workspace_size(const SvInstance *in)
+skolval_place_workspace_size(const SvInstance *in)
 {
 	SvArena		a = {NULL, 0};
 	int		   *wc,
@@ -69,11 +34,11 @@ sv_place_workspace_size(const SvInstance *in)
 	if (in->n_children < 0 || in->n_units < 0 || n_wishes < 0)
 		return 16;
 	common_carve(&a, in, n_wishes, &wc, &st);
-	return a.used + 16 + sv_mech_workspace(in, n_wishes);
+	return a.used + 16 + skolval_mech_workspace(in, n_wishes);
 }
 
 const char *
-sv_place_error(int code)
+skolval_place_error(int code)
 {
 	switch (code)
 	{
@@ -115,6 +80,8 @@ check_instance(const SvInstance *in, int *wish_child, int *stamp)
 	n_wishes = in->wish_start[in->n_children];
 	if (n_wishes > 0 && (!in->wish_unit || !in->wish_key))
 		return SV_ERR_INPUT;
+	/* From here on the wishes form a CSR: offsets from 0, never decreasing, to n_wishes. */
+	Assert(in->wish_start[0] == 0 && n_wishes >= 0);
 	for (int c = 0; c < in->n_children; c++)
 		for (int w = in->wish_start[c]; w < in->wish_start[c + 1]; w++)
 		{
@@ -134,7 +101,7 @@ check_instance(const SvInstance *in, int *wish_child, int *stamp)
 }
 
 int
-sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out)
+skolval_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out)
 {
 	SvArena		a = {workspace, 0};
 	SvCtx		ctx = {in, 0, NULL, 0};
@@ -159,11 +126,11 @@ sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out)
 		char	   *rest = (char *) workspace + ((a.used + 15) & ~(size_t) 15);
 
 		if (m == SV_DEFERRED_ACCEPTANCE)
-			sv_run_da(&ctx, rest, out->assigned_wish);
+			skolval_run_da(&ctx, rest, out->assigned_wish);
 		else if (m == SV_IMMEDIATE_ACCEPTANCE)
-			sv_run_ia(&ctx, rest, out->assigned_wish);
+			skolval_run_ia(&ctx, rest, out->assigned_wish);
 		else
-			sv_run_ttc(&ctx, rest, out->assigned_wish);
+			skolval_run_ttc(&ctx, rest, out->assigned_wish);
 	}
 
 	/*
@@ -180,6 +147,10 @@ sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out)
 		int			u = in->wish_unit[w];
 		int			got = out->assigned_wish[ctx.wish_child[w]];
 
+		/* A child obtains one of its own wishes or nothing. */
+		Assert(got == -1 || (got >= in->wish_start[ctx.wish_child[w]] &&
+							 got < in->wish_start[ctx.wish_child[w] + 1]));
+
 		out->applicants[u]++;
 		if (got == w)
 		{
@@ -193,5 +164,8 @@ sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out)
 				out->first_rejected_wish[u] = w;
 		}
 	}
+	/* No mechanism gives a unit more children than seats. */
+	for (int u = 0; u < in->n_units; u++)
+		Assert(out->admitted[u] <= in->capacity[u] && out->admitted[u] <= out->applicants[u]);
 	return SV_OK;
 }

@@ -2,7 +2,7 @@
  * placement.h — the placement core: matching children to units (förskoleklass placement).
  *
  * Pure C11: no PostgreSQL headers and no allocation.  The caller sizes a workspace with
- * sv_place_workspace_size() / sv_admin_workspace_size() and passes it in, so the glue can
+ * skolval_place_workspace_size() / skolval_admin_workspace_size() and passes it in, so the glue can
  * palloc it and the C tests can malloc it.  Long loops call the instance's optional
  * check_interrupts(interrupt_arg) every few thousand steps; it may longjmp (ereport), since
  * nothing here holds resources.
@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 
-/* Error codes; 0 is success.  sv_place_error() gives an English message. */
+/* Error codes; 0 is success.  skolval_place_error() gives an English message. */
 #define SV_OK 0
 #define SV_ERR_INPUT 1			/* sizes, CSR offsets, unit index or capacity out of range */
 #define SV_ERR_INFEASIBLE 2		/* admin: some child has no candidate seat left */
@@ -68,8 +68,8 @@ typedef struct SvResult
 	int		   *admitted;		/* [n_units]: children placed there */
 } SvResult;
 
-/* Bytes of workspace sv_place needs for this instance (any mechanism). */
-size_t		sv_place_workspace_size(const SvInstance *in);
+/* Bytes of workspace skolval_place needs for this instance (any mechanism). */
+size_t		skolval_place_workspace_size(const SvInstance *in);
 
 /*
  * Place the children by mechanism m.  Returns 0 or an error code (the instance is checked
@@ -88,9 +88,9 @@ size_t		sv_place_workspace_size(const SvInstance *in);
  *        by reordering or truncating its list, but since units point only to children who
  *        listed them, listing an unwanted unit can (rarely) gain pointing power.
  */
-int			sv_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out);
+int			skolval_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *out);
 
-const char *sv_place_error(int code);
+const char *skolval_place_error(int code);
 
 /* Administrative placement of children left without a seat: a sparse candidate list. */
 typedef struct SvAdminInstance
@@ -107,7 +107,7 @@ typedef struct SvAdminInstance
 } SvAdminInstance;
 
 /* Bytes of workspace either admin function needs. */
-size_t		sv_admin_workspace_size(const SvAdminInstance *in);
+size_t		skolval_admin_workspace_size(const SvAdminInstance *in);
 
 /*
  * Greedy: children in `order` each take their cheapest candidate with a seat left (ties:
@@ -115,7 +115,7 @@ size_t		sv_admin_workspace_size(const SvAdminInstance *in);
  * child's candidates has a seat left; then the return is SV_ERR_INFEASIBLE (the others are
  * still placed).  Otherwise 0, or SV_ERR_INPUT / SV_ERR_NAN for a bad instance.
  */
-int			sv_admin_nearest_free(const SvAdminInstance *in, void *workspace,
+int			skolval_admin_nearest_free(const SvAdminInstance *in, void *workspace,
 								  int *assigned_cand);
 
 /*
@@ -127,7 +127,7 @@ int			sv_admin_nearest_free(const SvAdminInstance *in, void *workspace,
  * those placing the same children, and the children left at -1 are the ones the order
  * reached when no seat could be freed for them any more.  *total_cost sums the placed.
  */
-int			sv_admin_min_cost(const SvAdminInstance *in, void *workspace,
+int			skolval_admin_min_cost(const SvAdminInstance *in, void *workspace,
 							  int *assigned_cand, double *total_cost);
 
 #endif

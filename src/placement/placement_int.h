@@ -9,6 +9,20 @@
 #define SV_INTERRUPT_EVERY 4096
 
 /*
+ * Assert(): the core includes no PostgreSQL header, so it brings its own.  Active when the
+ * extension is built with -DUSE_ASSERT_CHECKING (as PostgreSQL's own Assert is) and in the
+ * plain C tests (-DSV_ASSERT, test/scripts/placement_core.sh); a no-op otherwise.
+ */
+#ifndef Assert
+#if defined(USE_ASSERT_CHECKING) || defined(SV_ASSERT)
+#include <assert.h>
+#define Assert(condition) assert(condition)
+#else
+#define Assert(condition) ((void) 0)
+#endif
+#endif
+
+/*
  * Carves arrays out of the caller's workspace.  With base NULL it only counts, so that one
  * carving function both sizes the workspace and lays it out.
  */
@@ -57,20 +71,20 @@ sv_key_cmp(const SvCtx *ctx, int a, int b)
 	return (ctx->wish_child[a] > ctx->wish_child[b]) - (ctx->wish_child[a] < ctx->wish_child[b]);
 }
 
-/* Sort wishes best first (stable merge sort; tmp has room for n). */
-void		sv_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp);
+/* sort.c.  Sort wishes best first (stable merge sort; tmp has room for n). */
+void		skolval_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp);
 
 /* Stable merge sort of indexes; before(arg, x, y) says whether x goes before y. */
-void		sv_merge_sort(int *a, int n, int *tmp, int (*before) (const void *arg, int x, int y),
+void		skolval_merge_sort(int *a, int n, int *tmp, int (*before) (const void *arg, int x, int y),
 						  const void *arg);
 
 /*
  * The mechanisms (mechanisms.c): each carves its arrays from ws and fills assigned[] (all -1
- * on entry) with wish indexes.  sv_mech_workspace() is the most any of them takes.
+ * on entry) with wish indexes.  skolval_mech_workspace() is the most any of them takes.
  */
-size_t		sv_mech_workspace(const SvInstance *in, int n_wishes);
-void		sv_run_da(SvCtx *ctx, void *ws, int *assigned);
-void		sv_run_ia(SvCtx *ctx, void *ws, int *assigned);
-void		sv_run_ttc(SvCtx *ctx, void *ws, int *assigned);
+size_t		skolval_mech_workspace(const SvInstance *in, int n_wishes);
+void		skolval_run_da(SvCtx *ctx, void *ws, int *assigned);
+void		skolval_run_ia(SvCtx *ctx, void *ws, int *assigned);
+void		skolval_run_ttc(SvCtx *ctx, void *ws, int *assigned);
 
 #endif

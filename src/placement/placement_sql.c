@@ -1,9 +1,10 @@
 /*
  * placement_sql.c — SQL glue for the placement core: arrays in, arrays out.
  *
- * skolval.allocate() (plpgsql) gathers the children, wishes, priority keys and seats, calls
- * skolval._match() here, and stores the result. No SPI: the glue only checks and converts
- * arrays, so the matching itself stays a pure C function (placement.h).
+ * skolval._match() and skolval._admin_place() expose the core (placement.h) to SQL for tests,
+ * benchmarks and analysis; allocate() calls the core directly (allocate_sql.c).  The C symbol
+ * skolval_allocate keeps its name: released install scripts (0.1.0, 0.2.0) bind _match to it.
+ * No SPI: the glue only checks and converts arrays.
  */
 #include "postgres.h"
 
@@ -149,7 +150,7 @@ skolval_allocate(PG_FUNCTION_ARGS)
 	in.wish_key = (const double *) ARR_DATA_PTR(keys);
 	in.check_interrupts = interrupt_cb;
 
-	/* Lengths only the glue can see; the core checks the rest (sv_place_error says what). */
+	/* Lengths only the glue can see; the core checks the rest (skolval_place_error says what). */
 	if (n_keys < 1 || (int64) n_wishes * n_keys != array_length1(keys))
 		bad_input("wish_key must hold n_keys numbers per wish");
 	check_csr(in.wish_start, in.n_children, in.wish_unit, n_wishes, in.n_units, "wish");
@@ -164,14 +165,18 @@ skolval_allocate(PG_FUNCTION_ARGS)
 	out.applicants = palloc(sizeof(int) * Max(in.n_units, 1));
 	out.admitted = palloc(sizeof(int) * Max(in.n_units, 1));
 
-	rc = sv_place(&in, m, palloc_extended(Max(sv_place_workspace_size(&in), 1), MCXT_ALLOC_HUGE), &out);
+	rc = skolval_place(&in, m, palloc_extended(Max(skolval_place_workspace_size(&in), 1), MCXT_ALLOC_HUGE), &out);
 	if (rc != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("placement failed: %s", sv_place_error(rc))));
+				 errmsg("placement failed: %s", skolval_place_error(rc))));
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "_match must return a composite type");
+	if (tupdesc->natts != 5)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("_match must be declared with 5 result columns, not %d", tupdesc->natts)));
 	values[0] = int_array(out.assigned_wish, in.n_children);
 	values[1] = int_array(out.last_admitted_wish, in.n_units);
 	values[2] = int_array(out.first_rejected_wish, in.n_units);
@@ -235,10 +240,10 @@ skolval_admin_place(PG_FUNCTION_ARGS)
 
 	assigned = palloc(sizeof(int) * Max(in.n_children, 1));
 	if (min_cost)
-		rc = sv_admin_min_cost(&in, palloc_extended(Max(sv_admin_workspace_size(&in), 1), MCXT_ALLOC_HUGE), assigned, &total);
+		rc = skolval_admin_min_cost(&in, palloc_extended(Max(skolval_admin_workspace_size(&in), 1), MCXT_ALLOC_HUGE), assigned, &total);
 	else
 	{
-		rc = sv_admin_nearest_free(&in, palloc_extended(Max(sv_admin_workspace_size(&in), 1), MCXT_ALLOC_HUGE), assigned);
+		rc = skolval_admin_nearest_free(&in, palloc_extended(Max(skolval_admin_workspace_size(&in), 1), MCXT_ALLOC_HUGE), assigned);
 		for (int c = 0; c < in.n_children; c++)
 			if (assigned[c] >= 0)
 				total += in.cand_cost[assigned[c]];
@@ -246,10 +251,14 @@ skolval_admin_place(PG_FUNCTION_ARGS)
 	if (rc != 0 && rc != SV_ERR_INFEASIBLE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("administrative placement failed: %s", sv_place_error(rc))));
+				 errmsg("administrative placement failed: %s", skolval_place_error(rc))));
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "_admin_place must return a composite type");
+	if (tupdesc->natts != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("_admin_place must be declared with 2 result columns, not %d", tupdesc->natts)));
 	values[0] = int_array(assigned, in.n_children);
 	values[1] = Float8GetDatum(total);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));

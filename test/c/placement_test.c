@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common/prng.h"
+#include "placement/criteria.h"
 #include "placement/placement.h"
 
 static int	n_passed,
@@ -129,8 +130,8 @@ run(const Inst *g, SvMechanism m, Out *o)
 {
 	SvInstance	in = sv_of(g);
 	SvResult	r = {o->got, o->last, o->first, o->apps, o->adm};
-	void	   *ws = xmalloc(sv_place_workspace_size(&in));
-	int			rc = sv_place(&in, m, ws, &r);
+	void	   *ws = xmalloc(skolval_place_workspace_size(&in));
+	int			rc = skolval_place(&in, m, ws, &r);
 
 	free(ws);
 	return rc;
@@ -1011,17 +1012,17 @@ test_errors(void)
 	Out			o;
 	SvInstance	in = sv_of(&ok);
 	SvResult	r;
-	void	   *ws = xmalloc(sv_place_workspace_size(&in));
+	void	   *ws = xmalloc(skolval_place_workspace_size(&in));
 
 	out_alloc(&o, 2, 2);
 	r = (SvResult) {o.got, o.last, o.first, o.apps, o.adm};
 	check(run(&ok, SV_DEFERRED_ACCEPTANCE, &o) == SV_OK && o.got[0] == 0 && o.got[1] == -1,
 		  "two children, one unit each wished: priority decides, the other is unplaced");
-	check(run(&bad_dup, SV_DEFERRED_ACCEPTANCE, &o) == SV_ERR_DUPLICATE, "a unit listed twice: %s", sv_place_error(SV_ERR_DUPLICATE));
-	check(run(&bad_unit, SV_TOP_TRADING_CYCLES, &o) == SV_ERR_INPUT, "unit index out of range: %s", sv_place_error(SV_ERR_INPUT));
+	check(run(&bad_dup, SV_DEFERRED_ACCEPTANCE, &o) == SV_ERR_DUPLICATE, "a unit listed twice: %s", skolval_place_error(SV_ERR_DUPLICATE));
+	check(run(&bad_unit, SV_TOP_TRADING_CYCLES, &o) == SV_ERR_INPUT, "unit index out of range: %s", skolval_place_error(SV_ERR_INPUT));
 	check(run(&bad_cap, SV_IMMEDIATE_ACCEPTANCE, &o) == SV_ERR_INPUT, "negative capacity rejected");
-	check(run(&bad_nan, SV_DEFERRED_ACCEPTANCE, &o) == SV_ERR_NAN, "NaN key: %s", sv_place_error(SV_ERR_NAN));
-	check(sv_place(&in, (SvMechanism) 7, ws, &r) == SV_ERR_MECHANISM, "unknown mechanism: %s", sv_place_error(SV_ERR_MECHANISM));
+	check(run(&bad_nan, SV_DEFERRED_ACCEPTANCE, &o) == SV_ERR_NAN, "NaN key: %s", skolval_place_error(SV_ERR_NAN));
+	check(skolval_place(&in, (SvMechanism) 7, ws, &r) == SV_ERR_MECHANISM, "unknown mechanism: %s", skolval_place_error(SV_ERR_MECHANISM));
 	check(run(&empty, SV_DEFERRED_ACCEPTANCE, &o) == SV_OK && run(&empty, SV_TOP_TRADING_CYCLES, &o) == SV_OK,
 		  "no children and no units: nothing to do, no error");
 	free(ws);
@@ -1198,8 +1199,8 @@ test_admin(void)
 
 		adm_gen(&a, seed, 1 + (int) (seed % 6), 1 + (int) (seed % 4), 3, 2, (int) (seed & 1));
 		in = adm_of(&a);
-		ws = xmalloc(sv_admin_workspace_size(&in));
-		rc = sv_admin_min_cost(&in, ws, got, &total);
+		ws = xmalloc(skolval_admin_workspace_size(&in));
+		rc = skolval_admin_min_cost(&in, ws, got, &total);
 		adm_brute(&a, 0, load, 0, 0, &best);
 		bad_valid += !adm_valid(&a, got, &placed, &cost);
 		if (best.placed == a.C)
@@ -1213,7 +1214,7 @@ test_admin(void)
 			bad_rc += rc != SV_ERR_INFEASIBLE;
 			bad_opt += placed != best.placed;
 		}
-		rc = sv_admin_nearest_free(&in, ws, near);
+		rc = skolval_admin_nearest_free(&in, ws, near);
 		ref_nearest(&a, ref);
 		bad_near += memcmp(near, ref, sizeof(int) * a.C) != 0;
 		bad_valid += !adm_valid(&a, near, &placed, &cost);
@@ -1240,12 +1241,12 @@ test_admin(void)
 					total = 0;
 		Adm			a = {2, 2, seats, st, un, cost, order};
 		SvAdminInstance in = adm_of(&a);
-		void	   *ws = xmalloc(sv_admin_workspace_size(&in));
-		int			rc = sv_admin_nearest_free(&in, ws, got);
+		void	   *ws = xmalloc(skolval_admin_workspace_size(&in));
+		int			rc = skolval_admin_nearest_free(&in, ws, got);
 
 		check(rc == SV_ERR_INFEASIBLE && got[0] == 0 && got[1] == -1,
 			  "nearest_free by hand: the first child takes the last seat the second needed (reported infeasible)");
-		rc = sv_admin_min_cost(&in, ws, got, &total);
+		rc = skolval_admin_min_cost(&in, ws, got, &total);
 		check(rc == SV_OK && got[0] == 1 && got[1] == 2 && total == 250,
 			  "min_cost by hand: the first child walks 150 m so that both are placed (total 250)");
 		free(ws);
@@ -1324,12 +1325,12 @@ test_timing(void)
 			int			calls = 0;
 			SvInstance	in = sv_of(&g);
 			SvResult	r = {o.got, o.last, o.first, o.apps, o.adm};
-			void	   *ws = xmalloc(sv_place_workspace_size(&in));
+			void	   *ws = xmalloc(skolval_place_workspace_size(&in));
 
 			in.check_interrupts = count_call;
 			in.interrupt_arg = &calls;
 			for (int m = 0; m < 3; m++)
-				sv_place(&in, (SvMechanism) m, ws, &r);
+				skolval_place(&in, (SvMechanism) m, ws, &r);
 			check(calls > 3 * 10, "check_interrupts called during long runs (%d calls for 3 x 600,000 wishes)", calls);
 			free(ws);
 		}
@@ -1396,13 +1397,13 @@ test_timing(void)
 			a.order[c] = rnd(7, ST_LOTTERY, c);
 		}
 		in = adm_of(&a);
-		ws = xmalloc(sv_admin_workspace_size(&in));
+		ws = xmalloc(skolval_admin_workspace_size(&in));
 		t0 = now();
-		rc = sv_admin_min_cost(&in, ws, got, &total);
+		rc = skolval_admin_min_cost(&in, ws, got, &total);
 		check(rc == SV_OK, "timing admin min_cost 10000 children x 50 candidates x 150 units: %.1f ms, total %.0f km",
 			  (now() - t0) * 1000, total / 1000);
 		t0 = now();
-		rc = sv_admin_nearest_free(&in, ws, got);
+		rc = skolval_admin_nearest_free(&in, ws, got);
 		{
 			double		g_total = 0;
 			int			unplaced = 0;
@@ -1424,9 +1425,51 @@ test_timing(void)
 	}
 }
 
+/* ---- the criteria table --------------------------------------------------------------- */
+
+static void
+test_criteria(void)
+{
+	int			n = skolval_criteria_count();
+	int			facts_seen[SV_N_FACTS] = {0};
+
+	check(n == 6, "six criteria in the table (%d)", n);
+	for (int i = 0; i < n; i++)
+	{
+		const SvCriterion *c = &skolval_criteria[i];
+
+		check(skolval_criterion_find(c->name) == c && c->name_sv && c->rule_sv && c->fact < SV_N_FACTS,
+			  "criterion %s: found by name, Swedish name and rule, a known fact", c->name);
+		for (int j = 0; j < i; j++)
+			check(strcmp(skolval_criteria[j].name, c->name) != 0, "criterion %s listed once", c->name);
+		facts_seen[c->fact]++;
+		/* lower key = higher priority, whatever the direction */
+		if (c->kind == SV_VALUE_YES_NO)
+			check((skolval_criterion_key(c, 1) < skolval_criterion_key(c, 0)) == c->higher_first,
+				  "criterion %s: yes goes first exactly when higher_first", c->name);
+		else
+			check((skolval_criterion_key(c, 900) < skolval_criterion_key(c, 100)) == c->higher_first,
+				  "criterion %s: more goes first exactly when higher_first", c->name);
+	}
+	for (int f = 0; f < SV_N_FACTS; f++)
+		check(facts_seen[f] == 1, "fact %d read by exactly one criterion", f);
+	check(strcmp(skolval_criteria[0].name, "near_home") == 0 && strcmp(skolval_criteria[n - 1].name, "lottery") == 0,
+		  "Lund's order: near_home first, lottery last");
+	check(skolval_criterion_key(skolval_criterion_find("near_home"), 1) == 0 &&
+		  skolval_criterion_key(skolval_criterion_find("relative_proximity"), 588) == -588 &&
+		  skolval_criterion_key(skolval_criterion_find("distance"), 558) == 558,
+		  "keys as 0.2.0 built them: 1 - near_home, -rn, walking_m");
+	check(skolval_criterion_find("free_seat") == NULL && skolval_criterion_name_sv("free_seat") != NULL &&
+		  skolval_criterion_name_sv("administrative") != NULL && skolval_criterion_name_sv("nonsense") == NULL,
+		  "free_seat and administrative are reasons with Swedish names, not criteria");
+	check(strstr(skolval_criterion_find("near_home")->rule_sv, "%s") != NULL,
+		  "the near-home rule names the near-home distance");
+}
+
 int
 main(void)
 {
+	test_criteria();
 	test_textbook();
 	test_errors();
 	test_properties();

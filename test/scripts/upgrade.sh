@@ -88,3 +88,23 @@ for old in $olds; do
         "$(q skolval_test_upgraded -c "SET client_min_messages = warning" -c "SELECT count(*) FROM skolval.compute_distances(1)" -c "SELECT run_id FROM skolval.allocate(1)" -c "SELECT count(*) FROM skolval.placement" | tail -1)"
 done
 rm -f /tmp/skolval-*.$$
+
+# Stored data that breaks a bound of 0.3.0 (sql/common/bounds.tables.sql) stops the upgrade with
+# the table, the constraint and the row; corrected, the upgrade goes through.
+newest_old=${olds##* }
+dropdb --if-exists skolval_test_upgraded >/dev/null 2>&1 || true
+createdb skolval_test_upgraded
+q skolval_test_upgraded -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION skolval VERSION '$newest_old' CASCADE" \
+    -c "SELECT count(*) FROM skolval.demo_municipality(children => 60, seed => 3, network_edges => 800)" \
+    -c "UPDATE skolval.unit SET name = E'Skolan\nmed radbrytning' WHERE unit_id = (SELECT min(unit_id) FROM skolval.unit)" >/dev/null
+refused=$(q skolval_test_upgraded -c "ALTER EXTENSION skolval UPDATE" 2>&1 || true)
+case $refused in
+    *"rows of skolval.unit break the new constraint unit_name_no_control_characters"*"Rows (unit_id) ("*) ;;
+    *) fail "an upgrade over a unit name with a line break was not refused clearly: $refused" ;;
+esac
+assert_eq "version after the refused upgrade" "$newest_old" \
+    "$(q skolval_test_upgraded -c "SELECT extversion FROM pg_extension WHERE extname = 'skolval'")"
+q skolval_test_upgraded -c "UPDATE skolval.unit SET name = replace(name, E'\n', ' ')" -c "ALTER EXTENSION skolval UPDATE" >/dev/null 2>&1
+assert_eq "version after correcting the row and upgrading again" "$current" \
+    "$(q skolval_test_upgraded -c "SELECT extversion FROM pg_extension WHERE extname = 'skolval'")"

@@ -210,6 +210,9 @@ SELECT substr(x, 1, 4) = '\x504b0304'::bytea AS is_zip, length(x) > 5000 AS has_
 SELECT pg_temp.expect_error($$ SELECT skolval.payment_xlsx(99) $$);
 -- A name longer than a cell can hold (32,767 characters): a clean error, and still no file left.
 BEGIN;
+-- (The unit table refuses names over 200 characters: the writer's own limit is tested with
+-- that bound lifted inside this transaction.)
+ALTER TABLE skolval.unit DROP CONSTRAINT unit_name_at_most_200_characters;
 UPDATE skolval.unit SET name = repeat('Ekorren ', 5000) WHERE unit_id = 10;
 SELECT pg_temp.expect_error($$ SELECT skolval.payment_xlsx(2) $$);
 ROLLBACK;

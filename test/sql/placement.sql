@@ -121,3 +121,18 @@ SELECT pg_temp.expect_error($$ SELECT skolval._match('deferred_acceptance', '{1,
 SELECT pg_temp.expect_error($$ SELECT skolval._admin_place('min_cost', '{1}', '{0,1}', '{0}', '{-5}', '{0.5}') $$);
 SELECT pg_temp.expect_error($$ SELECT skolval._admin_place('fifo', '{1}', '{0,1}', '{0}', '{5}', '{0.5}') $$);
 SELECT (skolval._admin_place('min_cost', '{1,1}', '{0,2,4}', '{0,1,0,1}', '{10,20,10,100}', '{0.1,0.2}')).*;
+
+-- The criteria, defined once (src/placement/criteria.c): the catalogue, the table and the
+-- Swedish texts all come from it, and a key runs lower-first.
+SELECT skolval.criteria_catalogue();
+SELECT default_position, criterion, name_sv, value_kind, key_direction, key_value FROM skolval.placement_criteria();
+SELECT skolval.criterion_rule_sv('near_home', 12345.6) AS near_home_rule,
+       skolval.criterion_value_sv('distance', -1234.5) AS negative_metres,
+       skolval.criterion_value_sv('lottery', 0.1234565) AS lottery,
+       skolval.criterion_value_sv('sibling', NULL) AS sibling_unknown,
+       skolval.criterion_value_sv('distance', NULL) AS distance_unknown,
+       skolval.criterion_sv('free_seat') AS free_seat, skolval.criterion_sv('nonsense') AS unknown,
+       skolval.date_sv('2027-08-16') AS start_day;
+-- allocate() refuses NULL arguments before any work.
+SELECT pg_temp.expect_error($$ SELECT skolval.allocate(1, what_if => NULL) $$);
+SELECT count(*) AS runs FROM skolval.placement_run;

@@ -4,13 +4,14 @@
 SET client_min_messages = warning;
 
 -- The reference: round-based Gale-Shapley over the same applications and priority keys
--- (allocate() leaves them in the session's temp tables _sv_app and _sv_unit).
+-- (skolval.placement_applications(), which reads the round as allocate() does) and the seats
+-- the run stored (placement_unit). The test copies both into its own temp tables.
 CREATE FUNCTION pg_temp.reference_da() RETURNS TABLE (child_id bigint, unit_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
   moved integer;
 BEGIN
-  CREATE TEMP TABLE ref_next AS SELECT DISTINCT a.child_id, 1 AS rank FROM _sv_app a;
+  CREATE TEMP TABLE ref_next AS SELECT DISTINCT a.child_id, 1 AS rank FROM ref_app a;
   CREATE TEMP TABLE ref_held (child_id bigint, unit_id bigint, key double precision[]);
   LOOP
     -- Every child not held proposes to its next wish.
@@ -18,7 +19,7 @@ BEGIN
     SELECT a.child_id, a.unit_id, a.key
       FROM ref_next n
       JOIN (SELECT x.child_id, x.unit_id, x.key, row_number() OVER (PARTITION BY x.child_id ORDER BY x.rank) AS k
-              FROM _sv_app x) a ON a.child_id = n.child_id AND a.k = n.rank
+              FROM ref_app x) a ON a.child_id = n.child_id AND a.k = n.rank
      WHERE NOT EXISTS (SELECT 1 FROM ref_held h WHERE h.child_id = n.child_id);
     GET DIAGNOSTICS moved = ROW_COUNT;
     EXIT WHEN moved = 0;
@@ -27,7 +28,7 @@ BEGIN
       SELECT h.child_id, h.unit_id, row_number() OVER (PARTITION BY h.unit_id ORDER BY h.key) AS k
         FROM ref_held h),
     rejected AS (
-      DELETE FROM ref_held h USING ranked r, _sv_unit u
+      DELETE FROM ref_held h USING ranked r, ref_unit u
        WHERE h.child_id = r.child_id AND h.unit_id = r.unit_id AND u.unit_id = r.unit_id AND r.k > u.seats
       RETURNING h.child_id)
     UPDATE ref_next n SET rank = n.rank + 1 FROM rejected x WHERE x.child_id = n.child_id;
@@ -48,14 +49,17 @@ BEGIN
   PERFORM skolval.demo_municipality(children => children, seed => seed, network_edges => 3000, replace => true);
   PERFORM skolval.compute_distances(1);
   run := skolval.allocate(1, mechanism, what_if => mechanism <> 'deferred_acceptance');
+  DROP TABLE IF EXISTS ref_app, ref_unit;
+  CREATE TEMP TABLE ref_app AS SELECT * FROM skolval.placement_applications(1);
+  CREATE TEMP TABLE ref_unit AS SELECT pu.unit_id, pu.seats FROM skolval.placement_unit pu WHERE pu.run_id = run.run_id;
   CREATE TEMP TABLE ref AS SELECT * FROM pg_temp.reference_da();
   RETURN QUERY
   WITH placed AS (SELECT p.child_id, p.unit_id, p.kind, a.key AS placed_key, a.rank AS placed_rank
                     FROM skolval.placement p
-                    LEFT JOIN _sv_app a ON a.child_id = p.child_id AND a.unit_id = p.unit_id
+                    LEFT JOIN ref_app a ON a.child_id = p.child_id AND a.unit_id = p.unit_id
                    WHERE p.run_id = run.run_id),
        better AS (  -- applications a child ranks above what it got (all, if not placed by the matching)
-         SELECT a.child_id, a.unit_id, a.key FROM _sv_app a JOIN placed p USING (child_id)
+         SELECT a.child_id, a.unit_id, a.key FROM ref_app a JOIN placed p USING (child_id)
           WHERE p.kind = 'administrative' OR a.rank < p.placed_rank),
        admitted AS (SELECT p.unit_id, p.child_id, p.placed_key FROM placed p WHERE p.kind <> 'administrative')
   SELECT seed, children,
@@ -63,9 +67,9 @@ BEGIN
          -- a child preferring a unit that admitted someone it outranks there
          (SELECT count(*) FROM better b WHERE EXISTS (SELECT 1 FROM admitted x WHERE x.unit_id = b.unit_id AND x.placed_key > b.key)),
          -- a child preferring a unit that still had a free seat after the matching
-         (SELECT count(*) FROM better b JOIN _sv_unit u USING (unit_id)
+         (SELECT count(*) FROM better b JOIN ref_unit u USING (unit_id)
            WHERE u.seats > (SELECT count(*) FROM admitted x WHERE x.unit_id = b.unit_id)),
-         (SELECT count(*) FROM _sv_unit u WHERE u.seats < (SELECT count(*) FROM placed p WHERE p.unit_id = u.unit_id)),
+         (SELECT count(*) FROM ref_unit u WHERE u.seats < (SELECT count(*) FROM placed p WHERE p.unit_id = u.unit_id)),
          (SELECT count(*) FROM placed p WHERE p.kind <> 'administrative' AND p.placed_key IS NULL),
          (SELECT count(*) FROM (SELECT x.child_id, x.unit_id FROM admitted x
                                 EXCEPT SELECT f.child_id, f.unit_id FROM ref f) d)
@@ -87,8 +91,8 @@ SELECT * FROM pg_temp.check_run(4, 1000);
 -- the lottery, and the lottery (one number per child, from the seed) separates them.
 SELECT count(*) AS twin_pairs_with_equal_criteria,
        count(*) FILTER (WHERE a1.lottery <> a2.lottery) AS separated_by_lottery
-  FROM _sv_app a1 JOIN _sv_app a2 ON a2.unit_id = a1.unit_id AND a2.child_id > a1.child_id
+  FROM ref_app a1 JOIN ref_app a2 ON a2.unit_id = a1.unit_id AND a2.child_id > a1.child_id
  WHERE a1.near_home = a2.near_home AND a1.active_choice = a2.active_choice AND a1.sibling = a2.sibling
-   AND a1.rn = a2.rn AND a1.walking_m = a2.walking_m;
+   AND a1.relative_proximity = a2.relative_proximity AND a1.walking_m = a2.walking_m;
 
 SELECT skolval._demo_clear(true);
