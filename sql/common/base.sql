@@ -29,6 +29,20 @@ CREATE OR REPLACE FUNCTION skolval.personal_number_normalize(personal_number tex
 COMMENT ON FUNCTION skolval.personal_number_normalize(text) IS
   'The 12-digit canonical form of a personal identity number; raises invalid_text_representation (22P02) for an invalid one';
 
+-- The forms exports hold: also YYMMDD-NNNC and YYMMDD+NNNC, whose century follows from the
+-- separator relative to the day the number was written (src/common/personnummer.c).
+CREATE OR REPLACE FUNCTION skolval.personal_number_problem(personal_number text, reference_date date) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'skolval_personal_number_problem_on';
+COMMENT ON FUNCTION skolval.personal_number_problem(text, date) IS
+  'NULL when the text is a valid personal identity number in any export form (YYYYMMDDNNNC, YYYYMMDD-NNNC, YYMMDD-NNNC, YYMMDD+NNNC), otherwise the reason it is not; the century of a ten-digit number follows from its separator on reference_date: - under 100 years old, + 100 or older';
+
+CREATE OR REPLACE FUNCTION skolval.personal_number_normalize(personal_number text, reference_date date) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
+  AS 'MODULE_PATHNAME', 'skolval_personal_number_normalize_on';
+COMMENT ON FUNCTION skolval.personal_number_normalize(text, date) IS
+  'The 12-digit canonical form of a personal identity number in any export form; a ten-digit YYMMDD-NNNC is a person under 100 on reference_date, YYMMDD+NNNC one aged 100 or more (Skatteverket''s rule). Raises invalid_text_representation (22P02) for an invalid number, never echoing it';
+
 CREATE OR REPLACE FUNCTION skolval.personal_number_birth_date(personal_number text) RETURNS date
   LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE
   AS 'MODULE_PATHNAME', 'skolval_personal_number_birth_date';

@@ -120,9 +120,9 @@ DECLARE
   firsts text[] := skolval._demo_words(CASE WHEN main THEN 'main' ELSE 'street' END);
   seconds text[] := skolval._demo_words(CASE WHEN main THEN 'main_suffix' ELSE 'street_suffix' END);
   modifiers text[] := ARRAY['', 'Norra ', 'Södra ', 'Östra ', 'Västra ', 'Lilla ', 'Stora ', 'Nya ', 'Gamla '];
-  m bigint := cardinality(firsts) * cardinality(seconds);
+  m bigint := pg_catalog.cardinality(firsts) * pg_catalog.cardinality(seconds);
 BEGIN
-  IF n >= m * cardinality(modifiers) THEN
+  IF n >= m * pg_catalog.cardinality(modifiers) THEN
     RETURN skolval._demo_combine(firsts, seconds, n);
   END IF;
   RETURN modifiers[1 + (n / m)::integer]
@@ -157,19 +157,19 @@ BEGIN
      WHERE c.relkind = 'r' AND c.relname NOT IN ('settings', 'audit_log')
      ORDER BY c.relname
   LOOP
-    tables := tables || t.qualified;
+    tables := pg_catalog.array_append(tables, t.qualified);
     EXECUTE pg_catalog.format('SELECT EXISTS (SELECT 1 FROM %s)', t.qualified) INTO has_rows;
     IF has_rows THEN
-      busy := busy || t.relname::text;
+      busy := pg_catalog.array_append(busy, t.relname::text);
     END IF;
   END LOOP;
-  IF cardinality(busy) > 0 AND NOT replace THEN
+  IF pg_catalog.cardinality(busy) > 0 AND NOT replace THEN
     RAISE EXCEPTION 'skolval already holds data; the example municipality is only created in an empty skolval'
       USING ERRCODE = 'object_not_in_prerequisite_state',
-            DETAIL = 'Tables with rows: ' || array_to_string(busy, ', ') || '.',
+            DETAIL = 'Tables with rows: ' || pg_catalog.array_to_string(busy, ', ') || '.',
             HINT = 'Call skolval.demo_municipality(replace => true) to delete all skolval data first, or use another database.';
   END IF;
-  EXECUTE 'TRUNCATE ' || array_to_string(tables, ', ') || ' RESTART IDENTITY';
+  EXECUTE 'TRUNCATE ' || pg_catalog.array_to_string(tables, ', ') || ' RESTART IDENTITY';
 END $$;
 COMMENT ON FUNCTION skolval._demo_clear(boolean) IS
   'Raise object_not_in_prerequisite_state when any skolval table except settings and audit_log holds rows, unless replace; then empty them all and restart their identities';
@@ -211,7 +211,7 @@ BEGIN
    WHERE e.network_id = nid AND e.edge_id = x.edge_id;
 
   INSERT INTO skolval.demo_feature (network_id, feature, geom)
-  SELECT nid, f.feature, ST_SetSRID(ST_MakeLine(array_agg(ST_MakePoint(f.x, f.y) ORDER BY f.seq)), srid)
+  SELECT nid, f.feature, ST_SetSRID(ST_MakeLine(pg_catalog.array_agg(ST_MakePoint(f.x, f.y) ORDER BY f.seq)), srid)
     FROM skolval.demo_network_features(seed, network_edges) f
    GROUP BY f.feature;
 
@@ -249,12 +249,15 @@ COMMENT ON FUNCTION skolval._demo_districts() IS
 
 -- Addresses along the streets of the active network: a point at a random fraction (0.1-0.9)
 -- of a random street edge, 8-25 m to one side, with house number, postal code and district.
--- Needs the temporary table _demo_slot made by demo_municipality().
+-- The street edges homes and units may lie on are the residential and tertiary edges of the
+-- active network, numbered in edge order (slots) and along each street (house numbers).
 CREATE OR REPLACE FUNCTION skolval._demo_locate(seed bigint, stream text, keys bigint[])
 RETURNS TABLE (loc_key bigint, loc_home geometry, loc_address text, loc_postal_code text, loc_district text)
 LANGUAGE plpgsql AS $$
 DECLARE
-  slots bigint := (SELECT count(*) FROM pg_temp._demo_slot);
+  nid bigint := skolval.active_network_id();
+  slots bigint := (SELECT pg_catalog.count(*) FROM skolval.edge e
+                    WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary'));
   north geometry;
   east geometry;
   ext geometry;
@@ -265,19 +268,26 @@ BEGIN
    WHERE f.network_id = skolval.active_network_id() AND f.feature = 'east_of_railway';
   SELECT n.extent INTO ext FROM skolval.network n WHERE n.is_active;
   RETURN QUERY
-  WITH k AS (
+  WITH slot AS MATERIALIZED (
+    SELECT pg_catalog.row_number() OVER (ORDER BY e.edge_id) AS slot, e.name AS street_name,
+           pg_catalog.row_number() OVER (PARTITION BY e.name ORDER BY e.edge_id)::integer AS pos,
+           ST_X(ST_StartPoint(e.geom)) AS x1, ST_Y(ST_StartPoint(e.geom)) AS y1,
+           ST_X(ST_EndPoint(e.geom)) AS x2, ST_Y(ST_EndPoint(e.geom)) AS y2, e.length_m AS len
+      FROM skolval.edge e
+     WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary')
+  ), k AS (
     SELECT x.key,
            1 + pg_catalog.floor(skolval.seeded_random(seed, stream || '-slot', x.key) * slots)::bigint AS slot,
            0.1 + 0.8 * skolval.seeded_random(seed, stream || '-along', x.key) AS along,
            (8 + 17 * skolval.seeded_random(seed, stream || '-offset', x.key))
              * CASE WHEN skolval.seeded_random(seed, stream || '-side', x.key) < 0.5 THEN 1 ELSE -1 END AS side
-      FROM unnest(keys) AS x(key)
+      FROM pg_catalog.unnest(keys) AS x(key)
   ), p AS (
     SELECT k.key, s.street_name, s.pos, k.along, k.side,
            ST_SetSRID(ST_MakePoint(
              s.x1 + k.along * (s.x2 - s.x1) - k.side * (s.y2 - s.y1) / s.len,
              s.y1 + k.along * (s.y2 - s.y1) + k.side * (s.x2 - s.x1) / s.len), skolval.srid()) AS home
-      FROM k JOIN pg_temp._demo_slot s ON s.slot = k.slot
+      FROM k JOIN slot s ON s.slot = k.slot
   )
   SELECT p.key, p.home,
          p.street_name || ' ' || (4 * p.pos - 3 + 2 * pg_catalog.floor(p.along * 2)::integer
@@ -291,15 +301,26 @@ BEGIN
                               + CASE WHEN ST_Contains(east, p.home) THEN 2 ELSE 1 END AS n) d;
 END $$;
 COMMENT ON FUNCTION skolval._demo_locate(bigint, text, bigint[]) IS
-  'Generated addresses along the example city''s streets for a list of keys: point, street address, postal code and district (01 north-west, 02 north-east, 03 south-west, 04 south-east); during demo_municipality() only';
+  'Generated addresses along the example city''s streets (the active network''s residential and tertiary edges) for a list of keys: point, street address, postal code and district (01 north-west, 02 north-east, 03 south-west, 04 south-east)';
 
--- Units: municipal F-9 schools (förskoleklass, grundskola, fritidshem), independent schools,
--- municipal and independent preschools, spread over the city with a minimum spacing.
--- Fills the temporary table _demo_unit made by demo_municipality().
-CREATE OR REPLACE FUNCTION skolval._demo_units(seed bigint, children integer) RETURNS void
+-- ---------------------------------------------------------------------------------------
+-- The example municipality
+-- ---------------------------------------------------------------------------------------
+
+-- The generation works in scratch tables of this function (pg_temp._demo_unit, _person, _home,
+-- _cohort, _enrol, _link, _year and, for a moment, _site and _change): made here, always named
+-- with pg_temp, dropped before it returns; it refuses to start when one already exists.
+CREATE OR REPLACE FUNCTION skolval.demo_municipality(
+  children integer DEFAULT 1500,
+  seed bigint DEFAULT 1,
+  network_edges integer DEFAULT 30000,
+  replace boolean DEFAULT false)
+RETURNS TABLE (item text, value bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-  area double precision := (SELECT ST_Area(n.extent) FROM skolval.network n WHERE n.is_active);
+  nid bigint;
+  rid bigint;
+  area double precision;
   municipal_schools integer := greatest(4, round(children / 43.0))::integer;
   independent_schools integer := greatest(1, round(children / 300.0))::integer;
   municipal_preschools integer := greatest(2, round(children / 75.0))::integer;
@@ -312,7 +333,65 @@ DECLARE
   pass integer;
   ord integer := 0;
   code_offset bigint := pg_catalog.floor(skolval.seeded_random(seed, 'unit-code', 0) * 90000000)::bigint;
+  overflow bigint;
+  added bigint;
+  seats_total integer := round(children * 1.05)::integer;
 BEGIN
+  IF children IS NULL OR seed IS NULL OR network_edges IS NULL OR replace IS NULL THEN
+    RAISE EXCEPTION 'demo_municipality(): % must not be NULL',
+                    CASE WHEN children IS NULL THEN 'children' WHEN seed IS NULL THEN 'seed'
+                         WHEN network_edges IS NULL THEN 'network_edges' ELSE 'replace' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF children < 1 OR children > 100000 THEN
+    RAISE EXCEPTION 'children must be between 1 and 100000, got %', coalesce(children::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF network_edges IS NULL OR network_edges < 100 OR network_edges > 2000000 THEN
+    RAISE EXCEPTION 'network_edges must be between 100 and 2000000, got %', coalesce(network_edges::text, 'NULL')
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF seed IS NULL OR replace IS NULL THEN
+    RAISE EXCEPTION 'seed and replace must not be NULL'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+
+  PERFORM skolval._require_no_scratch('_demo_unit', '_demo_person', '_demo_home', '_demo_cohort', '_demo_enrol',
+                                      '_demo_link', '_demo_year', '_demo_site', '_demo_change');
+  PERFORM skolval._demo_clear(replace);
+  PERFORM skolval.configure(municipality_code => '9999', municipality_name => 'Exempelkommun', srid => 3006);
+  nid := skolval._demo_network(seed, network_edges);
+  PERFORM skolval._demo_districts();
+
+  CREATE TEMP TABLE pg_temp._demo_unit (
+    ord integer PRIMARY KEY, category text NOT NULL, name text, organizer_name text, address text,
+    home geometry NOT NULL, unit_id bigint, top_grade integer, popular boolean NOT NULL DEFAULT false
+  ) ON COMMIT DROP;
+  CREATE TEMP TABLE pg_temp._demo_person (
+    pkey bigint PRIMARY KEY, role text NOT NULL, household bigint NOT NULL, birth_date date NOT NULL,
+    male boolean NOT NULL, given_name text, family_name text, protected boolean NOT NULL,
+    elsewhere boolean NOT NULL DEFAULT false, moves_out date, unit_ord integer,
+    personal_number text, child_id bigint
+  ) ON COMMIT DROP;
+  CREATE TEMP TABLE pg_temp._demo_home (
+    household bigint PRIMARY KEY, home geometry NOT NULL, address text, postal_code text, district_code text
+  ) ON COMMIT DROP;
+  CREATE TEMP TABLE pg_temp._demo_cohort (
+    i integer PRIMARY KEY, household bigint NOT NULL, twin_second boolean NOT NULL,
+    sibling_pkey bigint, sibling_unit_ord integer, sibling_f3 boolean
+  ) ON COMMIT DROP;
+  CREATE TEMP TABLE pg_temp._demo_enrol (
+    pkey bigint NOT NULL, unit_ord integer NOT NULL, school_form text NOT NULL, grade smallint,
+    hours numeric(4,1), valid_from date NOT NULL, valid_to date, parallel boolean NOT NULL DEFAULT false
+  ) ON COMMIT DROP;
+  CREATE TEMP TABLE pg_temp._demo_link (a bigint NOT NULL, b bigint NOT NULL) ON COMMIT DROP;
+
+
+  -- --------------------------------------------------------------------------------
+  -- Units: municipal F-9 schools (förskoleklass, grundskola, fritidshem), independent schools,
+  -- municipal and independent preschools, spread over the city with a minimum spacing.
+  -- Fills pg_temp._demo_unit, then writes skolval.unit.
+  area := (SELECT ST_Area(n.extent) FROM skolval.network n WHERE n.network_id = nid);
   FOR grp IN
     SELECT * FROM (VALUES ('school', municipal_schools, independent_schools),
                           ('preschool', municipal_preschools, independent_preschools)) v(name, municipal, independent)
@@ -321,33 +400,33 @@ BEGIN
     ys := '{}';
     min_d := 0.6 * sqrt(area / (grp.municipal + grp.independent));
     pass := 0;
-    CREATE TEMP TABLE _demo_site ON COMMIT DROP AS
+    CREATE TEMP TABLE pg_temp._demo_site ON COMMIT DROP AS
       SELECT * FROM skolval._demo_locate(seed, 'site-' || grp.name,
                       ARRAY(SELECT generate_series(1, 40 * (grp.municipal + grp.independent))::bigint));
     -- Accept candidates in key order that keep the spacing; relax the spacing when a pass
     -- over all candidates is not enough.
-    WHILE cardinality(xs) < grp.municipal + grp.independent LOOP
+    WHILE pg_catalog.cardinality(xs) < grp.municipal + grp.independent LOOP
       pass := pass + 1;
-      FOR cand IN SELECT * FROM _demo_site s ORDER BY s.loc_key LOOP
-        EXIT WHEN cardinality(xs) >= grp.municipal + grp.independent;
-        CONTINUE WHEN EXISTS (SELECT 1 FROM unnest(xs, ys) AS a(x, y)
+      FOR cand IN SELECT * FROM pg_temp._demo_site s ORDER BY s.loc_key LOOP
+        EXIT WHEN pg_catalog.cardinality(xs) >= grp.municipal + grp.independent;
+        CONTINUE WHEN EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest(xs), pg_catalog.unnest(ys)) AS a(x, y)
                                WHERE (a.x - ST_X(cand.loc_home)) ^ 2 + (a.y - ST_Y(cand.loc_home)) ^ 2 < min_d ^ 2);
-        xs := xs || ST_X(cand.loc_home);
-        ys := ys || ST_Y(cand.loc_home);
+        xs := pg_catalog.array_append(xs, ST_X(cand.loc_home));
+        ys := pg_catalog.array_append(ys, ST_Y(cand.loc_home));
         ord := ord + 1;
-        INSERT INTO _demo_unit (ord, category, address, home)
+        INSERT INTO pg_temp._demo_unit (ord, category, address, home)
         VALUES (ord,
-                CASE WHEN cardinality(xs) <= grp.municipal THEN 'municipal_' ELSE 'independent_' END || grp.name,
+                CASE WHEN pg_catalog.cardinality(xs) <= grp.municipal THEN 'municipal_' ELSE 'independent_' END || grp.name,
                 cand.loc_address, cand.loc_home);
       END LOOP;
       min_d := CASE WHEN pass > 30 THEN 0 ELSE min_d * 0.85 END;
     END LOOP;
-    DROP TABLE _demo_site;
+    DROP TABLE pg_temp._demo_site;
   END LOOP;
 
   -- Names: municipal schools "<place>skolan", independent ones by profile, preschools by
   -- animals and plants; each list is shuffled by the seed.
-  UPDATE _demo_unit u
+  UPDATE pg_temp._demo_unit u
      SET name = CASE u.category
            WHEN 'municipal_school' THEN skolval._demo_combine(skolval._demo_words('school'), ARRAY['skolan'], x.k)
            WHEN 'independent_school' THEN
@@ -357,7 +436,7 @@ BEGIN
            WHEN 'municipal_preschool' THEN 'Förskolan ' || skolval._demo_combine(skolval._demo_words('preschool'), ARRAY[''], x.k)
            ELSE (ARRAY['Föräldrakooperativet ', 'Montessoriförskolan ', 'Naturförskolan ', 'Förskolan '])[1 + (x.k % 4)::integer]
              || skolval._demo_combine(skolval._demo_words('preschool'), ARRAY[''],
-                  x.k + (SELECT count(*) FROM _demo_unit m WHERE m.category = 'municipal_preschool'))
+                  x.k + (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit m WHERE m.category = 'municipal_preschool'))
          END,
          top_grade = CASE WHEN u.category LIKE '%school' AND u.category NOT LIKE '%preschool'
                           THEN CASE WHEN u.category = 'independent_school'
@@ -367,9 +446,9 @@ BEGIN
                        < CASE u.category WHEN 'independent_school' THEN 0.6 ELSE 0.15 END
     FROM (SELECT v.ord, pg_catalog.row_number() OVER (PARTITION BY v.category
                    ORDER BY skolval.seeded_random(seed, 'unit-name', v.ord)) - 1 AS k
-            FROM _demo_unit v) x
+            FROM pg_temp._demo_unit v) x
    WHERE x.ord = u.ord;
-  UPDATE _demo_unit u
+  UPDATE pg_temp._demo_unit u
      SET organizer_name = CASE
            WHEN u.name LIKE 'Montessoriskolan %' THEN 'Montessoriföreningen ' || substr(u.name, 18) || ' ek. för.'
            WHEN u.name LIKE 'Waldorfskolan %' THEN 'Stiftelsen ' || u.name
@@ -388,47 +467,40 @@ BEGIN
          CASE WHEN u.category LIKE '%preschool' THEN ARRAY['forskola']
               ELSE ARRAY['forskoleklass', 'grundskola', 'fritidshem'] END::skolval.school_form[],
          u.address, '9999', u.home
-    FROM _demo_unit u ORDER BY u.ord;
-  UPDATE _demo_unit u SET unit_id = x.unit_id
+    FROM pg_temp._demo_unit u ORDER BY u.ord;
+  UPDATE pg_temp._demo_unit u SET unit_id = x.unit_id
     FROM skolval.unit x
    WHERE x.unit_code = (10000000 + (u.ord::bigint * 7368787 + code_offset) % 90000000)::text;
-END $$;
-COMMENT ON FUNCTION skolval._demo_units(bigint, integer) IS
-  'Place and name the example municipality''s school and preschool units (about children/43 municipal schools, children/300 independent schools, children/75 and children/150 preschools); during demo_municipality() only';
 
--- People: the cohort (born 2021) with twins and older siblings, and the children enrolled at
--- independent units during 2026, with addresses, personal numbers and enrollments.  Works in
--- the temporary tables made by demo_municipality(), then writes child, residence, sibling
--- and enrollment.
-CREATE OR REPLACE FUNCTION skolval._demo_people(seed bigint, children integer) RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-  overflow bigint;
-BEGIN
+  -- --------------------------------------------------------------------------------
+  -- People: the cohort (born 2021) with twins and older siblings, and the children enrolled at
+  -- independent units during 2026, with addresses, personal numbers and enrollments.  Works in
+  -- the scratch tables, then writes child, residence, sibling
+  -- and enrollment.
   -- The cohort: child i; an even i is sometimes the twin of i - 1 (same household).
-  INSERT INTO _demo_cohort (i, household, twin_second)
+  INSERT INTO pg_temp._demo_cohort (i, household, twin_second)
   SELECT g.i, CASE WHEN g.twin THEN g.i - 1 ELSE g.i END, g.twin
     FROM (SELECT i, i % 2 = 0 AND skolval.seeded_random(seed, 'twin', i) < 0.012 AS twin
             FROM generate_series(1, children) i) g;
 
-  INSERT INTO _demo_person (pkey, role, household, birth_date, male, family_name, protected)
+  INSERT INTO pg_temp._demo_person (pkey, role, household, birth_date, male, family_name, protected)
   SELECT c.i, 'cohort', c.household,
          date '2021-01-01' + pg_catalog.floor(skolval.seeded_random(seed, 'birth', c.household) * 365)::integer,
          skolval.seeded_random(seed, 'sex', c.i) < 0.512,
          skolval._demo_pick(skolval._demo_words('family'), skolval.seeded_random(seed, 'family', c.household)),
          skolval.seeded_random(seed, 'protected', c.household) < 0.01
-    FROM _demo_cohort c;
+    FROM pg_temp._demo_cohort c;
 
   -- About a fifth of the households have an older child, mostly in F-3 on the start day.
-  UPDATE _demo_cohort c SET sibling_pkey = 10000000 + c.household
+  UPDATE pg_temp._demo_cohort c SET sibling_pkey = 10000000 + c.household
    WHERE skolval.seeded_random(seed, 'sibling', c.household) < 0.19;
-  INSERT INTO _demo_person (pkey, role, household, birth_date, male, family_name, protected)
+  INSERT INTO pg_temp._demo_person (pkey, role, household, birth_date, male, family_name, protected)
   SELECT c.sibling_pkey, 'sibling', c.household,
          pg_catalog.make_date(y.year, 1, 1)
            + pg_catalog.floor(skolval.seeded_random(seed, 'sibling-birth', c.household) * 365)::integer,
          skolval.seeded_random(seed, 'sex', c.sibling_pkey) < 0.512, p.family_name, p.protected
-    FROM _demo_cohort c
-    JOIN _demo_person p ON p.pkey = c.i
+    FROM pg_temp._demo_cohort c
+    JOIN pg_temp._demo_person p ON p.pkey = c.i
    CROSS JOIN LATERAL (SELECT CASE WHEN skolval.seeded_random(seed, 'sibling-year', c.household) < 0.75
                               THEN 2018 + pg_catalog.floor(skolval.seeded_random(seed, 'sibling-year-f3', c.household) * 3)
                               ELSE 2014 + pg_catalog.floor(skolval.seeded_random(seed, 'sibling-year-older', c.household) * 4)
@@ -438,144 +510,201 @@ BEGIN
   -- Register children at independent preschools (born 2022 to April 2025, 28-52 a unit) and
   -- schools (born 2010-2020 up to the school's top grade, 8-18 a grade); the number of units
   -- grows with the cohort.  A few live in another municipality.
-  INSERT INTO _demo_person (pkey, role, household, birth_date, male, family_name, protected, unit_ord)
+  INSERT INTO pg_temp._demo_person (pkey, role, household, birth_date, male, family_name, protected, unit_ord)
   SELECT k.pkey, 'preschool', k.pkey,
          date '2022-01-01' + pg_catalog.floor(skolval.seeded_random(seed, 'birth', k.pkey) * 1215)::integer,
          skolval.seeded_random(seed, 'sex', k.pkey) < 0.512,
          skolval._demo_pick(skolval._demo_words('family'), skolval.seeded_random(seed, 'family', k.pkey)),
          skolval.seeded_random(seed, 'protected', k.pkey) < 0.01, k.ord
     FROM (SELECT 20000000 + u.ord * 10000 + j AS pkey, u.ord
-            FROM _demo_unit u
+            FROM pg_temp._demo_unit u
            CROSS JOIN LATERAL generate_series(1, round(28 + 24 * skolval.seeded_random(seed, 'preschool-size', u.ord))::integer) j
            WHERE u.category = 'independent_preschool') k;
-  INSERT INTO _demo_person (pkey, role, household, birth_date, male, family_name, protected, unit_ord)
+  INSERT INTO pg_temp._demo_person (pkey, role, household, birth_date, male, family_name, protected, unit_ord)
   SELECT k.pkey, 'pupil', k.pkey,
          pg_catalog.make_date(k.year, 1, 1) + pg_catalog.floor(skolval.seeded_random(seed, 'birth', k.pkey) * 365)::integer,
          skolval.seeded_random(seed, 'sex', k.pkey) < 0.512,
          skolval._demo_pick(skolval._demo_words('family'), skolval.seeded_random(seed, 'family', k.pkey)),
          skolval.seeded_random(seed, 'protected', k.pkey) < 0.01, k.ord
     FROM (SELECT 30000000 + u.ord * 100000 + (y - 2010) * 5000 + j AS pkey, u.ord, y AS year
-            FROM _demo_unit u
+            FROM pg_temp._demo_unit u
            CROSS JOIN generate_series(2010, 2020) y
            CROSS JOIN LATERAL generate_series(1, round(8 + 10 * skolval.seeded_random(seed, 'class-size', u.ord))::integer) j
            WHERE u.category = 'independent_school' AND y >= 2019 - u.top_grade) k;
-  UPDATE _demo_person p SET elsewhere = true
+  UPDATE pg_temp._demo_person p SET elsewhere = true
    WHERE p.role IN ('preschool', 'pupil') AND skolval.seeded_random(seed, 'elsewhere', p.pkey) < 0.03;
 
-  UPDATE _demo_person p
+  UPDATE pg_temp._demo_person p
      SET given_name = skolval._demo_pick(skolval._demo_words(CASE WHEN p.male THEN 'boy' ELSE 'girl' END),
                                          skolval.seeded_random(seed, 'given', p.pkey));
   -- Twins of the same sex get different names.
-  UPDATE _demo_person p
-     SET given_name = w.words[1 + array_position(w.words, p.given_name) % cardinality(w.words)]
-    FROM _demo_cohort c, _demo_person f,
+  UPDATE pg_temp._demo_person p
+     SET given_name = w.words[1 + pg_catalog.array_position(w.words, p.given_name) % pg_catalog.cardinality(w.words)]
+    FROM pg_temp._demo_cohort c, pg_temp._demo_person f,
          LATERAL (SELECT skolval._demo_words(CASE WHEN f.male THEN 'boy' ELSE 'girl' END) AS words) w
    WHERE p.male = f.male AND c.twin_second AND p.pkey = c.i AND f.pkey = c.household AND f.given_name = p.given_name;
 
-  INSERT INTO _demo_home (household, home, address, postal_code, district_code)
+  INSERT INTO pg_temp._demo_home (household, home, address, postal_code, district_code)
   SELECT l.loc_key, l.loc_home, l.loc_address, l.loc_postal_code, l.loc_district
-    FROM skolval._demo_locate(seed, 'home', ARRAY(SELECT DISTINCT p.household FROM _demo_person p)) l;
+    FROM skolval._demo_locate(seed, 'home', ARRAY(SELECT DISTINCT p.household FROM pg_temp._demo_person p)) l;
 
   -- The older sibling goes to one of the three schools nearest home.
-  UPDATE _demo_cohort c
+  UPDATE pg_temp._demo_cohort c
      SET sibling_f3 = extract(year FROM s.birth_date) >= 2018,
-         sibling_unit_ord = (SELECT u.ord FROM _demo_unit u
+         sibling_unit_ord = (SELECT u.ord FROM pg_temp._demo_unit u
                               WHERE u.category IN ('municipal_school', 'independent_school')
                               ORDER BY u.home <-> h.home, u.ord
                              OFFSET CASE WHEN skolval.seeded_random(seed, 'sibling-school', c.household) < 0.6 THEN 0
                                          WHEN skolval.seeded_random(seed, 'sibling-school', c.household) < 0.85 THEN 1
                                          ELSE 2 END
                               LIMIT 1)
-    FROM _demo_person s, _demo_home h
+    FROM pg_temp._demo_person s, pg_temp._demo_home h
    WHERE s.pkey = c.sibling_pkey AND h.household = c.household;
 
-  INSERT INTO _demo_link (a, b)
-  SELECT c.i, c.sibling_pkey FROM _demo_cohort c WHERE c.sibling_pkey IS NOT NULL
+  INSERT INTO pg_temp._demo_link (a, b)
+  SELECT c.i, c.sibling_pkey FROM pg_temp._demo_cohort c WHERE c.sibling_pkey IS NOT NULL
   UNION ALL
-  SELECT c.household, c.i FROM _demo_cohort c WHERE c.twin_second;
+  SELECT c.household, c.i FROM pg_temp._demo_cohort c WHERE c.twin_second;
 
   -- School years around the start day: 2025/26, 2026/27 and 2027/28.
-  CREATE TEMP TABLE _demo_year ON COMMIT DROP AS
+  CREATE TEMP TABLE pg_temp._demo_year ON COMMIT DROP AS
     SELECT * FROM (VALUES (2025, date '2025-08-18', date '2026-06-12'),
                           (2026, date '2026-08-17', date '2027-06-11'),
                           (2027, date '2027-08-16', NULL::date)) v(start_year, first_day, last_day);
 
-  INSERT INTO _demo_enrol (pkey, unit_ord, school_form, grade, valid_from, valid_to)
+  INSERT INTO pg_temp._demo_enrol (pkey, unit_ord, school_form, grade, valid_from, valid_to)
   SELECT s.pkey, c.sibling_unit_ord, CASE WHEN g.grade = 0 THEN 'forskoleklass' ELSE 'grundskola' END,
          g.grade, y.first_day, y.last_day
-    FROM _demo_cohort c
-    JOIN _demo_person s ON s.pkey = c.sibling_pkey
-   CROSS JOIN _demo_year y
+    FROM pg_temp._demo_cohort c
+    JOIN pg_temp._demo_person s ON s.pkey = c.sibling_pkey
+   CROSS JOIN pg_temp._demo_year y
    CROSS JOIN LATERAL (SELECT y.start_year - extract(year FROM s.birth_date)::integer - 6 AS grade) g
    WHERE NOT c.twin_second AND g.grade BETWEEN 0 AND 9;
 
   -- Pupils at independent schools: 2025/26 and 2026/27 (open-ended), within the school's grades.
-  INSERT INTO _demo_enrol (pkey, unit_ord, school_form, grade, valid_from, valid_to)
+  INSERT INTO pg_temp._demo_enrol (pkey, unit_ord, school_form, grade, valid_from, valid_to)
   SELECT p.pkey, p.unit_ord, CASE WHEN g.grade = 0 THEN 'forskoleklass' ELSE 'grundskola' END,
          g.grade, y.first_day, CASE WHEN y.start_year = 2026 THEN NULL ELSE y.last_day END
-    FROM _demo_person p
-    JOIN _demo_unit u ON u.ord = p.unit_ord
-   CROSS JOIN _demo_year y
+    FROM pg_temp._demo_person p
+    JOIN pg_temp._demo_unit u ON u.ord = p.unit_ord
+   CROSS JOIN pg_temp._demo_year y
    CROSS JOIN LATERAL (SELECT y.start_year - extract(year FROM p.birth_date)::integer - 6 AS grade) g
    WHERE p.role = 'pupil' AND y.start_year IN (2025, 2026) AND g.grade BETWEEN 0 AND u.top_grade;
 
   -- Preschool: register children from about their first birthday; some cohort children at
   -- the independent preschool nearest home until the summer before förskoleklass.
-  INSERT INTO _demo_enrol (pkey, unit_ord, school_form, hours, valid_from, valid_to)
+  INSERT INTO pg_temp._demo_enrol (pkey, unit_ord, school_form, hours, valid_from, valid_to)
   SELECT p.pkey, p.unit_ord, 'forskola',
          CASE WHEN skolval.seeded_random(seed, 'hours', p.pkey) < 0.2 THEN 15
               WHEN skolval.seeded_random(seed, 'hours', p.pkey) < 0.4 THEN 25 ELSE 40 END,
          p.birth_date + 365 + pg_catalog.floor(skolval.seeded_random(seed, 'preschool-start', p.pkey) * 200)::integer,
          NULL
-    FROM _demo_person p WHERE p.role = 'preschool'
+    FROM pg_temp._demo_person p WHERE p.role = 'preschool'
   UNION ALL
   SELECT p.pkey, n.ord, 'forskola',
          CASE WHEN skolval.seeded_random(seed, 'hours', p.pkey) < 0.2 THEN 15
               WHEN skolval.seeded_random(seed, 'hours', p.pkey) < 0.4 THEN 25 ELSE 40 END,
          p.birth_date + 365 + pg_catalog.floor(skolval.seeded_random(seed, 'preschool-start', p.pkey) * 200)::integer,
          date '2027-07-31'
-    FROM _demo_person p
-    JOIN _demo_home h ON h.household = p.household
-   CROSS JOIN LATERAL (SELECT u.ord FROM _demo_unit u WHERE u.category = 'independent_preschool'
+    FROM pg_temp._demo_person p
+    JOIN pg_temp._demo_home h ON h.household = p.household
+   CROSS JOIN LATERAL (SELECT u.ord FROM pg_temp._demo_unit u WHERE u.category = 'independent_preschool'
                         ORDER BY u.home <-> h.home, u.ord LIMIT 1) n
    WHERE p.role = 'cohort' AND skolval.seeded_random(seed, 'independent-preschool', p.pkey) < 0.10;
 
-  PERFORM skolval._demo_changes(seed);
+  -- ........................................
+  -- Mid-year changes in the 2026 register of independent units: late starts, leavers (half of
+  -- them move to another municipality), moves to the next unit of the same kind (a municipal
+  -- one when there is no other independent one), and a few parallel placements there.  A row may be changed by one rule only: the person's single draw
+  -- decides which.
+  CREATE TEMP TABLE pg_temp._demo_change ON COMMIT DROP AS
+    SELECT p.pkey, p.role, u.category,
+           CASE WHEN x.r < 0.04 THEN 'late_start' WHEN x.r < 0.08 THEN 'leaves'
+                WHEN x.r < 0.11 THEN 'moves' WHEN x.r < 0.12 THEN 'parallel' END AS change,
+           date '2026-02-02' + pg_catalog.floor(skolval.seeded_random(seed, 'change-day', p.pkey) * 280)::integer AS day,
+           coalesce((SELECT min(o.ord) FROM pg_temp._demo_unit o WHERE o.category = u.category AND o.ord > u.ord),
+                    (SELECT min(o.ord) FROM pg_temp._demo_unit o WHERE o.category = u.category AND o.ord < u.ord),
+                    (SELECT min(o.ord) FROM pg_temp._demo_unit o
+                      WHERE o.category = replace(u.category, 'independent', 'municipal'))) AS other_ord
+      FROM pg_temp._demo_person p
+      JOIN pg_temp._demo_unit u ON u.ord = p.unit_ord
+     CROSS JOIN LATERAL (SELECT skolval.seeded_random(seed, 'change', p.pkey) AS r) x
+     WHERE p.role IN ('preschool', 'pupil') AND x.r < 0.12;
+
+  DELETE FROM pg_temp._demo_enrol e USING pg_temp._demo_change c
+   WHERE c.pkey = e.pkey AND c.change = 'late_start' AND e.valid_to < c.day;
+  UPDATE pg_temp._demo_enrol e SET valid_from = greatest(e.valid_from, c.day)
+    FROM pg_temp._demo_change c WHERE c.pkey = e.pkey AND c.change = 'late_start';
+
+  DELETE FROM pg_temp._demo_enrol e USING pg_temp._demo_change c
+   WHERE c.pkey = e.pkey AND c.change = 'leaves' AND e.valid_from > c.day;
+  UPDATE pg_temp._demo_enrol e SET valid_to = c.day
+    FROM pg_temp._demo_change c
+   WHERE c.pkey = e.pkey AND c.change = 'leaves' AND (e.valid_to IS NULL OR e.valid_to > c.day);
+  UPDATE pg_temp._demo_person p SET moves_out = c.day + 1
+    FROM pg_temp._demo_change c
+   WHERE c.pkey = p.pkey AND c.change = 'leaves' AND NOT p.elsewhere
+     AND skolval.seeded_random(seed, 'moves-out', p.pkey) < 0.5;
+
+  -- A move only when the other unit has the pupil's grades.
+  DELETE FROM pg_temp._demo_change c
+   WHERE c.change = 'moves'
+     AND (c.other_ord IS NULL
+          OR EXISTS (SELECT 1 FROM pg_temp._demo_enrol e JOIN pg_temp._demo_unit o ON o.ord = c.other_ord
+                      WHERE e.pkey = c.pkey AND (e.valid_to IS NULL OR e.valid_to > c.day)
+                        AND e.grade > o.top_grade));
+  INSERT INTO pg_temp._demo_enrol (pkey, unit_ord, school_form, grade, hours, valid_from, valid_to)
+  SELECT e.pkey, c.other_ord, e.school_form, e.grade, e.hours, c.day + 1, e.valid_to
+    FROM pg_temp._demo_enrol e JOIN pg_temp._demo_change c ON c.pkey = e.pkey
+   WHERE c.change = 'moves' AND e.valid_from <= c.day AND (e.valid_to IS NULL OR e.valid_to > c.day);
+  UPDATE pg_temp._demo_enrol e SET unit_ord = c.other_ord
+    FROM pg_temp._demo_change c WHERE c.pkey = e.pkey AND c.change = 'moves' AND e.valid_from > c.day;
+  UPDATE pg_temp._demo_enrol e SET valid_to = c.day
+    FROM pg_temp._demo_change c
+   WHERE c.pkey = e.pkey AND c.change = 'moves' AND e.unit_ord <> c.other_ord
+     AND e.valid_from <= c.day AND (e.valid_to IS NULL OR e.valid_to > c.day);
+
+  INSERT INTO pg_temp._demo_enrol (pkey, unit_ord, school_form, grade, hours, valid_from, valid_to, parallel)
+  SELECT e.pkey, c.other_ord, e.school_form, e.grade, e.hours, date '2026-03-02', date '2026-04-30', true
+    FROM pg_temp._demo_enrol e JOIN pg_temp._demo_change c ON c.pkey = e.pkey
+   WHERE c.change = 'parallel' AND c.other_ord IS NOT NULL
+     AND e.valid_from <= date '2026-03-02' AND (e.valid_to IS NULL OR e.valid_to >= date '2026-04-30');
+  DROP TABLE pg_temp._demo_change;
 
   -- Fritidshem next to förskoleklass and grundskola: most pupils in F-3, a few in 4-6.
-  INSERT INTO _demo_enrol (pkey, unit_ord, school_form, grade, valid_from, valid_to)
+  INSERT INTO pg_temp._demo_enrol (pkey, unit_ord, school_form, grade, valid_from, valid_to)
   SELECT e.pkey, e.unit_ord, 'fritidshem',
          CASE WHEN skolval.seeded_random(seed, 'fritidshem-grade', e.pkey) < 0.1 THEN NULL ELSE e.grade END,
          e.valid_from, e.valid_to
-    FROM _demo_enrol e
+    FROM pg_temp._demo_enrol e
    WHERE e.school_form IN ('forskoleklass', 'grundskola') AND NOT e.parallel
      AND skolval.seeded_random(seed, 'fritidshem', e.pkey)
          < CASE WHEN e.grade <= 3 THEN 0.75 WHEN e.grade <= 6 THEN 0.15 ELSE 0 END;
 
   -- Register children whose every placement was cut away are not in the register.
-  DELETE FROM _demo_person p
-   WHERE p.role IN ('preschool', 'pupil') AND NOT EXISTS (SELECT 1 FROM _demo_enrol e WHERE e.pkey = p.pkey);
+  DELETE FROM pg_temp._demo_person p
+   WHERE p.role IN ('preschool', 'pupil') AND NOT EXISTS (SELECT 1 FROM pg_temp._demo_enrol e WHERE e.pkey = p.pkey);
 
   -- Personal numbers: serials by birth day and sex, offset per day, unique while fewer than
   -- 500 children of one sex share a birth day.
-  SELECT max(n) INTO overflow FROM (SELECT count(*) AS n FROM _demo_person GROUP BY birth_date, male) x;
+  SELECT max(n) INTO overflow FROM (SELECT pg_catalog.count(*) AS n FROM pg_temp._demo_person GROUP BY birth_date, male) x;
   IF overflow > 500 THEN
     RAISE EXCEPTION 'too many generated children share a birth date (%)', overflow
       USING ERRCODE = 'program_limit_exceeded', HINT = 'Use fewer children.';
   END IF;
-  UPDATE _demo_person p
+  UPDATE pg_temp._demo_person p
      SET personal_number = skolval.personal_number_make(n.birth_date,
            ((2 * n.rn + CASE WHEN n.male THEN 1 ELSE 0 END
              + 2 * pg_catalog.floor(skolval.seeded_random(seed, 'serial', n.birth_date - date '2000-01-01') * 500)::bigint) % 1000)::integer)
     FROM (SELECT q.pkey, q.birth_date, q.male,
                  pg_catalog.row_number() OVER (PARTITION BY q.birth_date, q.male ORDER BY q.pkey) - 1 AS rn
-            FROM _demo_person q) n
+            FROM pg_temp._demo_person q) n
    WHERE n.pkey = p.pkey;
 
   INSERT INTO skolval.child (personal_number, given_name, family_name, birth_date, protected_identity)
   SELECT p.personal_number, p.given_name, p.family_name, p.birth_date, p.protected
-    FROM _demo_person p ORDER BY p.pkey;
-  UPDATE _demo_person p SET child_id = c.child_id
+    FROM pg_temp._demo_person p ORDER BY p.pkey;
+  UPDATE pg_temp._demo_person p SET child_id = c.child_id
     FROM skolval.child c WHERE c.personal_number = p.personal_number;
 
   -- Residence from birth: in Exempelkommun at the household's address, or elsewhere; some
@@ -585,7 +714,7 @@ BEGIN
   SELECT r.* FROM (
     SELECT p.child_id, '9999', h.address, h.postal_code, 'Exempelstad', h.district_code, h.home,
            p.birth_date, p.moves_out - 1
-      FROM _demo_person p JOIN _demo_home h ON h.household = p.household
+      FROM pg_temp._demo_person p JOIN pg_temp._demo_home h ON h.household = p.household
      WHERE NOT p.elsewhere
     UNION ALL
     SELECT p.child_id, split_part(m.place, ':', 1),
@@ -593,7 +722,7 @@ BEGIN
            pg_catalog.format('%s %s', 200 + (p.pkey % 97), pg_catalog.lpad((p.pkey % 89 + 10)::text, 2, '0')),
            split_part(m.place, ':', 2), NULL::text, NULL::geometry,
            coalesce(p.moves_out, p.birth_date), NULL::date
-      FROM _demo_person p
+      FROM pg_temp._demo_person p
      CROSS JOIN LATERAL (SELECT skolval._demo_pick(skolval._demo_words('other_municipality'),
                                   skolval.seeded_random(seed, 'other-municipality', p.pkey)) AS place) m
      WHERE p.elsewhere OR p.moves_out IS NOT NULL) r
@@ -601,90 +730,17 @@ BEGIN
 
   INSERT INTO skolval.sibling (child_id, sibling_id)
   SELECT least(a.child_id, b.child_id), greatest(a.child_id, b.child_id)
-    FROM _demo_link l JOIN _demo_person a ON a.pkey = l.a JOIN _demo_person b ON b.pkey = l.b
+    FROM pg_temp._demo_link l JOIN pg_temp._demo_person a ON a.pkey = l.a JOIN pg_temp._demo_person b ON b.pkey = l.b
    ORDER BY 1, 2;
 
   INSERT INTO skolval.enrollment (child_id, unit_id, school_form, grade, hours_per_week, valid_from, valid_to)
   SELECT p.child_id, u.unit_id, e.school_form, e.grade, e.hours, e.valid_from, e.valid_to
-    FROM _demo_enrol e JOIN _demo_person p ON p.pkey = e.pkey JOIN _demo_unit u ON u.ord = e.unit_ord
+    FROM pg_temp._demo_enrol e JOIN pg_temp._demo_person p ON p.pkey = e.pkey JOIN pg_temp._demo_unit u ON u.ord = e.unit_ord
    ORDER BY p.child_id, e.valid_from, e.school_form, u.unit_id;
-END $$;
-COMMENT ON FUNCTION skolval._demo_people(bigint, integer) IS
-  'Generate the example municipality''s children: the cohort with twins and older siblings, and the register children of independent units, with residence, siblings and enrollments; during demo_municipality() only';
 
--- Mid-year changes in the 2026 register of independent units: late starts, leavers (half of
--- them move to another municipality), moves to the next unit of the same kind (a municipal
--- one when there is no other independent one), and a few parallel placements there.  A row may be changed by one rule only: the person's single draw
--- decides which.
-CREATE OR REPLACE FUNCTION skolval._demo_changes(seed bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  CREATE TEMP TABLE _demo_change ON COMMIT DROP AS
-    SELECT p.pkey, p.role, u.category,
-           CASE WHEN x.r < 0.04 THEN 'late_start' WHEN x.r < 0.08 THEN 'leaves'
-                WHEN x.r < 0.11 THEN 'moves' WHEN x.r < 0.12 THEN 'parallel' END AS change,
-           date '2026-02-02' + pg_catalog.floor(skolval.seeded_random(seed, 'change-day', p.pkey) * 280)::integer AS day,
-           coalesce((SELECT min(o.ord) FROM _demo_unit o WHERE o.category = u.category AND o.ord > u.ord),
-                    (SELECT min(o.ord) FROM _demo_unit o WHERE o.category = u.category AND o.ord < u.ord),
-                    (SELECT min(o.ord) FROM _demo_unit o
-                      WHERE o.category = replace(u.category, 'independent', 'municipal'))) AS other_ord
-      FROM _demo_person p
-      JOIN _demo_unit u ON u.ord = p.unit_ord
-     CROSS JOIN LATERAL (SELECT skolval.seeded_random(seed, 'change', p.pkey) AS r) x
-     WHERE p.role IN ('preschool', 'pupil') AND x.r < 0.12;
-
-  DELETE FROM _demo_enrol e USING _demo_change c
-   WHERE c.pkey = e.pkey AND c.change = 'late_start' AND e.valid_to < c.day;
-  UPDATE _demo_enrol e SET valid_from = greatest(e.valid_from, c.day)
-    FROM _demo_change c WHERE c.pkey = e.pkey AND c.change = 'late_start';
-
-  DELETE FROM _demo_enrol e USING _demo_change c
-   WHERE c.pkey = e.pkey AND c.change = 'leaves' AND e.valid_from > c.day;
-  UPDATE _demo_enrol e SET valid_to = c.day
-    FROM _demo_change c
-   WHERE c.pkey = e.pkey AND c.change = 'leaves' AND (e.valid_to IS NULL OR e.valid_to > c.day);
-  UPDATE _demo_person p SET moves_out = c.day + 1
-    FROM _demo_change c
-   WHERE c.pkey = p.pkey AND c.change = 'leaves' AND NOT p.elsewhere
-     AND skolval.seeded_random(seed, 'moves-out', p.pkey) < 0.5;
-
-  -- A move only when the other unit has the pupil's grades.
-  DELETE FROM _demo_change c
-   WHERE c.change = 'moves'
-     AND (c.other_ord IS NULL
-          OR EXISTS (SELECT 1 FROM _demo_enrol e JOIN _demo_unit o ON o.ord = c.other_ord
-                      WHERE e.pkey = c.pkey AND (e.valid_to IS NULL OR e.valid_to > c.day)
-                        AND e.grade > o.top_grade));
-  INSERT INTO _demo_enrol (pkey, unit_ord, school_form, grade, hours, valid_from, valid_to)
-  SELECT e.pkey, c.other_ord, e.school_form, e.grade, e.hours, c.day + 1, e.valid_to
-    FROM _demo_enrol e JOIN _demo_change c ON c.pkey = e.pkey
-   WHERE c.change = 'moves' AND e.valid_from <= c.day AND (e.valid_to IS NULL OR e.valid_to > c.day);
-  UPDATE _demo_enrol e SET unit_ord = c.other_ord
-    FROM _demo_change c WHERE c.pkey = e.pkey AND c.change = 'moves' AND e.valid_from > c.day;
-  UPDATE _demo_enrol e SET valid_to = c.day
-    FROM _demo_change c
-   WHERE c.pkey = e.pkey AND c.change = 'moves' AND e.unit_ord <> c.other_ord
-     AND e.valid_from <= c.day AND (e.valid_to IS NULL OR e.valid_to > c.day);
-
-  INSERT INTO _demo_enrol (pkey, unit_ord, school_form, grade, hours, valid_from, valid_to, parallel)
-  SELECT e.pkey, c.other_ord, e.school_form, e.grade, e.hours, date '2026-03-02', date '2026-04-30', true
-    FROM _demo_enrol e JOIN _demo_change c ON c.pkey = e.pkey
-   WHERE c.change = 'parallel' AND c.other_ord IS NOT NULL
-     AND e.valid_from <= date '2026-03-02' AND (e.valid_to IS NULL OR e.valid_to >= date '2026-04-30');
-  DROP TABLE _demo_change;
-END $$;
-COMMENT ON FUNCTION skolval._demo_changes(bigint) IS
-  'Mid-year starts, ends, moves and parallel placements in the example municipality''s 2026 register; during demo_municipality() only';
-
--- The placement round: cohort, capacities (about 105 % of the cohort, uneven so that popular
--- schools are oversubscribed) and ranked wishes.
-CREATE OR REPLACE FUNCTION skolval._demo_round(seed bigint, children integer) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-  rid bigint;
-  added bigint;
-  seats_total integer := round(children * 1.05)::integer;
-BEGIN
+  -- --------------------------------------------------------------------------------
+  -- The placement round: cohort, capacities (about 105 % of the cohort, uneven so that popular
+  -- schools are oversubscribed) and ranked wishes.
   INSERT INTO skolval.placement_round (name, municipality_code, school_form, start_date,
                                        cohort_birth_year, lottery_seed)
   VALUES ('Förskoleklass HT2027', '9999', 'forskoleklass', date '2027-08-16', 2021,
@@ -708,7 +764,7 @@ BEGIN
                          (0.7 + 0.6 * skolval.seeded_random(seed, 'capacity', u.ord))
                          * CASE WHEN u.popular THEN 0.85 ELSE 1 END
                          * CASE WHEN u.category = 'independent_school' THEN 0.6 ELSE 1 END AS weight
-                    FROM _demo_unit u
+                    FROM pg_temp._demo_unit u
                    WHERE u.category IN ('municipal_school', 'independent_school')) v) w
    ORDER BY w.unit_id;
 
@@ -735,98 +791,24 @@ BEGIN
                                       WHEN skolval.seeded_random(seed, 'wish-count', x.wkey) < 0.45 THEN 2 ELSE 3 END AS wishes,
                                  skolval.seeded_random(seed, 'sibling-claim', x.wkey) AS uc,
                                  skolval.seeded_random(seed, 'false-claim', x.wkey) AS uf
-                            FROM _demo_cohort c
-                            JOIN _demo_person p ON p.pkey = c.i
-                            JOIN _demo_home h ON h.household = c.household
+                            FROM pg_temp._demo_cohort c
+                            JOIN pg_temp._demo_person p ON p.pkey = c.i
+                            JOIN pg_temp._demo_home h ON h.household = c.household
                            CROSS JOIN LATERAL (SELECT CASE WHEN c.twin_second
                                                             AND skolval.seeded_random(seed, 'twin-same', c.i) < 0.9
                                                            THEN c.household ELSE c.i END AS wkey) x
                            WHERE skolval.seeded_random(seed, 'no-wish', x.wkey) >= 0.05) k
                    CROSS JOIN LATERAL (
-                          (SELECT n.ord, n.unit_id, n.home, n.popular FROM _demo_unit n
+                          (SELECT n.ord, n.unit_id, n.home, n.popular FROM pg_temp._demo_unit n
                             WHERE n.category IN ('municipal_school', 'independent_school')
                             ORDER BY n.home <-> k.home, n.ord LIMIT 12)
                           UNION
-                          SELECT n.ord, n.unit_id, n.home, n.popular FROM _demo_unit n
+                          SELECT n.ord, n.unit_id, n.home, n.popular FROM pg_temp._demo_unit n
                            WHERE n.category IN ('municipal_school', 'independent_school')
                              AND (n.popular OR n.ord = k.sibling_unit_ord)) u) s) r
    WHERE r.rank <= greatest(r.wishes, 1)
    ORDER BY r.child_id, r.rank;
-  RETURN rid;
-END $$;
-COMMENT ON FUNCTION skolval._demo_round(bigint, integer) IS
-  'Create the example round "Förskoleklass HT2027" with its cohort, capacities and wishes; during demo_municipality() only';
 
--- ---------------------------------------------------------------------------------------
--- The example municipality
--- ---------------------------------------------------------------------------------------
-
-CREATE OR REPLACE FUNCTION skolval.demo_municipality(
-  children integer DEFAULT 1500,
-  seed bigint DEFAULT 1,
-  network_edges integer DEFAULT 30000,
-  replace boolean DEFAULT false)
-RETURNS TABLE (item text, value bigint)
-LANGUAGE plpgsql AS $$
-DECLARE
-  nid bigint;
-  rid bigint;
-BEGIN
-  IF children IS NULL OR seed IS NULL OR network_edges IS NULL OR replace IS NULL THEN
-    RAISE EXCEPTION 'demo_municipality(): % must not be NULL',
-                    CASE WHEN children IS NULL THEN 'children' WHEN seed IS NULL THEN 'seed'
-                         WHEN network_edges IS NULL THEN 'network_edges' ELSE 'replace' END
-      USING ERRCODE = 'null_value_not_allowed';
-  END IF;
-  IF children < 1 OR children > 100000 THEN
-    RAISE EXCEPTION 'children must be between 1 and 100000, got %', coalesce(children::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF network_edges < 100 OR network_edges > 2000000 THEN
-    RAISE EXCEPTION 'network_edges must be between 100 and 2000000, got %', coalesce(network_edges::text, 'NULL')
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-
-  PERFORM skolval._demo_clear(replace);
-  PERFORM skolval.configure(municipality_code => '9999', municipality_name => 'Exempelkommun', srid => 3006);
-  nid := skolval._demo_network(seed, network_edges);
-  PERFORM skolval._demo_districts();
-
-  -- Street edges homes and units may lie on, numbered along each street for house numbers.
-  CREATE TEMP TABLE _demo_slot ON COMMIT DROP AS
-    SELECT pg_catalog.row_number() OVER (ORDER BY e.edge_id) AS slot, e.name AS street_name,
-           pg_catalog.row_number() OVER (PARTITION BY e.name ORDER BY e.edge_id)::integer AS pos,
-           ST_X(ST_StartPoint(e.geom)) AS x1, ST_Y(ST_StartPoint(e.geom)) AS y1,
-           ST_X(ST_EndPoint(e.geom)) AS x2, ST_Y(ST_EndPoint(e.geom)) AS y2, e.length_m AS len
-      FROM skolval.edge e
-     WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary');
-  ALTER TABLE _demo_slot ADD PRIMARY KEY (slot);
-  CREATE TEMP TABLE _demo_unit (
-    ord integer PRIMARY KEY, category text NOT NULL, name text, organizer_name text, address text,
-    home geometry NOT NULL, unit_id bigint, top_grade integer, popular boolean NOT NULL DEFAULT false
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE _demo_person (
-    pkey bigint PRIMARY KEY, role text NOT NULL, household bigint NOT NULL, birth_date date NOT NULL,
-    male boolean NOT NULL, given_name text, family_name text, protected boolean NOT NULL,
-    elsewhere boolean NOT NULL DEFAULT false, moves_out date, unit_ord integer,
-    personal_number text, child_id bigint
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE _demo_home (
-    household bigint PRIMARY KEY, home geometry NOT NULL, address text, postal_code text, district_code text
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE _demo_cohort (
-    i integer PRIMARY KEY, household bigint NOT NULL, twin_second boolean NOT NULL,
-    sibling_pkey bigint, sibling_unit_ord integer, sibling_f3 boolean
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE _demo_enrol (
-    pkey bigint NOT NULL, unit_ord integer NOT NULL, school_form text NOT NULL, grade smallint,
-    hours numeric(4,1), valid_from date NOT NULL, valid_to date, parallel boolean NOT NULL DEFAULT false
-  ) ON COMMIT DROP;
-  CREATE TEMP TABLE _demo_link (a bigint NOT NULL, b bigint NOT NULL) ON COMMIT DROP;
-
-  PERFORM skolval._demo_units(seed, children);
-  PERFORM skolval._demo_people(seed, children);
-  rid := skolval._demo_round(seed, children);
   -- Fresh statistics, so the first distance and placement runs get good plans.
   ANALYZE skolval.unit, skolval.child, skolval.residence, skolval.enrollment, skolval.sibling,
           skolval.round_cohort, skolval.round_capacity, skolval.wish;
@@ -845,30 +827,30 @@ BEGIN
     (2, 'network vertices', (SELECT net.vertex_count FROM net)),
     (3, 'network km', (SELECT round(net.total_length_m / 1000)::bigint FROM net)),
     (4, 'edges dropped (not connected)', (SELECT net.dropped_edge_count FROM net)),
-    (5, 'bridges', (SELECT count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'bridge')),
-    (6, 'underpasses', (SELECT count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'underpass')),
-    (7, 'districts', (SELECT count(*) FROM skolval.district)),
-    (8, 'municipal schools', (SELECT count(*) FROM _demo_unit u WHERE u.category = 'municipal_school')),
-    (9, 'independent schools', (SELECT count(*) FROM _demo_unit u WHERE u.category = 'independent_school')),
-    (10, 'municipal preschools', (SELECT count(*) FROM _demo_unit u WHERE u.category = 'municipal_preschool')),
-    (11, 'independent preschools', (SELECT count(*) FROM _demo_unit u WHERE u.category = 'independent_preschool')),
-    (12, 'cohort children', (SELECT count(*) FROM cohort)),
-    (13, 'with wishes', (SELECT count(*) FROM cohort WHERE wished)),
-    (14, 'without wishes', (SELECT count(*) FROM cohort WHERE NOT wished)),
-    (15, 'with an older sibling', (SELECT count(*) FROM cohort WHERE older_sibling)),
-    (16, 'twin pairs', (SELECT count(*) FROM _demo_cohort c WHERE c.twin_second)),
-    (17, 'protected identity', (SELECT count(*) FROM cohort WHERE protected_identity)),
-    (18, 'wishes', (SELECT count(*) FROM skolval.wish w WHERE w.round_id = rid)),
-    (19, 'sibling claims', (SELECT count(*) FROM skolval.wish w WHERE w.round_id = rid AND w.sibling_claim)),
+    (5, 'bridges', (SELECT pg_catalog.count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'bridge')),
+    (6, 'underpasses', (SELECT pg_catalog.count(*) FROM skolval.edge e WHERE e.network_id = nid AND e.kind = 'underpass')),
+    (7, 'districts', (SELECT pg_catalog.count(*) FROM skolval.district)),
+    (8, 'municipal schools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'municipal_school')),
+    (9, 'independent schools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'independent_school')),
+    (10, 'municipal preschools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'municipal_preschool')),
+    (11, 'independent preschools', (SELECT pg_catalog.count(*) FROM pg_temp._demo_unit u WHERE u.category = 'independent_preschool')),
+    (12, 'cohort children', (SELECT pg_catalog.count(*) FROM cohort)),
+    (13, 'with wishes', (SELECT pg_catalog.count(*) FROM cohort WHERE wished)),
+    (14, 'without wishes', (SELECT pg_catalog.count(*) FROM cohort WHERE NOT wished)),
+    (15, 'with an older sibling', (SELECT pg_catalog.count(*) FROM cohort WHERE older_sibling)),
+    (16, 'twin pairs', (SELECT pg_catalog.count(*) FROM pg_temp._demo_cohort c WHERE c.twin_second)),
+    (17, 'protected identity', (SELECT pg_catalog.count(*) FROM cohort WHERE protected_identity)),
+    (18, 'wishes', (SELECT pg_catalog.count(*) FROM skolval.wish w WHERE w.round_id = rid)),
+    (19, 'sibling claims', (SELECT pg_catalog.count(*) FROM skolval.wish w WHERE w.round_id = rid AND w.sibling_claim)),
     (20, 'seats', (SELECT sum(rc.seats) FROM skolval.round_capacity rc WHERE rc.round_id = rid)),
-    (21, 'children in the register', (SELECT count(*) FROM skolval.child)),
+    (21, 'children in the register', (SELECT pg_catalog.count(*) FROM skolval.child)),
     (22, 'enrollments in 2026 at independent units',
-         (SELECT count(*) FROM skolval.enrollment e JOIN skolval.unit u USING (unit_id)
+         (SELECT pg_catalog.count(*) FROM skolval.enrollment e JOIN skolval.unit u USING (unit_id)
            WHERE u.organizer = 'independent' AND e.valid_from <= date '2026-12-31'
              AND (e.valid_to IS NULL OR e.valid_to >= date '2026-01-01')))
   ) v(o, k, n) ORDER BY v.o;
 
-  DROP TABLE _demo_slot, _demo_unit, _demo_person, _demo_home, _demo_cohort, _demo_enrol, _demo_link, _demo_year;
+  DROP TABLE pg_temp._demo_unit, pg_temp._demo_person, pg_temp._demo_home, pg_temp._demo_cohort, pg_temp._demo_enrol, pg_temp._demo_link, pg_temp._demo_year;
 END $$;
 COMMENT ON FUNCTION skolval.demo_municipality(integer, bigint, integer, boolean) IS
   'Fill skolval with the example municipality Exempelkommun (9999): a generated network of about network_edges edges with a river and a railway, districts, schools and preschools, a förskoleklass round for "children" children born 2021 with wishes, siblings and capacities, and a 2026 register of independent units. Deterministic for the seed. Refuses (object_not_in_prerequisite_state) when skolval holds data, unless replace => true, which deletes all skolval data first. Returns a summary';

@@ -91,11 +91,11 @@ BEGIN
    ORDER BY e.enrollment_id LIMIT 1;
 
   RETURN QUERY VALUES
-    ('payment categories', (SELECT count(*) FROM skolval.payment_category)),
-    ('rates', (SELECT count(*) FROM skolval.payment_rate)),
-    ('cost accounts', (SELECT count(*) FROM skolval.cost_account)),
-    ('supplements', (SELECT count(*) FROM skolval.supplement)),
-    ('holidays', (SELECT count(*) FROM skolval.payment_holiday));
+    ('payment categories', (SELECT pg_catalog.count(*) FROM skolval.payment_category)),
+    ('rates', (SELECT pg_catalog.count(*) FROM skolval.payment_rate)),
+    ('cost accounts', (SELECT pg_catalog.count(*) FROM skolval.cost_account)),
+    ('supplements', (SELECT pg_catalog.count(*) FROM skolval.supplement)),
+    ('holidays', (SELECT pg_catalog.count(*) FROM skolval.payment_holiday));
 END $$;
 COMMENT ON FUNCTION skolval.demo_payments(bigint) IS
   'Give the example municipality its grant configuration: categories, 2026 rates with a rise on 1 July, the count policy, holidays, accounts per administration and tilläggsbelopp decisions. Run after demo_municipality(); deterministic for a seed';

@@ -24,10 +24,33 @@ CREATE OR REPLACE TRIGGER unit_distance_cleanup AFTER DELETE ON skolval.unit
   REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION skolval._distance_cleanup();
 
 -- ---------------------------------------------------------------------------------------
--- Snapping
+-- Scratch tables
 -- ---------------------------------------------------------------------------------------
+-- Data flows between the distance functions through their arguments and results. A scratch
+-- table is made only where one query needs the rows of another (pgRouting's points SQL, the
+-- planner's statistics on 60,000 pairs); it belongs to ONE function, which creates it as
+-- pg_temp.<name>, always refers to it so, and drops it before it returns. A table of that name
+-- that already exists in the session is not ours: the function refuses to run.
 
--- Drop a session temp table if it exists, without DROP IF EXISTS's NOTICE.
+CREATE OR REPLACE FUNCTION skolval._require_no_scratch(VARIADIC names text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  n text;
+BEGIN
+  FOREACH n IN ARRAY names LOOP
+    IF pg_catalog.to_regclass('pg_temp.' || pg_catalog.quote_ident(n)) IS NOT NULL THEN
+      RAISE EXCEPTION 'a table pg_temp.% already exists in this session', n
+        USING ERRCODE = 'duplicate_table',
+              DETAIL = 'skolval makes this scratch table itself and drops it when done; it will not use one it did not make.',
+              HINT = pg_catalog.format('Drop it (DROP TABLE pg_temp.%I) or use another session.', n);
+    END IF;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION skolval._require_no_scratch(text[]) IS
+  'Raise duplicate_table when a session temporary table of one of these names exists: the scratch tables of a skolval function are made by it, never taken over';
+
+-- Drop a session temp table if it exists, without DROP IF EXISTS's NOTICE (kept for the
+-- placement room; the distance functions make and drop their own, see above).
 CREATE OR REPLACE FUNCTION skolval._drop_temp(name text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -36,23 +59,35 @@ BEGIN
   END IF;
 END $$;
 
--- Snap the points in temp table _sv_snap_todo(point_kind, ref_id, pt) to a network.
-CREATE OR REPLACE FUNCTION skolval._snap_todo(network_id bigint) RETURNS bigint
+-- ---------------------------------------------------------------------------------------
+-- Snapping
+-- ---------------------------------------------------------------------------------------
+
+-- Snap points to a network: point_kinds[i], ref_ids[i], points[i] for every i (the snap of
+-- each replaced). Returns how many were snapped (within the snap limit or not).
+CREATE OR REPLACE FUNCTION skolval._snap_points(network_id bigint, point_kinds text[], ref_ids bigint[],
+                                                points geometry[]) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
   lim double precision := coalesce((SELECT s.snap_limit_m FROM skolval.settings s), 250);
   n bigint;
 BEGIN
-  DELETE FROM skolval.snap s USING _sv_snap_todo t
-   WHERE s.network_id = _snap_todo.network_id AND s.point_kind = t.point_kind AND s.ref_id = t.ref_id;
+  IF pg_catalog.cardinality(point_kinds) IS DISTINCT FROM pg_catalog.cardinality(ref_ids)
+     OR pg_catalog.cardinality(ref_ids) IS DISTINCT FROM pg_catalog.cardinality(points) THEN
+    RAISE EXCEPTION 'point_kinds, ref_ids and points must have the same length'
+      USING ERRCODE = 'array_subscript_error';
+  END IF;
+  DELETE FROM skolval.snap s
+   USING ROWS FROM (pg_catalog.unnest(point_kinds), pg_catalog.unnest(ref_ids)) AS t(point_kind, ref_id)
+   WHERE s.network_id = _snap_points.network_id AND s.point_kind = t.point_kind AND s.ref_id = t.ref_id;
   INSERT INTO skolval.snap (network_id, point_kind, ref_id, source_point, edge_id, fraction, snap_m, snapped_point)
-  SELECT _snap_todo.network_id, t.point_kind, t.ref_id, t.pt, e.edge_id, f.fraction, e.d,
+  SELECT _snap_points.network_id, t.point_kind, t.ref_id, t.pt, e.edge_id, f.fraction, e.d,
          CASE WHEN e.edge_id IS NOT NULL THEN ST_LineInterpolatePoint(e.geom, f.fraction) END
-    FROM _sv_snap_todo t
+    FROM ROWS FROM (pg_catalog.unnest(point_kinds), pg_catalog.unnest(ref_ids), pg_catalog.unnest(points)) AS t(point_kind, ref_id, pt)
     LEFT JOIN LATERAL (
       SELECT x.edge_id, x.geom, ST_Distance(x.geom, t.pt) AS d
         FROM skolval.edge x
-       WHERE x.network_id = _snap_todo.network_id
+       WHERE x.network_id = _snap_points.network_id
        ORDER BY x.geom <-> t.pt
        LIMIT 1) e0 ON true
     LEFT JOIN LATERAL (SELECT e0.* WHERE e0.d <= lim) e ON true
@@ -62,119 +97,128 @@ BEGIN
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END $$;
+COMMENT ON FUNCTION skolval._snap_points(bigint, text[], bigint[], geometry[]) IS
+  'Snap the given homes and units (point kind, residence or unit id, point) to the nearest walkable edge of a network within settings.snap_limit_m, replacing their snaps; returns how many';
 
 -- ---------------------------------------------------------------------------------------
--- Routing: walking metres for the pairs in temp table _sv_pairs(residence_id, unit_id)
+-- Routing: walking metres for pairs (residence_ids[i], unit_ids[i])
 -- ---------------------------------------------------------------------------------------
 
--- Fills _sv_walk(residence_id, unit_id, walking_m) for every pair whose home and unit are both
--- snapped; pairs with no path get no row and are classified by the caller.
-CREATE OR REPLACE FUNCTION skolval._route_pairs(network_id bigint, batch_size integer DEFAULT 100) RETURNS bigint
+-- A row for every pair whose home and unit are both snapped and connected; pairs with no path
+-- get no row and are classified by the caller. The snapped points pgRouting reads are in the
+-- scratch table pg_temp._sv_route_points, made and dropped here.
+CREATE OR REPLACE FUNCTION skolval._route_pairs(network_id bigint, residence_ids bigint[], unit_ids bigint[],
+                                                batch_size integer DEFAULT 100)
+RETURNS TABLE (residence_id bigint, unit_id bigint, walking_m double precision)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
   starts_are_units boolean;
   start_ids bigint[];
+  end_ids bigint[];
   batch bigint[];
   i integer;
   nbatches integer;
   t0 timestamptz := pg_catalog.clock_timestamp();
-  rows_in bigint;
 BEGIN
-  PERFORM skolval._drop_temp('_sv_pts');
-  CREATE TEMP TABLE _sv_pts (pid bigint PRIMARY KEY, point_kind text, ref_id bigint,
-                             edge_id bigint, fraction double precision, snap_m double precision,
-                             UNIQUE (point_kind, ref_id));
-  INSERT INTO _sv_pts
+  IF pg_catalog.cardinality(residence_ids) IS DISTINCT FROM pg_catalog.cardinality(unit_ids) THEN
+    RAISE EXCEPTION 'residence_ids and unit_ids must have the same length' USING ERRCODE = 'array_subscript_error';
+  END IF;
+  IF batch_size IS NULL OR batch_size < 1 THEN
+    RAISE EXCEPTION 'batch_size must be at least 1' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  PERFORM skolval._require_no_scratch('_sv_route_points');
+  CREATE TEMP TABLE pg_temp._sv_route_points (pid bigint PRIMARY KEY, point_kind text, ref_id bigint,
+                                      edge_id bigint, fraction double precision, snap_m double precision,
+                                      UNIQUE (point_kind, ref_id)) ON COMMIT DROP;
+  INSERT INTO pg_temp._sv_route_points
   SELECT row_number() OVER (ORDER BY s.point_kind, s.ref_id), s.point_kind, s.ref_id, s.edge_id, s.fraction, s.snap_m
     FROM skolval.snap s
    WHERE s.network_id = _route_pairs.network_id AND s.edge_id IS NOT NULL
-     AND ((s.point_kind = 'home' AND s.ref_id IN (SELECT p.residence_id FROM _sv_pairs p))
-       OR (s.point_kind = 'unit' AND s.ref_id IN (SELECT p.unit_id FROM _sv_pairs p)));
-  ANALYZE _sv_pts;
-
-  PERFORM skolval._drop_temp('_sv_walk');
-  CREATE TEMP TABLE _sv_walk (residence_id bigint, unit_id bigint, walking_m double precision);
+     AND ((s.point_kind = 'home' AND s.ref_id = ANY (residence_ids))
+       OR (s.point_kind = 'unit' AND s.ref_id = ANY (unit_ids)));
+  ANALYZE pg_temp._sv_route_points;
 
   -- Walking is symmetric: run one Dijkstra per point on the smaller side.
-  starts_are_units := (SELECT count(*) FROM _sv_pts WHERE point_kind = 'unit')
-                   <= (SELECT count(*) FROM _sv_pts WHERE point_kind = 'home');
-  SELECT array_agg(-pid ORDER BY pid) INTO start_ids FROM _sv_pts
-   WHERE point_kind = CASE WHEN starts_are_units THEN 'unit' ELSE 'home' END;
-  IF start_ids IS NULL THEN
-    RETURN 0;
+  starts_are_units := (SELECT pg_catalog.count(*) FROM pg_temp._sv_route_points p WHERE p.point_kind = 'unit')
+                   <= (SELECT pg_catalog.count(*) FROM pg_temp._sv_route_points p WHERE p.point_kind = 'home');
+  SELECT pg_catalog.array_agg(-p.pid ORDER BY p.pid) INTO start_ids FROM pg_temp._sv_route_points p
+   WHERE p.point_kind = CASE WHEN starts_are_units THEN 'unit' ELSE 'home' END;
+  SELECT pg_catalog.array_agg(-p.pid) INTO end_ids FROM pg_temp._sv_route_points p
+   WHERE p.point_kind = CASE WHEN starts_are_units THEN 'home' ELSE 'unit' END;
+  IF start_ids IS NOT NULL THEN
+    nbatches := (pg_catalog.cardinality(start_ids) + batch_size - 1) / batch_size;
+    FOR i IN 0 .. nbatches - 1 LOOP
+      batch := start_ids[i * batch_size + 1 : (i + 1) * batch_size];
+      RETURN QUERY
+      SELECT h.ref_id, u.ref_id, r.agg_cost + h.snap_m + u.snap_m
+        FROM pgr_withPointsCost(
+               skolval.network_edges_sql(_route_pairs.network_id),
+               'SELECT pid, edge_id, fraction FROM pg_temp._sv_route_points',
+               batch, end_ids, directed => false) r
+        JOIN pg_temp._sv_route_points h ON h.pid = -(CASE WHEN starts_are_units THEN r.end_pid ELSE r.start_pid END)
+        JOIN pg_temp._sv_route_points u ON u.pid = -(CASE WHEN starts_are_units THEN r.start_pid ELSE r.end_pid END)
+       WHERE h.point_kind = 'home' AND u.point_kind = 'unit';
+      IF nbatches > 1 THEN
+        RAISE NOTICE 'distances: routed % of % % (% s)', LEAST((i + 1) * batch_size, pg_catalog.cardinality(start_ids)),
+          pg_catalog.cardinality(start_ids), CASE WHEN starts_are_units THEN 'units' ELSE 'homes' END,
+          round(extract(epoch FROM pg_catalog.clock_timestamp() - t0)::numeric, 1);
+      END IF;
+    END LOOP;
   END IF;
-  nbatches := (cardinality(start_ids) + batch_size - 1) / batch_size;
-
-  FOR i IN 0 .. nbatches - 1 LOOP
-    batch := start_ids[i * batch_size + 1 : (i + 1) * batch_size];
-    INSERT INTO _sv_walk (residence_id, unit_id, walking_m)
-    SELECT h.ref_id, u.ref_id, r.agg_cost + h.snap_m + u.snap_m
-      FROM pgr_withPointsCost(
-             skolval.network_edges_sql(_route_pairs.network_id),
-             'SELECT pid, edge_id, fraction FROM _sv_pts',
-             batch,
-             (SELECT array_agg(-p.pid) FROM _sv_pts p
-               WHERE p.point_kind = CASE WHEN starts_are_units THEN 'home' ELSE 'unit' END),
-             directed => false) r
-      JOIN _sv_pts h ON h.pid = -(CASE WHEN starts_are_units THEN r.end_pid ELSE r.start_pid END)
-      JOIN _sv_pts u ON u.pid = -(CASE WHEN starts_are_units THEN r.start_pid ELSE r.end_pid END)
-     WHERE h.point_kind = 'home' AND u.point_kind = 'unit';
-    IF nbatches > 1 THEN
-      RAISE NOTICE 'distances: routed % of % % (% s)', LEAST((i + 1) * batch_size, cardinality(start_ids)),
-        cardinality(start_ids), CASE WHEN starts_are_units THEN 'units' ELSE 'homes' END,
-        round(extract(epoch FROM pg_catalog.clock_timestamp() - t0)::numeric, 1);
-    END IF;
-  END LOOP;
 
   -- pgRouting has no row for two points at the same place (distance 0): add those pairs.
-  INSERT INTO _sv_walk (residence_id, unit_id, walking_m)
+  RETURN QUERY
   SELECT p.residence_id, p.unit_id, h.snap_m + u.snap_m + abs(h.fraction - u.fraction) * e.length_m
-    FROM _sv_pairs p
-    JOIN _sv_pts h ON h.point_kind = 'home' AND h.ref_id = p.residence_id
-    JOIN _sv_pts u ON u.point_kind = 'unit' AND u.ref_id = p.unit_id
+    FROM ROWS FROM (pg_catalog.unnest(residence_ids), pg_catalog.unnest(unit_ids)) AS p(residence_id, unit_id)
+    JOIN pg_temp._sv_route_points h ON h.point_kind = 'home' AND h.ref_id = p.residence_id
+    JOIN pg_temp._sv_route_points u ON u.point_kind = 'unit' AND u.ref_id = p.unit_id
     JOIN skolval.edge e ON e.network_id = _route_pairs.network_id AND e.edge_id = h.edge_id
-   WHERE h.edge_id = u.edge_id AND abs(h.fraction - u.fraction) * e.length_m < 0.01
-     AND NOT EXISTS (SELECT 1 FROM _sv_walk w WHERE w.residence_id = p.residence_id AND w.unit_id = p.unit_id);
-
-  ANALYZE _sv_walk;
-  SELECT count(*) INTO rows_in FROM _sv_walk;
-  RETURN rows_in;
+   WHERE h.edge_id = u.edge_id AND abs(h.fraction - u.fraction) * e.length_m < 0.01;
+  DROP TABLE pg_temp._sv_route_points;
 END $$;
+COMMENT ON FUNCTION skolval._route_pairs(bigint, bigint[], bigint[], integer) IS
+  'Walking metres on a network for the pairs (residence_ids[i], unit_ids[i]) whose home and unit are both snapped: one pgr_withPointsCost per batch of starts on the smaller side, plus both snap segments; pairs without a path get no row. A pair at the same place may come twice (pgRouting and the zero-length rule): the caller keeps the first';
 
 -- ---------------------------------------------------------------------------------------
 -- Computing and refreshing distances
 -- ---------------------------------------------------------------------------------------
 
--- Data issues found by one computation are collected in _sv_issue and reconciled with the open
--- ones: an issue still present stays open (one row, not one per night), one that is gone is
--- resolved, a new one is added.
-CREATE OR REPLACE FUNCTION skolval._record_issue(category text, severity text, child_id bigint, unit_id bigint,
-                                      round_id bigint, message text, detail jsonb)
-RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-  INSERT INTO _sv_issue (category, severity, child_id, unit_id, round_id, message, detail)
-  VALUES (category, severity, child_id, unit_id, round_id, message, detail);
-END $$;
-
-CREATE OR REPLACE FUNCTION skolval._reconcile_issues(round_id bigint, categories text[]) RETURNS void
+-- Data issues found by one computation (a JSON array of {category, severity, child_id,
+-- unit_id, message, detail}) reconciled with the open ones of those categories: an issue still
+-- present stays open (one row, not one per night), one that is gone is resolved, a new one is
+-- added.
+CREATE OR REPLACE FUNCTION skolval._reconcile_issues(round_id bigint, categories text[], found_issues jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF found_issues IS NULL OR pg_catalog.jsonb_typeof(found_issues) <> 'array' THEN
+    RAISE EXCEPTION 'found_issues must be a JSON array of issues' USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  WITH n AS (
+    SELECT x.category, x.child_id, x.unit_id
+      FROM pg_catalog.jsonb_to_recordset(found_issues) AS x(category text, child_id bigint, unit_id bigint)
+  )
   UPDATE skolval.data_issue i
      SET resolved_at = pg_catalog.now(), resolution = 'no longer found by a later computation'
    WHERE i.round_id = _reconcile_issues.round_id AND i.resolved_at IS NULL
      AND i.category = ANY (categories)
-     AND NOT EXISTS (SELECT 1 FROM _sv_issue n
+     AND NOT EXISTS (SELECT 1 FROM n
                       WHERE n.category = i.category AND n.child_id IS NOT DISTINCT FROM i.child_id
                         AND n.unit_id IS NOT DISTINCT FROM i.unit_id);
   INSERT INTO skolval.data_issue (category, severity, child_id, unit_id, round_id, message, detail)
-  SELECT n.category, n.severity, n.child_id, n.unit_id, n.round_id, n.message, n.detail
-    FROM _sv_issue n
+  SELECT n.category, n.severity, n.child_id, n.unit_id, _reconcile_issues.round_id, n.message, n.detail
+    FROM pg_catalog.jsonb_to_recordset(found_issues)
+         AS n(category text, severity text, child_id bigint, unit_id bigint, message text, detail jsonb)
    WHERE NOT EXISTS (SELECT 1 FROM skolval.data_issue i
                       WHERE i.round_id = _reconcile_issues.round_id AND i.resolved_at IS NULL
                         AND i.category = n.category AND i.child_id IS NOT DISTINCT FROM n.child_id
                         AND i.unit_id IS NOT DISTINCT FROM n.unit_id);
 END $$;
+COMMENT ON FUNCTION skolval._reconcile_issues(bigint, text[], jsonb) IS
+  'Reconcile a round''s open data issues of the given categories with those just found (a JSON array of {category, severity, child_id, unit_id, message, detail}): still found stays open, gone is resolved, new is added';
 
+-- The scratch tables of one computation (pg_temp._sv_dist_*): homes, units, every relevant
+-- pair, the points to (re)snap, the pairs to compute and their walks. Made and dropped here.
 CREATE OR REPLACE FUNCTION skolval.compute_distances(
   round_id bigint,
   radius_m double precision DEFAULT NULL,
@@ -191,6 +235,12 @@ DECLARE
   t0 timestamptz := pg_catalog.clock_timestamp();
   t timestamptz;
   bad record;
+  route_res bigint[];
+  route_units bigint[];
+  snap_kinds text[];
+  snap_refs bigint[];
+  snap_points geometry[];
+  issues jsonb;
 BEGIN
   IF compute_distances.round_id IS NULL OR compute_distances.full_refresh IS NULL THEN
     RAISE EXCEPTION 'compute_distances(): % must not be NULL', CASE WHEN compute_distances.round_id IS NULL THEN 'round_id' ELSE 'full_refresh' END
@@ -211,6 +261,8 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Load a network into skolval.edge and call skolval.network_finish(network_id).';
   END IF;
+  PERFORM skolval._require_no_scratch('_sv_dist_homes', '_sv_dist_units', '_sv_dist_all_pairs',
+                                      '_sv_dist_snap_todo', '_sv_dist_pairs', '_sv_dist_walk');
   -- One computation per round at a time; a second caller waits rather than interleaves.
   PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('skolval.compute_distances'), r.round_id::integer);
   on_day := coalesce(r.cohort_date, r.start_date);
@@ -225,75 +277,85 @@ BEGIN
                                    AND (res.valid_to IS NULL OR res.valid_to >= on_day)
    WHERE c.round_id = r.round_id
   ON CONFLICT ON CONSTRAINT round_home_pkey
-  DO UPDATE SET residence_id = EXCLUDED.residence_id, network_id = EXCLUDED.network_id;
+  DO UPDATE SET residence_id = EXCLUDED.residence_id, network_id = EXCLUDED.network_id
+   WHERE (round_home.residence_id, round_home.network_id) IS DISTINCT FROM (EXCLUDED.residence_id, EXCLUDED.network_id);
 
   -- Relevant pairs: every unit offering the form (within the radius when one is given) and
   -- every wished unit.
   -- Homes and units with their coordinates taken out once: per-pair geometry functions cost
   -- more than the routing itself at 60,000 pairs.
-  PERFORM skolval._drop_temp('_sv_homes');
-  CREATE TEMP TABLE _sv_homes AS
+  CREATE TEMP TABLE pg_temp._sv_dist_homes ON COMMIT DROP AS
   SELECT h.residence_id, h.child_id, res.home, ST_X(res.home) AS x, ST_Y(res.home) AS y
     FROM skolval.round_home h JOIN skolval.residence res ON res.residence_id = h.residence_id
    WHERE h.round_id = r.round_id;
-  PERFORM skolval._drop_temp('_sv_units');
-  CREATE TEMP TABLE _sv_units AS
+  CREATE TEMP TABLE pg_temp._sv_dist_units ON COMMIT DROP AS
   SELECT u.unit_id, u.unit_code, u.location, ST_X(u.location) AS x, ST_Y(u.location) AS y
     FROM skolval.unit u WHERE r.school_form = ANY (u.school_forms::text[]);
-  ANALYZE _sv_homes;
-  ANALYZE _sv_units;
-  PERFORM skolval._drop_temp('_sv_all_pairs');
-  CREATE TEMP TABLE _sv_all_pairs AS
+  ANALYZE pg_temp._sv_dist_homes;
+  ANALYZE pg_temp._sv_dist_units;
+  CREATE TEMP TABLE pg_temp._sv_dist_all_pairs ON COMMIT DROP AS
   SELECT h.residence_id, h.child_id, u.unit_id
-    FROM _sv_homes h CROSS JOIN _sv_units u
+    FROM pg_temp._sv_dist_homes h CROSS JOIN pg_temp._sv_dist_units u
    WHERE radius_m IS NULL OR (h.x - u.x) ^ 2 + (h.y - u.y) ^ 2 <= radius_m ^ 2
       OR EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id
                     AND w.child_id = h.child_id AND w.unit_id = u.unit_id);
-  CREATE INDEX ON _sv_all_pairs (residence_id, unit_id);
-  ANALYZE _sv_all_pairs;
+  CREATE INDEX ON pg_temp._sv_dist_all_pairs (residence_id, unit_id);
+  ANALYZE pg_temp._sv_dist_all_pairs;
 
   prepare_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000);
   t := pg_catalog.clock_timestamp();
   -- (Re)snap homes and units that are new or whose point changed since they were snapped.
-  PERFORM skolval._drop_temp('_sv_snap_todo');
-  CREATE TEMP TABLE _sv_snap_todo AS
+  CREATE TEMP TABLE pg_temp._sv_dist_snap_todo ON COMMIT DROP AS
   SELECT 'home'::text AS point_kind, h.residence_id AS ref_id, h.home AS pt
-    FROM _sv_homes h
+    FROM pg_temp._sv_dist_homes h
     LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = h.residence_id
    WHERE h.home IS NOT NULL AND (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, h.home) OR full_refresh)
-     AND EXISTS (SELECT 1 FROM _sv_all_pairs p WHERE p.residence_id = h.residence_id)
+     AND EXISTS (SELECT 1 FROM pg_temp._sv_dist_all_pairs p WHERE p.residence_id = h.residence_id)
   UNION ALL
   SELECT 'unit', u.unit_id, u.location
-    FROM _sv_units u
+    FROM pg_temp._sv_dist_units u
     LEFT JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
    WHERE (s.ref_id IS NULL OR NOT ST_Equals(s.source_point, u.location) OR full_refresh)
-     AND EXISTS (SELECT 1 FROM _sv_all_pairs p WHERE p.unit_id = u.unit_id);
-  PERFORM skolval._snap_todo(nid);
+     AND EXISTS (SELECT 1 FROM pg_temp._sv_dist_all_pairs p WHERE p.unit_id = u.unit_id);
+  SELECT pg_catalog.array_agg(s.point_kind), pg_catalog.array_agg(s.ref_id), pg_catalog.array_agg(s.pt)
+    INTO snap_kinds, snap_refs, snap_points FROM pg_temp._sv_dist_snap_todo s;
+  IF snap_kinds IS NOT NULL THEN
+    PERFORM skolval._snap_points(nid, snap_kinds, snap_refs, snap_points);
+  END IF;
   snap_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
   t := pg_catalog.clock_timestamp();
 
   -- Pairs to compute: all on a full refresh; otherwise those of a re-snapped home or unit and
   -- those without a stored distance on this network.
-  PERFORM skolval._drop_temp('_sv_pairs');
-  CREATE TEMP TABLE _sv_pairs AS
+  CREATE TEMP TABLE pg_temp._sv_dist_pairs ON COMMIT DROP AS
   SELECT p.residence_id, p.child_id, p.unit_id
-    FROM _sv_all_pairs p
-    LEFT JOIN _sv_snap_todo th ON th.point_kind = 'home' AND th.ref_id = p.residence_id
-    LEFT JOIN _sv_snap_todo tu ON tu.point_kind = 'unit' AND tu.ref_id = p.unit_id
+    FROM pg_temp._sv_dist_all_pairs p
+    LEFT JOIN pg_temp._sv_dist_snap_todo th ON th.point_kind = 'home' AND th.ref_id = p.residence_id
+    LEFT JOIN pg_temp._sv_dist_snap_todo tu ON tu.point_kind = 'unit' AND tu.ref_id = p.unit_id
     LEFT JOIN skolval.distance d ON d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id
    WHERE full_refresh OR th.ref_id IS NOT NULL OR tu.ref_id IS NOT NULL OR d.residence_id IS NULL;
-  CREATE INDEX ON _sv_pairs (residence_id, unit_id);
-  ANALYZE _sv_pairs;
-  SELECT count(*), count(DISTINCT residence_id) INTO pairs_computed, homes_routed FROM _sv_pairs;
+  CREATE INDEX ON pg_temp._sv_dist_pairs (residence_id, unit_id);
+  ANALYZE pg_temp._sv_dist_pairs;
+  SELECT pg_catalog.count(*), pg_catalog.count(DISTINCT p.residence_id) INTO pairs_computed, homes_routed FROM pg_temp._sv_dist_pairs p;
 
   IF pairs_computed > 0 THEN
-    PERFORM skolval._route_pairs(nid);
+    -- Only homes with a point are routed; a home without one is no_home_point whatever its
+    -- old snap says.
+    SELECT pg_catalog.array_agg(p.residence_id), pg_catalog.array_agg(p.unit_id) INTO route_res, route_units
+      FROM pg_temp._sv_dist_pairs p JOIN pg_temp._sv_dist_homes h USING (residence_id)
+     WHERE h.home IS NOT NULL;
+    CREATE TEMP TABLE pg_temp._sv_dist_walk ON COMMIT DROP AS
+    SELECT DISTINCT ON (w.residence_id, w.unit_id) w.residence_id, w.unit_id, w.walking_m
+      FROM skolval._route_pairs(nid, coalesce(route_res, '{}'), coalesce(route_units, '{}')) WITH ORDINALITY AS w(residence_id, unit_id, walking_m, n)
+     ORDER BY w.residence_id, w.unit_id, w.n;
+    ANALYZE pg_temp._sv_dist_walk;
     route_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
     t := pg_catalog.clock_timestamp();
 
     -- A walk shorter than the straight line means a broken network or snap: stop, store nothing.
     SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) AS straight INTO bad
-      FROM _sv_walk w JOIN _sv_homes h USING (residence_id) JOIN _sv_units u USING (unit_id)
+      FROM pg_temp._sv_dist_walk w JOIN pg_temp._sv_dist_homes h USING (residence_id)
+      JOIN pg_temp._sv_dist_units u USING (unit_id)
      WHERE w.walking_m < sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) - 0.5
      ORDER BY h.child_id, w.unit_id
      LIMIT 1;
@@ -305,7 +367,7 @@ BEGIN
               HINT = 'The network''s edge lengths do not match their geometry; check length_m in skolval.edge.';
     END IF;
 
-    DELETE FROM skolval.distance d USING _sv_pairs p
+    DELETE FROM skolval.distance d USING pg_temp._sv_dist_pairs p
      WHERE d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
     INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
     SELECT nid, p.residence_id, p.unit_id, p.child_id,
@@ -316,12 +378,13 @@ BEGIN
                 ELSE 'ok' END,
            w.walking_m,
            sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2)
-      FROM _sv_pairs p
-      JOIN _sv_homes h ON h.residence_id = p.residence_id
-      JOIN _sv_units u ON u.unit_id = p.unit_id
+      FROM pg_temp._sv_dist_pairs p
+      JOIN pg_temp._sv_dist_homes h ON h.residence_id = p.residence_id
+      JOIN pg_temp._sv_dist_units u ON u.unit_id = p.unit_id
       LEFT JOIN skolval.snap hs ON hs.network_id = nid AND hs.point_kind = 'home' AND hs.ref_id = p.residence_id
       LEFT JOIN skolval.snap us ON us.network_id = nid AND us.point_kind = 'unit' AND us.ref_id = p.unit_id
-      LEFT JOIN _sv_walk w ON w.residence_id = p.residence_id AND w.unit_id = p.unit_id;
+      LEFT JOIN pg_temp._sv_dist_walk w ON w.residence_id = p.residence_id AND w.unit_id = p.unit_id;
+    DROP TABLE pg_temp._sv_dist_walk;
   END IF;
 
 
@@ -333,56 +396,64 @@ BEGIN
   store_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
 
   -- Data issues for everything that is not a distance.
-  PERFORM skolval._drop_temp('_sv_issue');
-  CREATE TEMP TABLE _sv_issue (category text, severity text, child_id bigint, unit_id bigint,
-                               round_id bigint, message text, detail jsonb);
-  PERFORM skolval._record_issue('no_residence', 'error', h.child_id, NULL, r.round_id,
-            pg_catalog.format('child %s has no registered residence on %s', h.child_id, on_day),
-            jsonb_build_object('date', on_day))
-     FROM skolval.round_home h WHERE h.round_id = r.round_id AND h.residence_id IS NULL;
-  PERFORM skolval._record_issue('no_home_point', 'error', x.child_id, NULL, r.round_id,
-            pg_catalog.format('child %s: the registered address has no point', x.child_id),
-            jsonb_build_object('residence_id', x.residence_id))
-     FROM (SELECT DISTINCT h.child_id, h.residence_id FROM skolval.round_home h
-             JOIN skolval.residence res USING (residence_id)
-            WHERE h.round_id = r.round_id AND res.home IS NULL) x;
-  PERFORM skolval._record_issue('home_off_network', 'error', x.child_id, NULL, r.round_id,
-            pg_catalog.format('child %s: home lies %s m from the nearest walkable edge, more than the snap limit',
-                              x.child_id, round(x.d::numeric)),
-            jsonb_build_object('residence_id', x.residence_id, 'distance_m', round(x.d::numeric, 1)))
-     FROM (SELECT h.child_id, h.residence_id,
-                  (SELECT ST_Distance(e.geom, res.home) FROM skolval.edge e WHERE e.network_id = nid
-                    ORDER BY e.geom <-> res.home LIMIT 1) AS d
-             FROM skolval.round_home h
-             JOIN skolval.residence res USING (residence_id)
-             JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = h.residence_id
-            WHERE h.round_id = r.round_id AND s.edge_id IS NULL) x;
-  PERFORM skolval._record_issue('unit_off_network', 'error', NULL, x.unit_id, r.round_id,
-            pg_catalog.format('unit %s lies farther than the snap limit from every walkable edge', x.unit_code),
-            '{}'::jsonb)
-     FROM (SELECT DISTINCT u.unit_id, u.unit_code FROM _sv_all_pairs p
-             JOIN skolval.unit u USING (unit_id)
-             JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
-            WHERE s.edge_id IS NULL) x;
-  PERFORM skolval._record_issue('unreachable_unit', 'error', d.child_id, d.unit_id, r.round_id,
-            pg_catalog.format('child %s cannot reach unit %s on the network', d.child_id, d.unit_id),
-            jsonb_build_object('residence_id', d.residence_id, 'network_id', nid))
-     FROM skolval.distance d
-     JOIN _sv_all_pairs p ON p.residence_id = d.residence_id AND p.unit_id = d.unit_id
-    WHERE d.network_id = nid AND d.status = 'unreachable';
-
+  SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+           'category', i.category, 'severity', 'error', 'child_id', i.child_id, 'unit_id', i.unit_id,
+           'message', i.message, 'detail', i.detail) ORDER BY i.o, i.child_id, i.unit_id), '[]')
+    INTO issues
+    FROM (
+      SELECT 1 AS o, 'no_residence' AS category, h.child_id, NULL::bigint AS unit_id,
+             pg_catalog.format('child %s has no registered residence on %s', h.child_id, on_day) AS message,
+             pg_catalog.jsonb_build_object('date', on_day) AS detail
+        FROM skolval.round_home h WHERE h.round_id = r.round_id AND h.residence_id IS NULL
+      UNION ALL
+      SELECT 2, 'no_home_point', x.child_id, NULL,
+             pg_catalog.format('child %s: the registered address has no point', x.child_id),
+             pg_catalog.jsonb_build_object('residence_id', x.residence_id)
+        FROM (SELECT DISTINCT h.child_id, h.residence_id FROM skolval.round_home h
+                JOIN skolval.residence res USING (residence_id)
+               WHERE h.round_id = r.round_id AND res.home IS NULL) x
+      UNION ALL
+      SELECT 3, 'home_off_network', x.child_id, NULL,
+             pg_catalog.format('child %s: home lies %s m from the nearest walkable edge, more than the snap limit',
+                               x.child_id, round(x.d::numeric)),
+             pg_catalog.jsonb_build_object('residence_id', x.residence_id, 'distance_m', round(x.d::numeric, 1))
+        FROM (SELECT h.child_id, h.residence_id,
+                     (SELECT ST_Distance(e.geom, res.home) FROM skolval.edge e WHERE e.network_id = nid
+                       ORDER BY e.geom <-> res.home LIMIT 1) AS d
+                FROM skolval.round_home h
+                JOIN skolval.residence res USING (residence_id)
+                JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'home' AND s.ref_id = h.residence_id
+               WHERE h.round_id = r.round_id AND s.edge_id IS NULL AND res.home IS NOT NULL) x
+      UNION ALL
+      SELECT 4, 'unit_off_network', NULL, x.unit_id,
+             pg_catalog.format('unit %s lies farther than the snap limit from every walkable edge', x.unit_code),
+             '{}'::jsonb
+        FROM (SELECT DISTINCT u.unit_id, u.unit_code FROM pg_temp._sv_dist_all_pairs p
+                JOIN skolval.unit u USING (unit_id)
+                JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
+               WHERE s.edge_id IS NULL) x
+      UNION ALL
+      SELECT 5, 'unreachable_unit', d.child_id, d.unit_id,
+             pg_catalog.format('child %s cannot reach unit %s on the network', d.child_id, d.unit_id),
+             pg_catalog.jsonb_build_object('residence_id', d.residence_id, 'network_id', nid)
+        FROM skolval.distance d
+        JOIN pg_temp._sv_dist_all_pairs p ON p.residence_id = d.residence_id AND p.unit_id = d.unit_id
+       WHERE d.network_id = nid AND d.status = 'unreachable') i;
   PERFORM skolval._reconcile_issues(r.round_id,
-            ARRAY['no_residence', 'no_home_point', 'home_off_network', 'unit_off_network', 'unreachable_unit']);
+            ARRAY['no_residence', 'no_home_point', 'home_off_network', 'unit_off_network', 'unreachable_unit'],
+            issues);
 
-  SELECT count(*) INTO children FROM skolval.round_home h WHERE h.round_id = r.round_id;
-  SELECT count(DISTINCT p.unit_id), count(*),
-         count(*) FILTER (WHERE d.status = 'ok'),
-         count(*) FILTER (WHERE d.status = 'unreachable'),
-         count(*) FILTER (WHERE d.status IN ('home_off_network', 'unit_off_network')),
-         count(*) FILTER (WHERE d.status = 'no_home_point')
+  SELECT pg_catalog.count(*) INTO children FROM skolval.round_home h WHERE h.round_id = r.round_id;
+  SELECT pg_catalog.count(DISTINCT p.unit_id), pg_catalog.count(*),
+         pg_catalog.count(*) FILTER (WHERE d.status = 'ok'),
+         pg_catalog.count(*) FILTER (WHERE d.status = 'unreachable'),
+         pg_catalog.count(*) FILTER (WHERE d.status IN ('home_off_network', 'unit_off_network')),
+         pg_catalog.count(*) FILTER (WHERE d.status = 'no_home_point')
     INTO units, pairs, ok, unreachable, off_network, no_home
-    FROM _sv_all_pairs p
+    FROM pg_temp._sv_dist_all_pairs p
     JOIN skolval.distance d ON d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
+  DROP TABLE pg_temp._sv_dist_homes, pg_temp._sv_dist_units, pg_temp._sv_dist_all_pairs,
+             pg_temp._sv_dist_snap_todo, pg_temp._sv_dist_pairs;
   milliseconds := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000);
   RAISE NOTICE 'distances for round "%": % children, % units, % pairs (% computed now): % ok, % unreachable, % off the network, % without a home point',
     r.name, children, units, pairs, pairs_computed, ok, unreachable, off_network, no_home;
@@ -502,8 +573,8 @@ BEGIN
       INTO pieces
       FROM (SELECT q.seq, q.node, q.edge, pg_catalog.lead(q.node) OVER (ORDER BY q.seq) AS next_node
               FROM pgr_withPoints(skolval.network_edges_sql(nid),
-                                  pg_catalog.format('SELECT 1 AS pid, %s::bigint AS edge_id, %s::float8 AS fraction '
-                                                    'UNION ALL SELECT 2, %s, %s',
+                                  pg_catalog.format('SELECT 1::pg_catalog.int8 AS pid, %s::pg_catalog.int8 AS edge_id, %s::pg_catalog.float8 AS fraction '
+                                                    'UNION ALL SELECT 2::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.float8',
                                                     hs.edge_id, hs.fraction, us.edge_id, us.fraction),
                                   -1, -2, directed => false) q) p
       JOIN skolval.edge x ON x.network_id = nid AND x.edge_id = p.edge

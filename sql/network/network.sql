@@ -9,10 +9,10 @@ COMMENT ON FUNCTION skolval.active_network_id() IS 'The id of the active network
 CREATE OR REPLACE FUNCTION skolval.network_edges_sql(network_id bigint) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT pg_catalog.format(
-     'SELECT edge_id AS id, source, target, length_m AS cost, length_m AS reverse_cost '
-     'FROM skolval.edge WHERE network_id = %s', network_id) $$;
+     'SELECT e.edge_id AS id, e.source, e.target, e.length_m AS cost, e.length_m AS reverse_cost '
+     'FROM skolval.edge e WHERE e.network_id OPERATOR(pg_catalog.=) %s::pg_catalog.int8', network_id) $$;
 COMMENT ON FUNCTION skolval.network_edges_sql(bigint) IS
-  'The edges SQL to give pgRouting functions for a network (walking: cost and reverse cost are both the length)';
+  'The edges SQL to give pgRouting functions for a network (walking: cost and reverse cost are both the length); fully qualified, so it means the same under any search_path';
 
 -- Finish a loaded network: keep the largest connected component, record what was dropped,
 -- compute the content hash, counts and extent, and optionally make it the active network.
@@ -39,20 +39,20 @@ BEGIN
   END IF;
 
   -- pgr_connectedComponents labels every vertex with the smallest vertex id of its component.
-  CREATE TEMP TABLE _sv_component ON COMMIT DROP AS
+  WITH component AS MATERIALIZED (
     SELECT c.node, c.component
-      FROM pgr_connectedComponents(skolval.network_edges_sql(net.network_id)) c;
-  SELECT count(DISTINCT component) INTO components FROM _sv_component;
-
-  WITH biggest AS (
-    SELECT component FROM _sv_component GROUP BY component ORDER BY count(*) DESC, component LIMIT 1
+      FROM pgr_connectedComponents(skolval.network_edges_sql(net.network_id)) c
+  ), biggest AS (
+    SELECT c.component FROM component c GROUP BY c.component ORDER BY pg_catalog.count(*) DESC, c.component LIMIT 1
+  ), gone AS (
+    DELETE FROM skolval.edge e
+     WHERE e.network_id = net.network_id
+       AND NOT EXISTS (SELECT 1 FROM component c JOIN biggest b USING (component)
+                        WHERE c.node = e.source)
+    RETURNING 1
   )
-  DELETE FROM skolval.edge e
-   WHERE e.network_id = net.network_id
-     AND NOT EXISTS (SELECT 1 FROM _sv_component c JOIN biggest b USING (component)
-                      WHERE c.node = e.source);
-  GET DIAGNOSTICS dropped = ROW_COUNT;
-  DROP TABLE _sv_component;
+  SELECT (SELECT pg_catalog.count(DISTINCT c.component) FROM component c), (SELECT pg_catalog.count(*) FROM gone)
+    INTO components, dropped;
   IF dropped > 0 THEN
     RAISE NOTICE 'network %: kept the largest of % connected components; dropped % edges not connected to it',
       net.network_id, components, dropped;
@@ -66,8 +66,8 @@ BEGIN
          content_hash = s.hash,
          dropped_edge_count = coalesce(n.dropped_edge_count, 0) + dropped,
          finished_at = pg_catalog.now()
-    FROM (SELECT count(*) AS edges,
-                 (SELECT count(*) FROM (SELECT e2.source FROM skolval.edge e2 WHERE e2.network_id = net.network_id
+    FROM (SELECT pg_catalog.count(*) AS edges,
+                 (SELECT pg_catalog.count(*) FROM (SELECT e2.source FROM skolval.edge e2 WHERE e2.network_id = net.network_id
                                         UNION SELECT e2.target FROM skolval.edge e2 WHERE e2.network_id = net.network_id) v) AS vertices,
                  sum(e.length_m) AS total,
                  -- a network along one straight line has a flat box: widen it to a polygon
@@ -113,22 +113,29 @@ BEGIN
                          WHEN network_load.edges_sql IS NULL THEN 'edges_sql' ELSE 'activate' END
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
-  PERFORM skolval._drop_temp('_sv_load');
-  EXECUTE pg_catalog.format('CREATE TEMP TABLE _sv_load AS SELECT * FROM (%s) q', edges_sql);
-  SELECT array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
-   WHERE a.attrelid = 'pg_temp._sv_load'::regclass AND a.attnum > 0 AND NOT a.attisdropped;
-  SELECT array_agg(c) INTO missing FROM unnest(ARRAY['id', 'source', 'target', 'geom']) c WHERE NOT c = ANY (cols);
-  IF missing IS NOT NULL THEN
-    RAISE EXCEPTION 'edges query lacks column(s) %', array_to_string(missing, ', ')
-      USING ERRCODE = 'undefined_column',
-            DETAIL = 'It returns ' || array_to_string(cols, ', ') || '.',
+  IF pg_catalog.btrim(edges_sql) = '' THEN
+    RAISE EXCEPTION 'edges_sql must be a query returning the edges, got %', coalesce('''' || edges_sql || '''', 'NULL')
+      USING ERRCODE = 'null_value_not_allowed',
             HINT = 'Return id, source, target and geom (a LineString with an SRID), optionally kind and name.';
   END IF;
-  IF NOT 'kind' = ANY (cols) THEN ALTER TABLE _sv_load ADD COLUMN kind text; END IF;
-  IF NOT 'name' = ANY (cols) THEN ALTER TABLE _sv_load ADD COLUMN name text; END IF;
+  -- The query's rows are read once into a scratch table of this function (see
+  -- skolval._require_no_scratch); the query itself is the caller's own SQL.
+  PERFORM skolval._require_no_scratch('_sv_network_load');
+  EXECUTE pg_catalog.format('CREATE TEMP TABLE pg_temp._sv_network_load ON COMMIT DROP AS SELECT * FROM (%s) q', edges_sql);
+  SELECT pg_catalog.array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
+   WHERE a.attrelid = 'pg_temp._sv_network_load'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
+  SELECT pg_catalog.array_agg(c) INTO missing FROM pg_catalog.unnest(ARRAY['id', 'source', 'target', 'geom']) c WHERE NOT c = ANY (cols);
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'edges query lacks column(s) %', pg_catalog.array_to_string(missing, ', ')
+      USING ERRCODE = 'undefined_column',
+            DETAIL = 'It returns ' || pg_catalog.array_to_string(cols, ', ') || '.',
+            HINT = 'Return id, source, target and geom (a LineString with an SRID), optionally kind and name.';
+  END IF;
+  IF NOT 'kind' = ANY (cols) THEN ALTER TABLE pg_temp._sv_network_load ADD COLUMN kind pg_catalog.text; END IF;
+  IF NOT 'name' = ANY (cols) THEN ALTER TABLE pg_temp._sv_network_load ADD COLUMN name pg_catalog.text; END IF;
 
   -- Multi-part lines that merge into one line are accepted (NVDB exports them).
-  UPDATE _sv_load SET geom = ST_LineMerge(geom) WHERE GeometryType(geom) = 'MULTILINESTRING';
+  UPDATE pg_temp._sv_network_load l SET geom = ST_LineMerge(l.geom) WHERE GeometryType(l.geom) = 'MULTILINESTRING';
   SELECT l.id, CASE WHEN l.geom IS NULL THEN 'has no geometry'
                     WHEN ST_SRID(l.geom) = 0 THEN 'has no coordinate system (SRID 0)'
                     WHEN GeometryType(l.geom) <> 'LINESTRING' THEN 'is a ' || GeometryType(l.geom) || ', not a LineString'
@@ -141,7 +148,7 @@ BEGIN
                     WHEN l.source IS NULL OR l.target IS NULL THEN 'has no source or target vertex'
                     WHEN l.id IS NULL THEN 'has no id' END AS problem
     INTO bad
-    FROM _sv_load l
+    FROM pg_temp._sv_network_load l
    WHERE l.geom IS NULL OR ST_SRID(l.geom) = 0 OR GeometryType(l.geom) <> 'LINESTRING'
       OR ST_IsEmpty(l.geom) OR NOT (ST_Length(l.geom) < 'Infinity'::double precision)
       OR char_length(l.kind::text) > 50 OR char_length(l.name::text) > 200
@@ -157,10 +164,10 @@ BEGIN
   RETURNING network_id INTO nid;
   INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, kind, name, geom)
   SELECT nid, l.id, l.source, l.target, ST_Length(g.g), l.kind, l.name, g.g
-    FROM _sv_load l,
+    FROM pg_temp._sv_network_load l,
          LATERAL (SELECT CASE WHEN ST_SRID(l.geom) = srid THEN l.geom ELSE ST_Transform(l.geom, srid) END AS g) g
    WHERE ST_Length(g.g) > 0;
-  DROP TABLE _sv_load;
+  DROP TABLE pg_temp._sv_network_load;
   RETURN skolval.network_finish(nid, activate);
 END $$;
 COMMENT ON FUNCTION skolval.network_load(text, text, text, boolean) IS

@@ -22,7 +22,7 @@ BEGIN
   END IF;
   EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
      INTO job
-    USING 'skolval-nightly', schedule, 'SELECT count(*) FROM skolval.nightly()',
+    USING 'skolval-nightly', schedule, 'SELECT pg_catalog.count(*) FROM skolval.nightly()',
           coalesce(database, pg_catalog.current_database());
   RETURN job;
 END $$;

@@ -40,8 +40,8 @@ BEGIN
     round_name := r.name;
     pairs := d.pairs;
     pairs_computed := d.pairs_computed;
-    SELECT count(*) INTO open_issues FROM skolval.data_issue i WHERE i.round_id = r.round_id AND i.resolved_at IS NULL;
-    done := done || jsonb_build_object('round_id', round_id, 'pairs', pairs, 'pairs_computed', pairs_computed,
+    SELECT pg_catalog.count(*) INTO open_issues FROM skolval.data_issue i WHERE i.round_id = r.round_id AND i.resolved_at IS NULL;
+    done := done OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('round_id', round_id, 'pairs', pairs, 'pairs_computed', pairs_computed,
                                        'open_issues', open_issues, 'ms', d.milliseconds);
     RETURN NEXT;
   END LOOP;
@@ -49,19 +49,19 @@ BEGIN
   -- Payments, once categories are configured: every night the month's checks (nothing
   -- stored); on the first day of the month the month's draft run, unless one exists.
   IF EXISTS (SELECT 1 FROM skolval.payment_category) THEN
-    SELECT jsonb_build_object('month', to_char(this_month, 'YYYY-MM'),
-                              'errors', count(*) FILTER (WHERE c.severity = 'error'),
-                              'warnings', count(*) FILTER (WHERE c.severity = 'warning'))
+    SELECT pg_catalog.jsonb_build_object('month', pg_catalog.to_char(this_month, 'YYYY-MM'),
+                              'errors', pg_catalog.count(*) FILTER (WHERE c.severity = 'error'),
+                              'warnings', pg_catalog.count(*) FILTER (WHERE c.severity = 'warning'))
       INTO payments FROM skolval.payment_check(this_month) c;
     IF extract(day FROM this_day) = 1 AND NOT EXISTS (SELECT 1 FROM skolval.payment_run x WHERE x.month = this_month) THEN
       run := skolval.create_payment_run(this_month);
-      payments := payments || jsonb_build_object('draft_run_id', run.run_id, 'rows', run.rows, 'amount', run.amount);
+      payments := payments OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('draft_run_id', run.run_id, 'rows', run.rows, 'amount', run.amount);
     END IF;
   END IF;
 
   INSERT INTO skolval.job_run (job, started_at, finished_at, outcome)
   VALUES ('nightly', started, pg_catalog.clock_timestamp(),
-          jsonb_build_object('rounds', done) || coalesce(jsonb_build_object('payments', payments), '{}'));
+          pg_catalog.jsonb_build_object('rounds', done) || coalesce(pg_catalog.jsonb_build_object('payments', payments), '{}'));
 END $$;
 COMMENT ON FUNCTION skolval.nightly(date) IS
   'The nightly job: refresh the walking distances of every round not yet published (only new and moved homes and units are routed), run the month''s payment checks and, on the first day of a month, create the month''s draft payment run; records itself in skolval.job_run. today defaults to the current date. Safe to run while analysts work: each round is refreshed under its own lock (today NULL: the current date; between 1900-01-01 and 2200-12-31)';

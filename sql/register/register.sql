@@ -109,7 +109,7 @@ BEGIN
   IF FOUND AND NOT (form = ANY (u.school_forms::text[])) THEN
     RAISE EXCEPTION '%: unit % (%) does not offer %', what, u.unit_code, u.name, form
       USING ERRCODE = 'check_violation',
-            DETAIL = pg_catalog.format('The unit offers %s.', array_to_string(u.school_forms, ', '));
+            DETAIL = pg_catalog.format('The unit offers %s.', pg_catalog.array_to_string(u.school_forms, ', '));
   END IF;
 END $$;
 COMMENT ON FUNCTION skolval.require_unit_offers(bigint, text, text) IS

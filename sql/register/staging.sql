@@ -1,6 +1,84 @@
 -- skolval: staging — loading the register from CSV extracts: parse, report problems, merge.
 -- Re-runnable (CREATE OR REPLACE): the install script and every upgrade script include this file.
 
+-- ---------------------------------------------------------------------------------------
+-- What each staging table and column takes (the tables are in staging.tables.sql)
+-- ---------------------------------------------------------------------------------------
+
+COMMENT ON TABLE skolval.staging_district IS
+  'Staging for the municipality''s districts (stadsdelar, kommundelar) and the administration responsible for each; merged by district_code, before the residences that name them. See doc/loading.md';
+COMMENT ON COLUMN skolval.staging_district.source_row IS
+  'Data row number in the CSV file (1 = first row after the header), assigned in file order; leave it out of the \copy column list';
+COMMENT ON COLUMN skolval.staging_district.district_code IS 'Required. The district code as the residence register uses it; the key districts are merged by';
+COMMENT ON COLUMN skolval.staging_district.name IS 'Required. The district''s name';
+COMMENT ON COLUMN skolval.staging_district.administration IS 'Required. The administration (förvaltning) that bears the cost for children living in the district';
+COMMENT ON TABLE skolval.staging_unit IS
+  'Staging for units (Skolverket''s skolenhetsregister or the municipality''s unit list), filled by \copy skolval.staging_unit (unit_code, name, ...) FROM ''units.csv'' WITH (FORMAT csv, HEADER true); checked by staging_check(), loaded by staging_merge(). See doc/loading.md';
+COMMENT ON COLUMN skolval.staging_unit.source_row IS
+  'Data row number in the CSV file (1 = first row after the header), assigned in file order; leave it out of the \copy column list';
+COMMENT ON COLUMN skolval.staging_unit.unit_code IS 'Required. The unit''s official code (skolenhetskod); the key units are merged by';
+COMMENT ON COLUMN skolval.staging_unit.name IS 'Required. The unit''s name';
+COMMENT ON COLUMN skolval.staging_unit.organizer IS 'Required. municipal or independent; also kommunal, enskild, fristående (any case)';
+COMMENT ON COLUMN skolval.staging_unit.organizer_name IS 'Optional. Name of the organizer (huvudman)';
+COMMENT ON COLUMN skolval.staging_unit.school_forms IS
+  'Required. School forms offered, separated by comma or semicolon: forskola, forskoleklass, grundskola, fritidshem (Swedish spellings such as förskola, förskoleklass accepted)';
+COMMENT ON COLUMN skolval.staging_unit.address IS 'Optional. Visiting address';
+COMMENT ON COLUMN skolval.staging_unit.municipality_code IS 'Optional. Municipality code, four digits';
+COMMENT ON COLUMN skolval.staging_unit.east IS 'East coordinate in the settings'' SRID (SWEREF99 TM by default); give east and north, or lat and lon';
+COMMENT ON COLUMN skolval.staging_unit.north IS 'North coordinate in the settings'' SRID (SWEREF99 TM by default)';
+COMMENT ON COLUMN skolval.staging_unit.lat IS 'Latitude in WGS84 (decimal degrees); used when east and north are empty';
+COMMENT ON COLUMN skolval.staging_unit.lon IS 'Longitude in WGS84 (decimal degrees)';
+COMMENT ON TABLE skolval.staging_residence IS
+  'Staging for the population register extract (folkbokföring, Navet): one row per child and residence period. For every child that appears here the staged periods become its history: a stored period with the same valid_from is updated in place (it keeps its residence_id), new ones are added, stored ones not staged are removed. See doc/loading.md';
+COMMENT ON COLUMN skolval.staging_residence.source_row IS
+  'Data row number in the CSV file (1 = first row after the header), assigned in file order; leave it out of the \copy column list';
+COMMENT ON COLUMN skolval.staging_residence.personal_number IS 'Required. Personnummer or samordningsnummer, YYYYMMDDNNNC or YYYYMMDD-NNNC, or the ten-digit YYMMDD-NNNC (under 100 years old on the day of loading) or YYMMDD+NNNC (100 or older); the birth date is taken from it';
+COMMENT ON COLUMN skolval.staging_residence.given_name IS 'Optional. Given name; the latest period''s value is stored';
+COMMENT ON COLUMN skolval.staging_residence.family_name IS 'Optional. Family name; the latest period''s value is stored';
+COMMENT ON COLUMN skolval.staging_residence.protected_identity IS
+  'Protected identity: J/N, ja/nej, true/false, 1/0 (any case); empty means no. The child is protected when any of its rows says so';
+COMMENT ON COLUMN skolval.staging_residence.municipality_code IS 'Required. Municipality of registration (folkbokföringskommun), four digits';
+COMMENT ON COLUMN skolval.staging_residence.address IS 'Optional. Registered address';
+COMMENT ON COLUMN skolval.staging_residence.postal_code IS 'Optional. Postal code';
+COMMENT ON COLUMN skolval.staging_residence.postal_town IS 'Optional. Postal town';
+COMMENT ON COLUMN skolval.staging_residence.district_code IS 'Optional. District code; must be in staging_district or skolval.district';
+COMMENT ON COLUMN skolval.staging_residence.east IS 'Optional. East coordinate of the home in the settings'' SRID; all four coordinates empty means the home is not located';
+COMMENT ON COLUMN skolval.staging_residence.north IS 'Optional. North coordinate of the home in the settings'' SRID';
+COMMENT ON COLUMN skolval.staging_residence.lat IS 'Optional. Latitude of the home in WGS84, used when east and north are empty';
+COMMENT ON COLUMN skolval.staging_residence.lon IS 'Optional. Longitude of the home in WGS84';
+COMMENT ON COLUMN skolval.staging_residence.valid_from IS 'Required. First day of the period, YYYY-MM-DD or YYYYMMDD';
+COMMENT ON COLUMN skolval.staging_residence.valid_to IS 'Optional. Last day of the period (inclusive), YYYY-MM-DD or YYYYMMDD; empty while current';
+COMMENT ON TABLE skolval.staging_sibling IS
+  'Staging for sibling relations from the population register; a pair may be listed in either or both directions. Merging adds relations, it never removes one. See doc/loading.md';
+COMMENT ON COLUMN skolval.staging_sibling.source_row IS
+  'Data row number in the CSV file (1 = first row after the header), assigned in file order; leave it out of the \copy column list';
+COMMENT ON COLUMN skolval.staging_sibling.personal_number IS 'Required. Personal identity number of one child; the child must be in staging_residence or already stored';
+COMMENT ON COLUMN skolval.staging_sibling.sibling_personal_number IS 'Required. Personal identity number of the sibling; likewise known';
+COMMENT ON TABLE skolval.staging_enrollment IS
+  'Staging for placements from the student and preschool registers (elevregister, barnomsorgsregister); merged by (child, unit, school form, valid_from). See doc/loading.md';
+COMMENT ON COLUMN skolval.staging_enrollment.source_row IS
+  'Data row number in the CSV file (1 = first row after the header), assigned in file order; leave it out of the \copy column list';
+COMMENT ON COLUMN skolval.staging_enrollment.personal_number IS 'Required. The child''s personal identity number; the child must be in staging_residence or already stored';
+COMMENT ON COLUMN skolval.staging_enrollment.unit_code IS 'Required. Code of the unit attended; in staging_unit or already stored, and offering the school form';
+COMMENT ON COLUMN skolval.staging_enrollment.school_form IS 'Required. forskola, forskoleklass, grundskola or fritidshem (Swedish spellings accepted)';
+COMMENT ON COLUMN skolval.staging_enrollment.grade IS
+  'Grade: F or 0 for förskoleklass (empty also means 0 there), 1-9 for grundskola (required), 0-9 or empty for fritidshem, empty for förskola';
+COMMENT ON COLUMN skolval.staging_enrollment.hours_per_week IS 'Optional. Scheduled hours per week, 0-60, decimal comma or point';
+COMMENT ON COLUMN skolval.staging_enrollment.valid_from IS 'Required. First day of the placement, YYYY-MM-DD or YYYYMMDD';
+COMMENT ON COLUMN skolval.staging_enrollment.valid_to IS 'Optional. Last day of the placement (inclusive); empty while it continues';
+COMMENT ON TABLE skolval.staging_wish IS
+  'Staging for the e-service''s wishes export: for every (round, child) here the staged wishes become the child''s wishes (unchanged ones are left alone, changed ones updated, gone ones removed), and the child is added to the round''s cohort. See doc/loading.md';
+COMMENT ON COLUMN skolval.staging_wish.source_row IS
+  'Data row number in the CSV file (1 = first row after the header), assigned in file order; leave it out of the \copy column list';
+COMMENT ON COLUMN skolval.staging_wish.round_name IS 'Required. Name of a placement round (skolval.placement_round.name) that is not published; it must exist when merging, not when checking';
+COMMENT ON COLUMN skolval.staging_wish.personal_number IS 'Required. The child''s personal identity number; the child must be in staging_residence or already stored';
+COMMENT ON COLUMN skolval.staging_wish.rank IS 'Required. 1 = first choice; a child''s ranks in a round run 1..n without gaps, n at most the round''s max_wishes';
+COMMENT ON COLUMN skolval.staging_wish.unit_code IS 'Required. Code of the wished unit; it must offer the round''s school form';
+COMMENT ON COLUMN skolval.staging_wish.sibling_claim IS 'Optional. The guardians claim a sibling attends the unit: J/N, ja/nej, true/false, 1/0; empty means no';
+COMMENT ON COLUMN skolval.staging_wish.submitted_at IS 'Optional. When the application was signed, YYYY-MM-DD HH:MM[:SS][+HH[:MM]]; without an offset it is read in the session''s TimeZone';
+COMMENT ON COLUMN skolval.staging_wish.school_form IS
+  'Optional. The round''s school form, to check the wishes before the round exists (every wished unit must offer it); when the round exists it must be the round''s form';
+
 -- (setval rather than TRUNCATE ... RESTART IDENTITY, which needs the sequences' owner: a
 -- skolval_admin may truncate the tables and update the sequences, but owns neither.)
 CREATE OR REPLACE FUNCTION skolval.staging_clear() RETURNS void
@@ -8,9 +86,10 @@ LANGUAGE plpgsql AS $$
 DECLARE
   t text;
 BEGIN
-  TRUNCATE skolval.staging_unit, skolval.staging_residence, skolval.staging_sibling,
+  TRUNCATE skolval.staging_district, skolval.staging_unit, skolval.staging_residence, skolval.staging_sibling,
            skolval.staging_enrollment, skolval.staging_wish;
-  FOREACH t IN ARRAY ARRAY['staging_unit', 'staging_residence', 'staging_sibling', 'staging_enrollment', 'staging_wish'] LOOP
+  FOREACH t IN ARRAY ARRAY['staging_district', 'staging_unit', 'staging_residence', 'staging_sibling',
+                           'staging_enrollment', 'staging_wish'] LOOP
     PERFORM pg_catalog.setval(pg_catalog.pg_get_serial_sequence('skolval.' || t, 'source_row'), 1, false);
   END LOOP;
 END $$;
@@ -125,8 +204,8 @@ BEGIN
     RETURN NULL;
   END IF;
   -- canonical order, whatever the file's order; NULL when the list is empty
-  SELECT array_agg(o.f ORDER BY o.i) INTO forms
-    FROM unnest(ARRAY['forskola', 'forskoleklass', 'grundskola', 'fritidshem']) WITH ORDINALITY o(f, i)
+  SELECT pg_catalog.array_agg(o.f ORDER BY o.i) INTO forms
+    FROM pg_catalog.unnest(ARRAY['forskola', 'forskoleklass', 'grundskola', 'fritidshem']) WITH ORDINALITY o(f, i)
    WHERE o.f IN (SELECT skolval._staging_school_form(x) FROM regexp_split_to_table(coalesce(v, ''), '[,;]') x);
   RETURN forms;
 END $$;
@@ -162,18 +241,19 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION skolval._staging_grade(text) IS 'Parse a staged grade: F, FK or 0 for förskoleklass, 1-9; NULL when empty or unknown';
 
+-- Ten-digit numbers (YYMMDD-NNNC, YYMMDD+NNNC) are read as written on the day of loading.
 CREATE OR REPLACE FUNCTION skolval._staging_personal_number(v text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
   t text := nullif(btrim(v, E' \t\r\n'), '');
 BEGIN
-  IF t IS NULL OR skolval.personal_number_problem(t) IS NOT NULL THEN
+  IF t IS NULL OR skolval.personal_number_problem(t, CURRENT_DATE) IS NOT NULL THEN
     RETURN NULL;
   END IF;
-  RETURN skolval.personal_number_normalize(t);
+  RETURN skolval.personal_number_normalize(t, CURRENT_DATE);
 END $$;
 COMMENT ON FUNCTION skolval._staging_personal_number(text) IS
-  'The 12-digit form of a staged personal identity number; NULL when empty or invalid';
+  'The 12-digit form of a staged personal identity number (YYYYMMDDNNNC, YYYYMMDD-NNNC, or YYMMDD-NNNC / YYMMDD+NNNC with the century from the separator on the day of loading); NULL when empty or invalid';
 
 CREATE OR REPLACE FUNCTION skolval._staging_wgs84_point(lon numeric, lat numeric) RETURNS geometry
 LANGUAGE plpgsql STABLE AS $$
@@ -287,14 +367,14 @@ BEGIN
   p := skolval._staging_point(e, n, la, lo);
   IF p IS NULL THEN
     RETURN QUERY SELECT pair, pair_value,
-      pg_catalog.format('cannot be transformed to the coordinate system SRID %s', skolval.srid());
+      pg_catalog.format('not transformable: the point cannot be transformed to the coordinate system SRID %s', skolval.srid());
     RETURN;
   END IF;
   IF has_en AND has_ll THEN
     q := skolval._staging_point(NULL, NULL, la, lo);
     IF q IS NULL OR ST_Distance(p, q) > 100 THEN
       RETURN QUERY SELECT 'lat,lon'::text, CASE WHEN show_values THEN la || ',' || lo END,
-        pg_catalog.format('east,north and lat,lon disagree by %s m; give one pair, or two that agree within 100 m',
+        pg_catalog.format('coordinate pairs disagree: east,north and lat,lon are %s m apart; give one pair, or two that agree within 100 m',
                           coalesce(round(ST_Distance(p, q)::numeric)::text, 'an unknown distance'));
       RETURN;
     END IF;
@@ -304,8 +384,8 @@ BEGIN
      AND NOT (ST_X(p) BETWEEN 100000 AND 1100000 AND ST_Y(p) BETWEEN 6000000 AND 7800000) THEN
     RETURN QUERY SELECT pair, pair_value,
       CASE WHEN has_en
-           THEN 'lies outside Sweden in SWEREF99 TM (east 100000-1100000, north 6000000-7800000): east and north swapped?'
-           ELSE 'lies outside Sweden: lat and lon swapped?' END;
+           THEN 'outside Sweden: SWEREF99 TM has east 100000-1100000, north 6000000-7800000; east and north swapped?'
+           ELSE 'outside Sweden: lat and lon swapped?' END;
     RETURN;
   END IF;
   -- The check of skolval.local_point(), reported instead of raised.
@@ -315,7 +395,7 @@ BEGIN
     off_by := ST_Distance(p, net.extent);
     IF off_by > margin THEN
       RETURN QUERY SELECT pair, pair_value,
-        pg_catalog.format('point lies %s m outside the municipality''s path network (%s; margin %s m): east and north swapped, or a wrong coordinate system?',
+        pg_catalog.format('far outside the path network: the point lies %s m outside the municipality''s path network (%s, margin %s m); east and north swapped, or a wrong coordinate system?',
                           round(off_by::numeric), net.name, margin);
     END IF;
   END IF;
@@ -326,6 +406,18 @@ COMMENT ON FUNCTION skolval._staging_location_problem(text, text, text, text, bo
 -- ---------------------------------------------------------------------------------------
 -- Parsed views: what staging_merge() would load (NULL where a value is missing or bad)
 -- ---------------------------------------------------------------------------------------
+
+CREATE OR REPLACE VIEW skolval.staging_district_parsed AS
+  SELECT s.source_row,
+         nullif(btrim(s.district_code, E' \t\r\n'), '') AS district_code,
+         nullif(btrim(s.name, E' \t\r\n'), '') AS name,
+         nullif(btrim(s.administration, E' \t\r\n'), '') AS administration
+    FROM skolval.staging_district s;
+COMMENT ON VIEW skolval.staging_district_parsed IS 'staging_district parsed: the values staging_merge() loads into skolval.district';
+COMMENT ON COLUMN skolval.staging_district_parsed.source_row IS 'Data row number in the CSV file';
+COMMENT ON COLUMN skolval.staging_district_parsed.district_code IS 'District code, trimmed';
+COMMENT ON COLUMN skolval.staging_district_parsed.name IS 'District name, trimmed';
+COMMENT ON COLUMN skolval.staging_district_parsed.administration IS 'Administration, trimmed';
 
 CREATE OR REPLACE VIEW skolval.staging_unit_parsed AS
   SELECT s.source_row,
@@ -421,7 +513,8 @@ CREATE OR REPLACE VIEW skolval.staging_wish_parsed AS
          skolval._staging_integer(s.rank) AS rank,
          nullif(btrim(s.unit_code, E' \t\r\n'), '') AS unit_code,
          skolval._staging_boolean(s.sibling_claim) AS sibling_claim,
-         skolval._staging_timestamptz(s.submitted_at) AS submitted_at
+         skolval._staging_timestamptz(s.submitted_at) AS submitted_at,
+         skolval._staging_school_form(s.school_form) AS school_form
     FROM skolval.staging_wish s;
 COMMENT ON VIEW skolval.staging_wish_parsed IS 'staging_wish parsed: the values staging_merge() loads into skolval.wish. Personal data';
 COMMENT ON COLUMN skolval.staging_wish_parsed.source_row IS 'Data row number in the CSV file';
@@ -431,6 +524,7 @@ COMMENT ON COLUMN skolval.staging_wish_parsed.rank IS 'Rank; NULL when not a who
 COMMENT ON COLUMN skolval.staging_wish_parsed.unit_code IS 'Unit code, trimmed';
 COMMENT ON COLUMN skolval.staging_wish_parsed.sibling_claim IS 'Sibling claim; NULL when the value is unknown';
 COMMENT ON COLUMN skolval.staging_wish_parsed.submitted_at IS 'Submission time; NULL when empty or unparsable';
+COMMENT ON COLUMN skolval.staging_wish_parsed.school_form IS 'School form the wished units must offer, in canonical spelling; NULL when empty or unknown';
 
 -- ---------------------------------------------------------------------------------------
 -- Bounds (sql/common/bounds.tables.sql): lengths, control characters and date ranges, reported
@@ -508,6 +602,9 @@ RETURNS TABLE(staging_table text, source_row bigint, column_name text, value tex
 LANGUAGE sql STABLE AS $check$
 WITH
 -- Each staged row parsed once (the parsed views), with the trimmed raw text that is reported.
+sd AS MATERIALIZED (
+  SELECT p.source_row, p.district_code, p.name, p.administration FROM skolval.staging_district_parsed p
+),
 su AS MATERIALIZED (
   SELECT p.source_row, p.unit_code, p.name, p.organizer, p.school_forms, p.municipality_code,
          nullif(btrim(s.organizer, E' \t\r\n'), '') AS organizer_text, s.school_forms AS school_forms_text,
@@ -540,6 +637,7 @@ se AS MATERIALIZED (
 ),
 sw AS MATERIALIZED (
   SELECT p.source_row, p.round_name, p.personal_number, p.rank, p.unit_code, p.sibling_claim, p.submitted_at,
+         p.school_form, nullif(btrim(s.school_form, E' \t\r\n'), '') AS school_form_text,
          nullif(btrim(s.personal_number, E' \t\r\n'), '') AS personal_number_text,
          nullif(btrim(s.rank, E' \t\r\n'), '') AS rank_text,
          nullif(btrim(s.sibling_claim, E' \t\r\n'), '') AS sibling_claim_text,
@@ -556,6 +654,22 @@ known_unit AS (
     FROM skolval.unit u
    WHERE NOT EXISTS (SELECT 1 FROM su WHERE su.unit_code = u.unit_code)
 ),
+known_district AS (
+  SELECT sd.district_code FROM sd WHERE sd.district_code IS NOT NULL
+  UNION
+  SELECT d.district_code FROM skolval.district d
+),
+-- Stored residence periods of staged children that the merge would remove (no staged period
+-- starts on their valid_from): refused when a published round measured the home from one.
+removed_period AS (
+  SELECT c.personal_number, x.valid_from, r.name AS round_name
+    FROM skolval.child c
+    JOIN skolval.residence x ON x.child_id = c.child_id
+    JOIN skolval.round_home h ON h.residence_id = x.residence_id
+    JOIN skolval.placement_round r ON r.round_id = h.round_id AND r.status = 'published'
+   WHERE c.personal_number IN (SELECT sr.personal_number FROM sr)
+     AND NOT EXISTS (SELECT 1 FROM sr WHERE sr.personal_number = c.personal_number AND sr.valid_from = x.valid_from)
+),
 known_child AS (
   SELECT sr.personal_number FROM sr WHERE sr.personal_number IS NOT NULL
   UNION
@@ -563,8 +677,18 @@ known_child AS (
 ),
 -- Every problem of a single field or row ---------------------------------------------------
 row_problem AS (
+  -- districts
+  SELECT 'staging_district' AS staging_table, d.source_row, x.column_name, x.value, x.problem
+    FROM sd d
+   CROSS JOIN LATERAL (VALUES
+     ('district_code', NULL::text, CASE WHEN d.district_code IS NULL THEN 'required' END),
+     ('name', NULL, CASE WHEN d.name IS NULL THEN 'required' END),
+     ('administration', NULL, CASE WHEN d.administration IS NULL THEN 'required' END)
+   ) x(column_name, value, problem)
+
   -- units
-  SELECT 'staging_unit' AS staging_table, u.source_row, x.column_name, x.value, x.problem
+  UNION ALL
+  SELECT 'staging_unit', u.source_row, x.column_name, x.value, x.problem
     FROM su u
    CROSS JOIN LATERAL (VALUES
      ('unit_code', NULL, CASE WHEN u.unit_code IS NULL THEN 'required' END),
@@ -593,19 +717,20 @@ row_problem AS (
   UNION ALL
   SELECT 'staging_residence', r.source_row, x.column_name, x.value, x.problem
     FROM sr r
-    LEFT JOIN skolval.district d ON d.district_code = r.district_code
+    LEFT JOIN known_district d ON d.district_code = r.district_code
    CROSS JOIN LATERAL (VALUES
      ('personal_number', NULL,
         CASE WHEN r.personal_number_text IS NULL THEN 'required'
              WHEN r.personal_number IS NULL
-             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(r.personal_number_text) END),
+             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(r.personal_number_text, CURRENT_DATE) END),
      ('protected_identity', r.protected_identity_text,
         CASE WHEN r.protected_identity IS NULL THEN 'not a yes/no value: use J or N (ja/nej, true/false, 1/0), empty for no' END),
      ('municipality_code', r.municipality_code,
         CASE WHEN r.municipality_code IS NULL THEN 'required'
              WHEN r.municipality_code !~ '^[0-9]{4}$' THEN 'municipality code must be four digits' END),
      ('district_code', r.district_code,
-        CASE WHEN r.district_code IS NOT NULL AND d.district_code IS NULL THEN 'unknown district: not in skolval.district' END),
+        CASE WHEN r.district_code IS NOT NULL AND d.district_code IS NULL
+             THEN 'unknown district: not in staging_district nor in skolval.district' END),
      ('valid_from', r.valid_from_text,
         CASE WHEN r.valid_from_text IS NULL THEN 'required'
              WHEN r.valid_from IS NULL THEN 'not a date: use YYYY-MM-DD or YYYYMMDD' END),
@@ -614,10 +739,18 @@ row_problem AS (
              WHEN r.valid_to < r.valid_from THEN 'valid_to is before valid_from' END)
    ) x(column_name, value, problem)
   UNION ALL
+  -- a stored period a published round measured from may not disappear (reported on the
+  -- child's first staged row; the date is the period's, not personal data)
+  SELECT 'staging_residence', min(r.source_row), 'valid_from', pg_catalog.to_char(x.valid_from, 'YYYY-MM-DD'),
+         pg_catalog.format('stored period cannot be removed: the period from %s is not in the file, but published round "%s" measured this child''s home from it; stage it too (closed with valid_to if it has ended)',
+                           pg_catalog.to_char(x.valid_from, 'YYYY-MM-DD'), x.round_name)
+    FROM sr r JOIN removed_period x ON x.personal_number = r.personal_number
+   GROUP BY x.personal_number, x.valid_from, x.round_name
+  UNION ALL
   SELECT 'staging_residence', r.source_row, l.column_name, l.value, l.problem
     FROM sr r
    CROSS JOIN LATERAL skolval._staging_location_problem(r.east, r.north, r.lat, r.lon, false, false) l
-   WHERE btrim(concat(r.east, r.north, r.lat, r.lon), E' \t\r\n') <> ''   -- no home given: nothing to check
+   WHERE btrim(pg_catalog.concat(r.east, r.north, r.lat, r.lon), E' \t\r\n') <> ''   -- no home given: nothing to check
 
   -- siblings
   UNION ALL
@@ -629,12 +762,12 @@ row_problem AS (
      ('personal_number',
         CASE WHEN s.personal_number_text IS NULL THEN 'required'
              WHEN s.personal_number IS NULL
-             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(s.personal_number_text)
+             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(s.personal_number_text, CURRENT_DATE)
              WHEN k1.personal_number IS NULL THEN 'unknown child: not in staging_residence nor in skolval.child' END),
      ('sibling_personal_number',
         CASE WHEN s.sibling_personal_number_text IS NULL THEN 'required'
              WHEN s.sibling_personal_number IS NULL
-             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(s.sibling_personal_number_text)
+             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(s.sibling_personal_number_text, CURRENT_DATE)
              WHEN s.sibling_personal_number = s.personal_number THEN 'a child cannot be its own sibling'
              WHEN k2.personal_number IS NULL THEN 'unknown child: not in staging_residence nor in skolval.child' END)
    ) x(column_name, problem)
@@ -649,13 +782,14 @@ row_problem AS (
      ('personal_number', NULL,
         CASE WHEN e.personal_number_text IS NULL THEN 'required'
              WHEN e.personal_number IS NULL
-             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(e.personal_number_text)
+             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(e.personal_number_text, CURRENT_DATE)
              WHEN k.personal_number IS NULL THEN 'unknown child: not in staging_residence nor in skolval.child' END),
      ('unit_code', e.unit_code,
         CASE WHEN e.unit_code IS NULL THEN 'required'
              WHEN u.unit_code IS NULL THEN 'unknown unit: not in staging_unit nor in skolval.unit'
              WHEN e.school_form IS NOT NULL AND u.school_forms IS NOT NULL AND NOT (e.school_form = ANY (u.school_forms))
-             THEN pg_catalog.format('the unit does not offer %s; it offers %s', e.school_form, array_to_string(u.school_forms, ', ')) END),
+             THEN pg_catalog.format('the unit does not offer the school form: it offers %s, not %s',
+                                    pg_catalog.array_to_string(u.school_forms, ', '), e.school_form) END),
      ('school_form', e.school_form_text,
         CASE WHEN e.school_form_text IS NULL THEN 'required'
              WHEN e.school_form IS NULL THEN 'unknown school form: use forskola, forskoleklass, grundskola or fritidshem' END),
@@ -687,24 +821,36 @@ row_problem AS (
    CROSS JOIN LATERAL (VALUES
      ('round_name', w.round_name,
         CASE WHEN w.round_name IS NULL THEN 'required'
-             WHEN r.round_id IS NULL THEN 'unknown placement round: not in skolval.placement_round'
+             WHEN r.round_id IS NULL
+             THEN 'unknown placement round: not in skolval.placement_round; create it before merging (the row''s other fields were checked, its rank against max_wishes was not)'
              WHEN r.status = 'published' THEN 'the round is published: its wishes can no longer change' END),
      ('personal_number', NULL,
         CASE WHEN w.personal_number_text IS NULL THEN 'required'
              WHEN w.personal_number IS NULL
-             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(w.personal_number_text)
+             THEN 'invalid personal identity number: ' || skolval.personal_number_problem(w.personal_number_text, CURRENT_DATE)
              WHEN k.personal_number IS NULL THEN 'unknown child: not in staging_residence nor in skolval.child' END),
      ('rank', w.rank_text,
         CASE WHEN w.rank_text IS NULL THEN 'required'
              WHEN w.rank IS NULL THEN 'not a whole number'
              WHEN w.rank < 1 THEN 'rank must be 1 or more'
-             WHEN w.rank > r.max_wishes THEN pg_catalog.format('the round allows at most %s wishes', r.max_wishes) END),
+             WHEN w.rank > r.max_wishes
+             THEN pg_catalog.format('rank above the round''s max_wishes: the round allows at most %s wishes', r.max_wishes) END),
      ('unit_code', w.unit_code,
         CASE WHEN w.unit_code IS NULL THEN 'required'
              WHEN u.unit_code IS NULL THEN 'unknown unit: not in staging_unit nor in skolval.unit'
-             WHEN r.round_id IS NOT NULL AND u.school_forms IS NOT NULL AND NOT (r.school_form::text = ANY (u.school_forms))
-             THEN pg_catalog.format('the unit does not offer %s, the round''s school form; it offers %s',
-                                    r.school_form, array_to_string(u.school_forms, ', ')) END),
+             WHEN coalesce(r.school_form::text, w.school_form) IS NULL THEN NULL   -- reported on school_form
+             WHEN u.school_forms IS NULL
+             THEN pg_catalog.format('cannot check that the unit offers the school form: the staged unit''s school_forms cannot be read (see staging_unit)')
+             WHEN NOT (coalesce(r.school_form::text, w.school_form) = ANY (u.school_forms))
+             THEN pg_catalog.format('the unit does not offer the round''s school form: it offers %s, not %s',
+                                    pg_catalog.array_to_string(u.school_forms, ', '), coalesce(r.school_form::text, w.school_form)) END),
+     ('school_form', w.school_form_text,
+        CASE WHEN w.school_form_text IS NOT NULL AND w.school_form IS NULL
+             THEN 'unknown school form: use forskola, forskoleklass, grundskola or fritidshem'
+             WHEN r.round_id IS NOT NULL AND w.school_form IS NOT NULL AND w.school_form <> r.school_form::text
+             THEN pg_catalog.format('not the round''s school form: the round is for %s', r.school_form)
+             WHEN r.round_id IS NULL AND w.school_form_text IS NULL AND w.unit_code IS NOT NULL
+             THEN 'required while the round does not exist: the school form the wished units must offer, so that it can be checked' END),
      ('sibling_claim', w.sibling_claim_text,
         CASE WHEN w.sibling_claim IS NULL THEN 'not a yes/no value: use J or N (ja/nej, true/false, 1/0), empty for no' END),
      ('submitted_at', w.submitted_at_text,
@@ -714,14 +860,20 @@ row_problem AS (
 ),
 -- Problems between rows --------------------------------------------------------------------
 set_problem AS (
+  -- the same district twice
+  SELECT 'staging_district' AS staging_table, a.source_row, 'district_code' AS column_name, a.district_code AS value,
+         'duplicate: the same district_code is in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row) AS problem
+    FROM sd a JOIN sd b ON b.district_code = a.district_code AND b.source_row <> a.source_row
+   GROUP BY a.source_row, a.district_code
+  UNION ALL
   -- the same unit twice
-  SELECT 'staging_unit' AS staging_table, a.source_row, 'unit_code' AS column_name, a.unit_code AS value,
+  SELECT 'staging_unit', a.source_row, 'unit_code' AS column_name, a.unit_code AS value,
          'duplicate: the same unit_code is in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row) AS problem
     FROM su a JOIN su b ON b.unit_code = a.unit_code AND b.source_row <> a.source_row
    GROUP BY a.source_row, a.unit_code
   UNION ALL
   -- the same child and valid_from twice
-  SELECT 'staging_residence', a.source_row, 'personal_number,valid_from', to_char(a.valid_from, 'YYYY-MM-DD'),
+  SELECT 'staging_residence', a.source_row, 'personal_number,valid_from', pg_catalog.to_char(a.valid_from, 'YYYY-MM-DD'),
          'duplicate: the same child and valid_from are in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row)
     FROM sr a JOIN sr b ON b.personal_number = a.personal_number AND b.valid_from = a.valid_from
                         AND b.source_row <> a.source_row
@@ -729,7 +881,7 @@ set_problem AS (
   UNION ALL
   -- overlapping periods of one child (different starts; the same start is a duplicate above)
   SELECT 'staging_residence', a.source_row, 'valid_from,valid_to', NULL,
-         'the period overlaps the period of the same child in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row)
+         'overlapping periods: the period overlaps the period of the same child in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row)
     FROM sr a JOIN sr b ON b.personal_number = a.personal_number
          AND b.source_row <> a.source_row AND b.valid_from <> a.valid_from
          AND daterange(a.valid_from, a.valid_to, '[]') && daterange(b.valid_from, b.valid_to, '[]')
@@ -738,7 +890,7 @@ set_problem AS (
    GROUP BY a.source_row
   UNION ALL
   -- the same enrollment twice
-  SELECT 'staging_enrollment', a.source_row, 'personal_number,unit_code,school_form,valid_from', to_char(a.valid_from, 'YYYY-MM-DD'),
+  SELECT 'staging_enrollment', a.source_row, 'personal_number,unit_code,school_form,valid_from', pg_catalog.to_char(a.valid_from, 'YYYY-MM-DD'),
          'duplicate: the same child, unit, school form and valid_from are in row ' || string_agg(b.source_row::text, ', ' ORDER BY b.source_row)
     FROM se a JOIN se b ON b.personal_number = a.personal_number AND b.unit_code = a.unit_code
          AND b.school_form = a.school_form AND b.valid_from = a.valid_from AND b.source_row <> a.source_row
@@ -760,11 +912,11 @@ set_problem AS (
   UNION ALL
   -- ranks must run 1..n: a rank above the number of distinct ranks leaves a gap
   SELECT 'staging_wish', w.source_row, 'rank', w.rank::text,
-         pg_catalog.format('rank %s leaves a gap: this child''s wishes in the round have ranks %s; they must run 1 to %s',
+         pg_catalog.format('gap in the ranks: rank %s leaves a gap, this child''s wishes in the round have ranks %s; they must run 1 to %s',
                            w.rank, g.ranks, g.n)
     FROM sw w
-    JOIN (SELECT o.round_name, o.personal_number, count(DISTINCT o.rank) AS n,
-                 array_to_string(array_agg(DISTINCT o.rank ORDER BY o.rank), ', ') AS ranks
+    JOIN (SELECT o.round_name, o.personal_number, pg_catalog.count(DISTINCT o.rank) AS n,
+                 pg_catalog.array_to_string(pg_catalog.array_agg(DISTINCT o.rank ORDER BY o.rank), ', ') AS ranks
             FROM sw o
            WHERE o.rank >= 1
            GROUP BY o.round_name, o.personal_number) g
@@ -777,17 +929,42 @@ SELECT pr.staging_table, pr.source_row, pr.column_name, pr.value, pr.problem
         SELECT * FROM set_problem
         UNION ALL
         SELECT * FROM skolval._staging_bounds_problem()) pr
- ORDER BY array_position(ARRAY['staging_unit', 'staging_residence', 'staging_sibling', 'staging_enrollment', 'staging_wish'],
-                         pr.staging_table),
+ ORDER BY pg_catalog.array_position(ARRAY['staging_district', 'staging_unit', 'staging_residence', 'staging_sibling',
+                               'staging_enrollment', 'staging_wish'], pr.staging_table),
           pr.source_row, pr.column_name, pr.problem
 $check$;
 COMMENT ON FUNCTION skolval.staging_check() IS
   'Check the staging tables without writing anything: one row per problem (staging table, CSV data row, column, the value when it is not personal data, what is wrong). No rows means staging_merge() will load everything';
 
 -- ---------------------------------------------------------------------------------------
--- staging_merge(): all or nothing
+-- The problem report's summary: counts by kind
 -- ---------------------------------------------------------------------------------------
 
+-- Every problem text is "<kind>: <details>" or just "<kind>", the kind never holding a value,
+-- so problems group by it.
+CREATE OR REPLACE FUNCTION skolval.staging_summary()
+RETURNS TABLE(staging_table text, column_name text, kind text, problems bigint, first_rows bigint[])
+LANGUAGE sql STABLE AS $$
+  SELECT c.staging_table, c.column_name, pg_catalog.split_part(c.problem, ':', 1) AS kind,
+         pg_catalog.count(*) AS problems,
+         (pg_catalog.array_agg(c.source_row ORDER BY c.source_row))[1:5] AS first_rows
+    FROM skolval.staging_check() c
+   GROUP BY c.staging_table, c.column_name, pg_catalog.split_part(c.problem, ':', 1)
+   ORDER BY pg_catalog.count(*) DESC,
+            pg_catalog.array_position(ARRAY['staging_district', 'staging_unit', 'staging_residence', 'staging_sibling',
+                                            'staging_enrollment', 'staging_wish'], c.staging_table),
+            c.column_name, 3
+$$;
+COMMENT ON FUNCTION skolval.staging_summary() IS
+  'The staging problem report in brief: one row per staging table, column and kind of problem (the problem text before its first colon), most frequent first, with the first five source rows. Read it before the full report of staging_check()';
+
+-- ---------------------------------------------------------------------------------------
+-- staging_merge(): all or nothing, and in place
+-- ---------------------------------------------------------------------------------------
+
+-- Reloading an unchanged extract changes nothing: every stored row that equals its staged row
+-- is left alone (same id, no audit entry); a changed row is updated in place; only rows that
+-- are really gone from a staged child's or (round, child)'s set are removed.
 CREATE OR REPLACE FUNCTION skolval.staging_merge()
 RETURNS TABLE(staging_table text, source_row bigint, column_name text, value text, problem text)
 LANGUAGE plpgsql AS $$
@@ -798,16 +975,20 @@ DECLARE
   bad bigint := 0;
   last_table text;
   last_row bigint;
+  kinds text[] := '{}';
+  by_kind text;
+  districts_new bigint; districts_updated bigint;
   units_new bigint; units_updated bigint;
   children_new bigint; children_updated bigint;
-  periods_removed bigint; periods_added bigint;
+  periods_removed bigint; periods_updated bigint; periods_added bigint;
   siblings_new bigint;
   enrollments_updated bigint; enrollments_new bigint;
-  cohort_added bigint; wishes_removed bigint; wishes_added bigint; wish_children bigint;
-  units_staged bigint; children_staged bigint; sibling_pairs bigint; enrollments_staged bigint;
+  cohort_added bigint; wishes_removed bigint; wishes_updated bigint; wishes_added bigint; wish_children bigint;
+  districts_staged bigint; units_staged bigint; children_staged bigint; periods_staged bigint;
+  sibling_pairs bigint; enrollments_staged bigint; wishes_staged bigint;
 BEGIN
   -- Nobody may change staging between the check and the load.
-  LOCK TABLE skolval.staging_unit, skolval.staging_residence, skolval.staging_sibling,
+  LOCK TABLE skolval.staging_district, skolval.staging_unit, skolval.staging_residence, skolval.staging_sibling,
              skolval.staging_enrollment, skolval.staging_wish IN SHARE ROW EXCLUSIVE MODE;
 
   -- The check's rows come ordered by table and row: count the bad rows as they pass.
@@ -818,6 +999,8 @@ BEGIN
       last_table := problem_row.staging_table;
       last_row := problem_row.source_row;
     END IF;
+    kinds := pg_catalog.array_append(kinds, problem_row.staging_table || '.' || problem_row.column_name || ' '
+                                             || pg_catalog.split_part(problem_row.problem, ':', 1));
     staging_table := problem_row.staging_table;
     source_row := problem_row.source_row;
     column_name := problem_row.column_name;
@@ -826,15 +1009,40 @@ BEGIN
     RETURN NEXT;
   END LOOP;
   IF bad > 0 THEN
+    -- the five most frequent kinds; staging_summary() has them all
+    SELECT pg_catalog.string_agg(pg_catalog.format('%s × %s', k.n, k.kind), '; ' ORDER BY k.i)
+           || CASE WHEN max(k.kinds) > 5 THEN pg_catalog.format('; and %s other kinds', max(k.kinds) - 5) ELSE '' END
+      INTO by_kind
+      FROM (SELECT x.kind, pg_catalog.count(*) AS n,
+                   pg_catalog.row_number() OVER (ORDER BY pg_catalog.count(*) DESC, x.kind) AS i,
+                   pg_catalog.count(*) OVER () AS kinds
+              FROM pg_catalog.unnest(kinds) x(kind) GROUP BY x.kind) k
+     WHERE k.i <= 5;
     RAISE WARNING '% bad rows; nothing was loaded', bad
-      USING DETAIL = pg_catalog.format('%s problems in %s rows of the staging tables; staging_merge() returned them all.', problems, bad),
-            HINT = 'Correct the rows listed (staging_table, source_row, column_name), or fix the files, run staging_clear() and load them again.';
+      USING DETAIL = pg_catalog.format('%s problems in %s rows of the staging tables; staging_merge() returned them all. By kind: %s.',
+                                       problems, bad, by_kind),
+            HINT = 'SELECT * FROM skolval.staging_summary() counts them by kind. Correct the rows listed (staging_table, source_row, column_name), or fix the files, run staging_clear() and load them again.';
     RETURN;
   END IF;
 
-  SELECT count(*) INTO units_staged FROM skolval.staging_unit;
-  SELECT count(DISTINCT p.personal_number) INTO children_staged FROM skolval.staging_residence_parsed p;
-  SELECT count(*) INTO enrollments_staged FROM skolval.staging_enrollment;
+  SELECT pg_catalog.count(*) INTO districts_staged FROM skolval.staging_district;
+  SELECT pg_catalog.count(*) INTO units_staged FROM skolval.staging_unit;
+  SELECT pg_catalog.count(DISTINCT p.personal_number), pg_catalog.count(*)
+    INTO children_staged, periods_staged FROM skolval.staging_residence_parsed p;
+  SELECT pg_catalog.count(*) INTO enrollments_staged FROM skolval.staging_enrollment;
+  SELECT pg_catalog.count(*) INTO wishes_staged FROM skolval.staging_wish;
+
+  -- Districts, by district_code; never removed (residences and cost accounts name them).
+  WITH up AS (
+    INSERT INTO skolval.district AS d (district_code, name, administration)
+    SELECT p.district_code, p.name, p.administration FROM skolval.staging_district_parsed p
+    ON CONFLICT (district_code) DO UPDATE
+       SET name = EXCLUDED.name, administration = EXCLUDED.administration
+     WHERE (d.name, d.administration) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.administration)
+    RETURNING (d.xmax = 0) AS inserted
+  )
+  SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted)
+    INTO districts_new, districts_updated FROM up;
 
   -- Units, by unit_code.
   WITH up AS (
@@ -851,7 +1059,7 @@ BEGIN
                              EXCLUDED.address, EXCLUDED.municipality_code, EXCLUDED.location)
     RETURNING (u.xmax = 0) AS inserted
   )
-  SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+  SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted)
     INTO units_new, units_updated FROM up;
 
   -- Children, by personal_number: names from the latest period, protected when any row says so.
@@ -870,91 +1078,134 @@ BEGIN
            IS DISTINCT FROM (EXCLUDED.given_name, EXCLUDED.family_name, EXCLUDED.birth_date, EXCLUDED.protected_identity)
     RETURNING (c.xmax = 0) AS inserted
   )
-  SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)
+  SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted)
     INTO children_new, children_updated FROM up;
 
-  -- Residence: the staged history of a child replaces its stored history.
+  -- Residence: for every staged child the staged periods become its history, matched on
+  -- valid_from. Periods gone from the file go first, then the matched ones are updated in
+  -- place (keeping their residence_id, which rounds measure from), then new ones are added;
+  -- the overlap trigger checks each statement's result.
   DELETE FROM skolval.residence r
    USING skolval.child c
    WHERE c.child_id = r.child_id
-     AND c.personal_number IN (SELECT p.personal_number FROM skolval.staging_residence_parsed p);
+     AND c.personal_number IN (SELECT p.personal_number FROM skolval.staging_residence_parsed p)
+     AND NOT EXISTS (SELECT 1 FROM skolval.staging_residence_parsed p
+                      WHERE p.personal_number = c.personal_number AND p.valid_from = r.valid_from);
   GET DIAGNOSTICS periods_removed = ROW_COUNT;
+  UPDATE skolval.residence r
+     SET municipality_code = s.municipality_code, address = s.address, postal_code = s.postal_code,
+         postal_town = s.postal_town, district_code = s.district_code, home = s.home, valid_to = s.valid_to
+    FROM (SELECT c.child_id, p.* FROM skolval.staging_residence_parsed p
+            JOIN skolval.child c ON c.personal_number = p.personal_number) s
+   WHERE r.child_id = s.child_id AND r.valid_from = s.valid_from
+     AND (r.municipality_code::text, r.address, r.postal_code, r.postal_town, r.district_code, r.home, r.valid_to)
+         IS DISTINCT FROM (s.municipality_code, s.address, s.postal_code, s.postal_town, s.district_code, s.home, s.valid_to);
+  GET DIAGNOSTICS periods_updated = ROW_COUNT;
   INSERT INTO skolval.residence (child_id, municipality_code, address, postal_code, postal_town, district_code, home,
                                  valid_from, valid_to)
   SELECT c.child_id, p.municipality_code, p.address, p.postal_code, p.postal_town, p.district_code, p.home,
          p.valid_from, p.valid_to
     FROM skolval.staging_residence_parsed p
     JOIN skolval.child c ON c.personal_number = p.personal_number
+   WHERE NOT EXISTS (SELECT 1 FROM skolval.residence r WHERE r.child_id = c.child_id AND r.valid_from = p.valid_from)
    ORDER BY p.source_row;
   GET DIAGNOSTICS periods_added = ROW_COUNT;
 
   -- Siblings: added, never removed; each pair once, whatever the direction.
-  CREATE TEMP TABLE _sv_sibling ON COMMIT DROP AS
-    SELECT DISTINCT least(a.child_id, b.child_id) AS child_id, greatest(a.child_id, b.child_id) AS sibling_id
-      FROM skolval.staging_sibling_parsed p
-      JOIN skolval.child a ON a.personal_number = p.personal_number
-      JOIN skolval.child b ON b.personal_number = p.sibling_personal_number;
-  GET DIAGNOSTICS sibling_pairs = ROW_COUNT;
+  SELECT pg_catalog.count(DISTINCT (least(a.child_id, b.child_id), greatest(a.child_id, b.child_id)))
+    INTO sibling_pairs
+    FROM skolval.staging_sibling_parsed p
+    JOIN skolval.child a ON a.personal_number = p.personal_number
+    JOIN skolval.child b ON b.personal_number = p.sibling_personal_number;
   INSERT INTO skolval.sibling (child_id, sibling_id)
-  SELECT s.child_id, s.sibling_id FROM _sv_sibling s
+  SELECT DISTINCT least(a.child_id, b.child_id), greatest(a.child_id, b.child_id)
+    FROM skolval.staging_sibling_parsed p
+    JOIN skolval.child a ON a.personal_number = p.personal_number
+    JOIN skolval.child b ON b.personal_number = p.sibling_personal_number
   ON CONFLICT DO NOTHING;
   GET DIAGNOSTICS siblings_new = ROW_COUNT;
-  DROP TABLE _sv_sibling;
 
-  -- Enrollments, by (child, unit, school form, valid_from).
-  CREATE TEMP TABLE _sv_enrollment ON COMMIT DROP AS
-    SELECT c.child_id, u.unit_id, p.school_form, p.grade, p.hours_per_week, p.valid_from, p.valid_to
-      FROM skolval.staging_enrollment_parsed p
-      JOIN skolval.child c ON c.personal_number = p.personal_number
-      JOIN skolval.unit u ON u.unit_code = p.unit_code;
+  -- Enrollments, by (child, unit, school form, valid_from); stored ones not staged stay.
   UPDATE skolval.enrollment e
      SET grade = s.grade, hours_per_week = s.hours_per_week, valid_to = s.valid_to
-    FROM _sv_enrollment s
-   WHERE e.child_id = s.child_id AND e.unit_id = s.unit_id AND e.school_form = s.school_form
+    FROM (SELECT c.child_id, u.unit_id, p.school_form, p.grade, p.hours_per_week, p.valid_from, p.valid_to
+            FROM skolval.staging_enrollment_parsed p
+            JOIN skolval.child c ON c.personal_number = p.personal_number
+            JOIN skolval.unit u ON u.unit_code = p.unit_code) s
+   WHERE e.child_id = s.child_id AND e.unit_id = s.unit_id AND e.school_form::text = s.school_form
      AND e.valid_from = s.valid_from
      AND (e.grade, e.hours_per_week, e.valid_to) IS DISTINCT FROM (s.grade, s.hours_per_week, s.valid_to);
   GET DIAGNOSTICS enrollments_updated = ROW_COUNT;
   INSERT INTO skolval.enrollment (child_id, unit_id, school_form, grade, hours_per_week, valid_from, valid_to)
-  SELECT s.child_id, s.unit_id, s.school_form, s.grade, s.hours_per_week, s.valid_from, s.valid_to
-    FROM _sv_enrollment s
+  SELECT c.child_id, u.unit_id, p.school_form::skolval.school_form, p.grade, p.hours_per_week, p.valid_from, p.valid_to
+    FROM skolval.staging_enrollment_parsed p
+    JOIN skolval.child c ON c.personal_number = p.personal_number
+    JOIN skolval.unit u ON u.unit_code = p.unit_code
    WHERE NOT EXISTS (SELECT 1 FROM skolval.enrollment e
-                      WHERE e.child_id = s.child_id AND e.unit_id = s.unit_id AND e.school_form = s.school_form
-                        AND e.valid_from = s.valid_from);
+                      WHERE e.child_id = c.child_id AND e.unit_id = u.unit_id AND e.school_form::text = p.school_form
+                        AND e.valid_from = p.valid_from)
+   ORDER BY p.source_row;
   GET DIAGNOSTICS enrollments_new = ROW_COUNT;
-  DROP TABLE _sv_enrollment;
 
-  -- Wishes: for each staged (round, child) the staged wishes replace the stored ones, and the
-  -- child joins the round's cohort.
-  CREATE TEMP TABLE _sv_wish ON COMMIT DROP AS
-    SELECT r.round_id, c.child_id, p.rank, u.unit_id, p.sibling_claim, p.submitted_at
-      FROM skolval.staging_wish_parsed p
-      JOIN skolval.placement_round r ON r.name = p.round_name
-      JOIN skolval.child c ON c.personal_number = p.personal_number
-      JOIN skolval.unit u ON u.unit_code = p.unit_code;
+  -- Wishes: for each staged (round, child) the staged wishes become the child's wishes, and
+  -- the child joins the round's cohort. A wish is its (rank, unit): one whose rank now names
+  -- another unit, or that is no longer staged, is removed; a kept one gets the staged claim
+  -- and time in place; the staged ones not stored are added.
   INSERT INTO skolval.round_cohort (round_id, child_id)
-  SELECT DISTINCT w.round_id, w.child_id FROM _sv_wish w
+  SELECT DISTINCT r.round_id, c.child_id
+    FROM skolval.staging_wish_parsed p
+    JOIN skolval.placement_round r ON r.name = p.round_name
+    JOIN skolval.child c ON c.personal_number = p.personal_number
   ON CONFLICT DO NOTHING;
   GET DIAGNOSTICS cohort_added = ROW_COUNT;
   DELETE FROM skolval.wish x
-   USING (SELECT DISTINCT w.round_id, w.child_id FROM _sv_wish w) g
-   WHERE x.round_id = g.round_id AND x.child_id = g.child_id;
+   USING (SELECT DISTINCT r.round_id, c.child_id
+            FROM skolval.staging_wish_parsed p
+            JOIN skolval.placement_round r ON r.name = p.round_name
+            JOIN skolval.child c ON c.personal_number = p.personal_number) g
+   WHERE x.round_id = g.round_id AND x.child_id = g.child_id
+     AND NOT EXISTS (SELECT 1 FROM skolval.staging_wish_parsed p
+                       JOIN skolval.placement_round r ON r.name = p.round_name
+                       JOIN skolval.child c ON c.personal_number = p.personal_number
+                       JOIN skolval.unit u ON u.unit_code = p.unit_code
+                      WHERE r.round_id = x.round_id AND c.child_id = x.child_id
+                        AND p.rank = x.rank AND u.unit_id = x.unit_id);
   GET DIAGNOSTICS wishes_removed = ROW_COUNT;
+  UPDATE skolval.wish x
+     SET sibling_claim = s.sibling_claim, submitted_at = s.submitted_at
+    FROM (SELECT r.round_id, c.child_id, p.rank, u.unit_id, p.sibling_claim, p.submitted_at
+            FROM skolval.staging_wish_parsed p
+            JOIN skolval.placement_round r ON r.name = p.round_name
+            JOIN skolval.child c ON c.personal_number = p.personal_number
+            JOIN skolval.unit u ON u.unit_code = p.unit_code) s
+   WHERE x.round_id = s.round_id AND x.child_id = s.child_id AND x.rank = s.rank AND x.unit_id = s.unit_id
+     AND (x.sibling_claim, x.submitted_at) IS DISTINCT FROM (s.sibling_claim, s.submitted_at);
+  GET DIAGNOSTICS wishes_updated = ROW_COUNT;
   INSERT INTO skolval.wish (round_id, child_id, rank, unit_id, sibling_claim, submitted_at)
-  SELECT w.round_id, w.child_id, w.rank, w.unit_id, w.sibling_claim, w.submitted_at
-    FROM _sv_wish w ORDER BY w.round_id, w.child_id, w.rank;
+  SELECT r.round_id, c.child_id, p.rank, u.unit_id, p.sibling_claim, p.submitted_at
+    FROM skolval.staging_wish_parsed p
+    JOIN skolval.placement_round r ON r.name = p.round_name
+    JOIN skolval.child c ON c.personal_number = p.personal_number
+    JOIN skolval.unit u ON u.unit_code = p.unit_code
+   WHERE NOT EXISTS (SELECT 1 FROM skolval.wish x
+                      WHERE x.round_id = r.round_id AND x.child_id = c.child_id AND x.rank = p.rank)
+   ORDER BY r.round_id, c.child_id, p.rank;
   GET DIAGNOSTICS wishes_added = ROW_COUNT;
-  SELECT count(*) INTO wish_children FROM (SELECT DISTINCT w.round_id, w.child_id FROM _sv_wish w) g;
-  DROP TABLE _sv_wish;
+  SELECT pg_catalog.count(*) INTO wish_children
+    FROM (SELECT DISTINCT p.round_name, p.personal_number FROM skolval.staging_wish_parsed p) g;
 
   PERFORM skolval.staging_clear();
 
-  RAISE NOTICE 'staging merged: units % new, % changed, % unchanged; children % new, % changed, % unchanged; residence periods % loaded, replacing % stored; siblings % new, % already stored; enrollments % new, % changed, % unchanged; wishes % loaded for % (round, child) pairs, replacing % stored, % children added to a cohort; staging cleared',
+  RAISE NOTICE 'staging merged: districts % new, % changed, % unchanged; units % new, % changed, % unchanged; children % new, % changed, % unchanged; residence periods % new, % changed, % unchanged, % removed; siblings % new, % already stored; enrollments % new, % changed, % unchanged; wishes % new, % changed, % unchanged, % removed for % (round, child) pairs, % children added to a cohort; staging cleared',
+    districts_new, districts_updated, districts_staged - districts_new - districts_updated,
     units_new, units_updated, units_staged - units_new - units_updated,
     children_new, children_updated, children_staged - children_new - children_updated,
-    periods_added, periods_removed, siblings_new, sibling_pairs - siblings_new,
+    periods_added, periods_updated, periods_staged - periods_added - periods_updated, periods_removed,
+    siblings_new, sibling_pairs - siblings_new,
     enrollments_new, enrollments_updated, enrollments_staged - enrollments_new - enrollments_updated,
-    wishes_added, wish_children, wishes_removed, cohort_added;
+    wishes_added, wishes_updated, wishes_staged - wishes_added - wishes_updated, wishes_removed,
+    wish_children, cohort_added;
   RETURN;
 END $$;
 COMMENT ON FUNCTION skolval.staging_merge() IS
-  'Load the staging tables, all or nothing: when staging_check() finds problems, return them, WARNING "N bad rows; nothing was loaded", load nothing and keep staging. Otherwise upsert units (by unit_code), children (by personal number), replace the residence history of every staged child, add siblings, upsert enrollments (by child, unit, form, valid_from), replace the wishes of every staged (round, child) and add those children to the round''s cohort; NOTICE with the counts, empty staging, return no rows';
+  'Load the staging tables, all or nothing, in place: when staging_check() finds problems, return them, WARNING "N bad rows; nothing was loaded" with the counts by kind, load nothing and keep staging. Otherwise upsert districts (by district_code), units (by unit_code), children (by personal number); make the staged periods each staged child''s residence history (matched on valid_from: updated in place, keeping residence_id; added; the unstaged ones removed); add siblings; upsert enrollments (by child, unit, form, valid_from); make the staged wishes each staged (round, child)''s wishes (a (rank, unit) kept is updated in place) and add those children to the round''s cohort. Unchanged rows are never written. NOTICE with the counts, empty staging, return no rows';

@@ -70,6 +70,77 @@ sv_pn_parse(const char *text, char canonical[13], int *year, int *month, int *da
 	return SV_PN_OK;
 }
 
+static int
+two_digits(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+SvPnResult
+sv_pn_parse_on(const char *text, int ref_year, int ref_month, int ref_day,
+			   char canonical[13], int *year, int *month, int *day)
+{
+	size_t		len = strlen(text);
+	char		digits[10];
+	int			yy,
+				mm,
+				dd,
+				birth_day,
+				y;
+	char		sep;
+	SvPnResult	r;
+
+	if (len != 10 && len != 11)
+	{
+		r = sv_pn_parse(text, canonical, year, month, day);
+		return r == SV_PN_BAD_FORMAT ? SV_PN_BAD_FORMAT_ANY : r;
+	}
+	if (!sv_is_valid_date(ref_year, ref_month, ref_day))
+		return SV_PN_BAD_REFERENCE;
+
+	if (len == 10)
+	{
+		for (size_t i = 0; i < len; i++)
+			if (text[i] < '0' || text[i] > '9')
+				return SV_PN_BAD_FORMAT_ANY;
+		return SV_PN_NO_CENTURY;
+	}
+	sep = text[6];
+	if (sep != '-' && sep != '+')
+		return SV_PN_BAD_FORMAT_ANY;
+	for (size_t i = 0, n = 0; i < len; i++)
+	{
+		if (i == 6)
+			continue;
+		if (text[i] < '0' || text[i] > '9')
+			return SV_PN_BAD_FORMAT_ANY;
+		digits[n++] = text[i];
+	}
+	yy = two_digits(digits);
+	mm = two_digits(digits + 2);
+	dd = two_digits(digits + 4);
+	birth_day = dd > 60 ? dd - 60 : dd; /* samordningsnummer */
+
+	/*
+	 * The latest year ending in yy whose birthday (month, day) is not after the reference
+	 * date: the person is then 0 to 99 years old on it.  (A 29 February that lands on a
+	 * year without one is refused by sv_pn_parse() below as not a calendar date.)
+	 */
+	y = ref_year - ((ref_year % 100 - yy + 100) % 100);
+	if (y == ref_year && (mm > ref_month || (mm == ref_month && birth_day > ref_day)))
+		y -= 100;
+	if (sep == '+')
+		y -= 100;
+
+	if (y < 1800)
+		return SV_PN_BAD_DATE;
+	canonical[0] = (char) ('0' + y / 1000 % 10);
+	canonical[1] = (char) ('0' + y / 100 % 10);
+	memcpy(canonical + 2, digits, 10);
+	canonical[12] = '\0';
+	return sv_pn_parse(canonical, canonical, year, month, day);
+}
+
 const char *
 sv_pn_reason(SvPnResult r)
 {
@@ -79,10 +150,16 @@ sv_pn_reason(SvPnResult r)
 			return "valid";
 		case SV_PN_BAD_FORMAT:
 			return "must be 12 digits, YYYYMMDDNNNC or YYYYMMDD-NNNC";
+		case SV_PN_BAD_FORMAT_ANY:
+			return "must be YYYYMMDDNNNC, YYYYMMDD-NNNC, YYMMDD-NNNC or YYMMDD+NNNC";
 		case SV_PN_BAD_DATE:
 			return "the date part is not a calendar date";
 		case SV_PN_BAD_CHECKSUM:
 			return "the check digit is wrong";
+		case SV_PN_NO_CENTURY:
+			return "ten digits without a separator: the century is unknown; write YYMMDD-NNNC (under 100 years old) or YYMMDD+NNNC (100 or older), or all twelve digits";
+		case SV_PN_BAD_REFERENCE:
+			return "the reference date for a ten-digit number must be a date between 1800 and 2999";
 	}
 	return "unknown";
 }

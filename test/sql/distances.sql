@@ -78,6 +78,18 @@ SELECT point_kind, ref_id, edge_id, fraction > 0 AND fraction < 1 AS inside, rou
 SELECT category, severity, child_id, unit_id, message FROM skolval.data_issue
  WHERE resolved_at IS NULL ORDER BY category, child_id, unit_id;
 
+-- A home whose point is removed after it was snapped is no_home_point on every pair, never
+-- walked from its stale snap (in 0.2.0 that broke the distance_walking_only_when_ok check);
+-- given its point back, it gets exactly its old distances again.
+CREATE TEMP TABLE before_unlocated AS SELECT * FROM skolval.distance WHERE residence_id = 12;
+UPDATE skolval.residence SET home = NULL WHERE residence_id = 12;
+SELECT pairs_computed, ok, no_home FROM skolval.compute_distances(1, full_refresh => true);
+SELECT unit_id, status, walking_m FROM skolval.distance WHERE residence_id = 12 ORDER BY unit_id;
+UPDATE skolval.residence SET home = pg_temp.pt(100, 0) WHERE residence_id = 12;
+SELECT pairs_computed, ok, no_home FROM skolval.compute_distances(1, full_refresh => true);
+SELECT count(*) AS same_as_before FROM skolval.distance d JOIN before_unlocated b USING (network_id, residence_id, unit_id)
+ WHERE d.status = b.status AND d.walking_m = b.walking_m AND d.straight_m = b.straight_m;
+
 -- Nearest municipal units and relative proximity (RN = d(alternative) - d(unit)).
 SELECT child_id, nearest_unit_id, round(nearest_m::numeric, 3) AS nearest_m,
        second_unit_id, round(second_m::numeric, 3) AS second_m
