@@ -89,11 +89,11 @@ DECLARE
   result skolval.settings;
 BEGIN
   -- (NaN > 0 is true and would pass a plain CHECK: every number is bounded here, by name)
-  IF NOT (configure.network_margin_m > 0 AND configure.network_margin_m <= 1000000) THEN
+  IF NOT (configure.network_margin_m > 0::double precision AND configure.network_margin_m <= 1000000::double precision) THEN
     RAISE EXCEPTION 'network_margin_m must be more than 0 and at most 1000000 metres, got %', configure.network_margin_m
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT (configure.snap_limit_m > 0 AND configure.snap_limit_m <= 100000) THEN
+  IF NOT (configure.snap_limit_m > 0::double precision AND configure.snap_limit_m <= 100000::double precision) THEN
     RAISE EXCEPTION 'snap_limit_m must be more than 0 and at most 100000 metres, got %', configure.snap_limit_m
       USING ERRCODE = 'invalid_parameter_value';
   END IF;

@@ -589,7 +589,8 @@ BEGIN
         USING ERRCODE = 'no_data_found';
     END IF;
   END IF;
-  RETURN ST_MakeLine(ARRAY[home] || pieces || ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
+  RETURN ST_MakeLine(ARRAY[home] OPERATOR(pg_catalog.||) pieces
+                    OPERATOR(pg_catalog.||) ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
 END $$;
 COMMENT ON FUNCTION skolval.route(bigint, bigint, bigint) IS
   'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path, the snap segment to the unit. Its length equals the stored walking distance. network_id NULL: the active network';

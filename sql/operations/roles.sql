@@ -138,6 +138,17 @@ BEGIN
   LOOP
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO skolval_analyst', f);
   END LOOP;
+  -- internal functions: revoked too, for databases upgraded from versions that granted them
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE p.proname ~ '^_'
+  LOOP
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM skolval_analyst, skolval_bi', f);
+  END LOOP;
 END
 $analyst$;
 
