@@ -69,12 +69,12 @@ COMMENT ON FUNCTION skolval._finite_date(date, text) IS 'The date unchanged, or 
 
 CREATE OR REPLACE FUNCTION skolval.srid() RETURNS integer
   LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT coalesce((SELECT s.srid FROM skolval.settings s), 3006) $$;
+  RETURN coalesce((SELECT s.srid FROM skolval.settings s), 3006);
 COMMENT ON FUNCTION skolval.srid() IS 'The metric coordinate system (SRID) skolval stores geometry in';
 
 CREATE OR REPLACE FUNCTION skolval.municipality_code() RETURNS text
   LANGUAGE sql STABLE PARALLEL SAFE
-  AS $$ SELECT s.municipality_code::text FROM skolval.settings s $$;
+  RETURN (SELECT s.municipality_code::text FROM skolval.settings s);
 COMMENT ON FUNCTION skolval.municipality_code() IS 'The configured municipality code, NULL when not configured';
 
 CREATE OR REPLACE FUNCTION skolval.configure(
@@ -89,11 +89,11 @@ DECLARE
   result skolval.settings;
 BEGIN
   -- (NaN > 0 is true and would pass a plain CHECK: every number is bounded here, by name)
-  IF NOT (configure.network_margin_m > 0 AND configure.network_margin_m <= 1000000) THEN
+  IF NOT (configure.network_margin_m > 0::double precision AND configure.network_margin_m <= 1000000::double precision) THEN
     RAISE EXCEPTION 'network_margin_m must be more than 0 and at most 1000000 metres, got %', configure.network_margin_m
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF NOT (configure.snap_limit_m > 0 AND configure.snap_limit_m <= 100000) THEN
+  IF NOT (configure.snap_limit_m > 0::double precision AND configure.snap_limit_m <= 100000::double precision) THEN
     RAISE EXCEPTION 'snap_limit_m must be more than 0 and at most 100000 metres, got %', configure.snap_limit_m
       USING ERRCODE = 'invalid_parameter_value';
   END IF;

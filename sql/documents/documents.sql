@@ -66,7 +66,7 @@ END $$;
 
 CREATE OR REPLACE FUNCTION skolval.personal_number_display(personal_number text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$ SELECT substr(personal_number, 1, 8) || '-' || substr(personal_number, 9, 4) $$;
+  RETURN substr(personal_number, 1, 8) || '-' || substr(personal_number, 9, 4);
 COMMENT ON FUNCTION skolval.personal_number_display(text) IS
   'A 12-digit personal identity number as printed in letters: YYYYMMDD-NNNN';
 
@@ -78,7 +78,7 @@ COMMENT ON FUNCTION skolval.personal_number_display(text) IS
 -- that a wrapped line never separates them.
 CREATE OR REPLACE FUNCTION skolval._keep_numbers(t text) RETURNS text
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT regexp_replace(t, '(\d) (?=\d{3}(\D|$)|m\M|kr\M|%)', E'\\1\u00A0', 'g') $$;
+  RETURN regexp_replace(t, '(\d) (?=\d{3}(\D|$)|m\M|kr\M|%)', E'\\1\u00A0', 'g');
 
 CREATE OR REPLACE FUNCTION skolval.decision_letter_content(run_id bigint, child_id bigint)
 RETURNS TABLE (ord integer, part text, label text, body text)
@@ -279,9 +279,9 @@ $$;
 -- The fill-ratio classes of the map, in legend order.
 CREATE OR REPLACE FUNCTION skolval._fill_class(placed integer, seats integer) RETURNS integer
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
-  AS $$ SELECT CASE WHEN coalesce(seats, 0) = 0 THEN 5
+  RETURN CASE WHEN coalesce(seats, 0) = 0 THEN 5
                     WHEN placed < 0.8 * seats THEN 1 WHEN placed < 0.95 * seats THEN 2
-                    WHEN placed < seats THEN 3 ELSE 4 END $$;
+                    WHEN placed < seats THEN 3 ELSE 4 END;
 
 -- The homes of a run's children: every placed child with its unit; the home point is NULL for a
 -- child with protected identity, who is only counted.
@@ -519,27 +519,27 @@ COMMENT ON FUNCTION skolval.placement_map_svg(bigint, bigint) IS
 
 CREATE OR REPLACE FUNCTION skolval.amount_sv(amount numeric) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$ SELECT CASE WHEN round(amount, 2) < 0 THEN '-' ELSE '' END
+  RETURN CASE WHEN round(amount, 2) < 0 THEN '-' ELSE '' END
                || replace(regexp_replace(to_char(abs(round(amount, 2)), 'FM999999999999990.00'),
-                                         '(\d)(?=(\d{3})+\.)', '\1 ', 'g'), '.', ',') $$;
+                                         '(\d)(?=(\d{3})+\.)', '\1 ', 'g'), '.', ',');
 COMMENT ON FUNCTION skolval.amount_sv(numeric) IS
   'An amount in kronor as printed on statements: two decimals, decimal comma, spaces between thousands ("-1 234 567,50")';
 
 CREATE OR REPLACE FUNCTION skolval.month_sv(month date) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$ SELECT (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
-                      'september', 'oktober', 'november', 'december'])[extract(month FROM skolval._finite_date(month, 'month_sv()'))::int]
-               || ' ' || extract(year FROM skolval._finite_date(month, 'month_sv()'))::int $$;
+  RETURN (ARRAY['januari', 'februari', 'mars', 'april', 'maj', 'juni', 'juli', 'augusti',
+                'september', 'oktober', 'november', 'december'])[extract(month FROM skolval._finite_date(month, 'month_sv()'))::int]
+         || ' ' || extract(year FROM skolval._finite_date(month, 'month_sv()'))::int;
 COMMENT ON FUNCTION skolval.month_sv(date) IS 'A month written out in Swedish, for example "mars 2027"';
 
 CREATE OR REPLACE FUNCTION skolval.payment_status_sv(status text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$ SELECT CASE status WHEN 'draft' THEN 'utkast' WHEN 'approved' THEN 'godkänd' WHEN 'locked' THEN 'låst' END $$;
+  RETURN CASE status WHEN 'draft' THEN 'utkast' WHEN 'approved' THEN 'godkänd' WHEN 'locked' THEN 'låst' END;
 COMMENT ON FUNCTION skolval.payment_status_sv(text) IS 'A payment run''s status in Swedish: utkast (draft), godkänd (approved), låst (locked, paid)';
 
 CREATE OR REPLACE FUNCTION skolval.payment_flag_sv(flag text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-  AS $$ SELECT CASE flag
+  RETURN CASE flag
          WHEN 'parallel_placement' THEN 'placerad på flera enheter'
          WHEN 'overlapping_enrollment' THEN 'dubbel placering på enheten'
          WHEN 'no_residence' THEN 'ingen folkbokföring'
@@ -554,7 +554,7 @@ CREATE OR REPLACE FUNCTION skolval.payment_flag_sv(flag text) RETURNS text
          WHEN 'supplement_without_enrollment' THEN 'tilläggsbelopp utan placering'
          WHEN 'owed' THEN 'tillgodo'
          WHEN 'reclaim' THEN 'återkrav'
-         ELSE flag END $$;
+         ELSE flag END;
 COMMENT ON FUNCTION skolval.payment_flag_sv(text) IS 'A payment row flag (an issue that touches the row) in Swedish, for statements and files';
 
 -- The run and the unit of a statement, or a clear error.

@@ -572,7 +572,7 @@ BEGIN
     SELECT pg_catalog.array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
                           ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY p.seq)
       INTO pieces
-      FROM (SELECT q.seq, q.node, q.edge, lead(q.node) OVER (ORDER BY q.seq) AS next_node
+      FROM (SELECT q.seq, q.node, q.edge, pg_catalog.lead(q.node) OVER (ORDER BY q.seq) AS next_node
               FROM pgr_withPoints(skolval.network_edges_sql(nid),
                                   pg_catalog.format('SELECT 1::pg_catalog.int8 AS pid, %s::pg_catalog.int8 AS edge_id, %s::pg_catalog.float8 AS fraction '
                                                     'UNION ALL SELECT 2::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.float8',
@@ -590,7 +590,8 @@ BEGIN
         USING ERRCODE = 'no_data_found';
     END IF;
   END IF;
-  RETURN ST_MakeLine(ARRAY[home] || pieces || ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
+  RETURN ST_MakeLine(ARRAY[home] OPERATOR(pg_catalog.||) pieces
+                    OPERATOR(pg_catalog.||) ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
 END $$;
 COMMENT ON FUNCTION skolval.route(bigint, bigint, bigint) IS
   'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path, the snap segment to the unit. Its length equals the stored walking distance. network_id NULL: the active network';

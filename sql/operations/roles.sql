@@ -149,12 +149,54 @@ BEGIN
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.prorettype <> 'pg_catalog.trigger'::regtype
+       AND p.proname !~ '^_'   -- internal functions: never to analysts (task "paths", see below)
        AND (p.provolatile IN ('i', 's') OR p.proname IN ('allocate', 'route'))
   LOOP
     EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO skolval_analyst', f);
   END LOOP;
+  -- internal functions: revoked too, for databases upgraded from versions that granted them
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE p.proname ~ '^_'
+  LOOP
+    EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM skolval_analyst, skolval_bi', f);
+  END LOOP;
 END
 $analyst$;
+
+-- Internal functions (a leading underscore) are executed only by the extension's own functions:
+-- neither analysts nor BI may call them (an analyst calling skolval._payment_compute() under a
+-- search_path of its own once crashed the server). The public functions analysts may call that
+-- need internals therefore run as the extension's owner (SECURITY DEFINER, search_path pinned
+-- by sql/operations/finish.sql). Each of them only reads, and only what an analyst may read
+-- anyway (every table but the audit log); none of them is granted to BI. Admins keep EXECUTE on
+-- the internals: their entry points (compute_distances, create_payment_run, demo_municipality,
+-- network_load, import_applications) run with the admin's own rights.
+DO $internal$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE p.proname = ANY (ARRAY['payment_rows', 'payment_check', 'reconcile_payments', 'payment_count_date',
+                                  'staging_check', 'decision_letter_content', 'payment_statement_content'])
+  LOOP
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER', f);
+  END LOOP;
+END
+$internal$;
+-- The map (placement_map_svg) needs internals too but does arithmetic with PostGIS on its path;
+-- run as the owner it would hand a superuser's rights to whoever can plant an operator in the
+-- PostGIS schema. It stays SECURITY INVOKER and is for admins only.
+REVOKE EXECUTE ON FUNCTION skolval.placement_map_svg(bigint, bigint) FROM skolval_analyst;
 
 -- BI: the BI views, nothing else (they call no skolval function). Placement: bi_placement,
 -- bi_data_issue, placement_unit_stats, mechanism_comparison; payments (sql/payments/payments.sql):

@@ -2,6 +2,7 @@
  * personnummer.c — validation of Swedish personal identity numbers (see personnummer.h).
  */
 #include "common/personnummer.h"
+#include "common/sv_assert.h"
 
 #include <string.h>
 
@@ -29,6 +30,8 @@ sv_pn_check_digit(const char digits9[9])
 	for (int i = 0; i < 9; i++)
 	{
 		int			d = (digits9[i] - '0') * (i % 2 == 0 ? 2 : 1);
+
+		Assert(digits9[i] >= '0' && digits9[i] <= '9');	/* callers pass digits only */
 
 		sum += d > 9 ? d - 9 : d;
 	}

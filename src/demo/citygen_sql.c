@@ -9,7 +9,10 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "catalog/pg_type.h"
 #include "utils/tuplestore.h"
+
+#include "common/spi_util.h"
 
 #include "demo/citygen.h"
 
@@ -102,7 +105,11 @@ skolval_demo_network_edges(PG_FUNCTION_ARGS)
 	EdgeSink	sink;
 	SvCity		city;
 
+	static const Oid types[10] = {INT8OID, INT8OID, INT8OID, TEXTOID, INT4OID, INT4OID,
+	FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+
 	InitMaterializedSRF(fcinfo, 0);
+	sv_srf_check(fcinfo, "skolval.demo_network_edges()", lengthof(types), types);
 	sink.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	for (int k = 0; k < SV_CITY_KIND_COUNT; k++)
 		sink.kind_text[k] = CStringGetTextDatum(sv_city_kind_name((SvCityKind) k));
@@ -141,7 +148,10 @@ skolval_demo_network_features(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo;
 	SvCity		city;
 
+	static const Oid types[4] = {TEXTOID, INT4OID, FLOAT8OID, FLOAT8OID};
+
 	InitMaterializedSRF(fcinfo, 0);
+	sv_srf_check(fcinfo, "skolval.demo_network_features()", lengthof(types), types);
 	rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	build_city(fcinfo, &city);
 	put_line(rsinfo, "river", &city.river);

@@ -66,7 +66,7 @@ typedef struct doc_output
 } doc_output;
 
 /* English text for a libharu error code (libharu has no strerror). */
-extern const char *pdf_status_text(unsigned long status);
+extern const char *sv_pdf_status_text(unsigned long status);
 
 /* ---------------------------------------------------------------------------------------
  * Decision letter: a letterhead, an address block, a title, a table of facts and sections
@@ -100,7 +100,7 @@ typedef struct letter_input
 	const char *running_head;	/* header of continuation pages */
 } letter_input;
 
-extern doc_fail_kind pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail);
+extern doc_fail_kind sv_pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail);
 
 /* ---------------------------------------------------------------------------------------
  * Payment statement: the same letterhead and facts as a letter, then blocks in order: tables
@@ -148,7 +148,7 @@ typedef struct statement_input
 	const char *running_head;
 } statement_input;
 
-extern doc_fail_kind pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fail);
+extern doc_fail_kind sv_pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fail);
 
 /* ---------------------------------------------------------------------------------------
  * XLSX payment file: three sheets written to a file the caller names (libxlsxwriter 1.1.4
@@ -183,6 +183,6 @@ typedef struct xlsx_input
 	int			n_sheets;
 } xlsx_input;
 
-extern doc_fail_kind xlsx_write(const xlsx_input *in, doc_failure *fail);
+extern doc_fail_kind sv_xlsx_write(const xlsx_input *in, doc_failure *fail);
 
 #endif

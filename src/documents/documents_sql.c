@@ -28,6 +28,7 @@
 #include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "common/spi_util.h"
 #include "documents/documents.h"
 
 PG_FUNCTION_INFO_V1(skolval_decision_letter);
@@ -44,49 +45,24 @@ typedef struct font_paths
 	char	   *bold;
 } font_paths;
 
-static void
-spi_connect(void)
-{
-	int			rc = SPI_connect();
-
-	if (rc != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
-}
-
-static void
-spi_finish(void)
-{
-	int			rc = SPI_finish();
-
-	if (rc != SPI_OK_FINISH)
-		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
-}
-
-/* Run a read-only query with $n parameters; anything but rows is a bug. */
-static void
-spi_select(const char *sql, int nargs, Oid *types, Datum *values)
-{
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0);
-
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute_with_args failed (%s) for: %s", SPI_result_code_string(rc), sql);
-}
-
-static char *
-col(HeapTuple tuple, int n)
-{
-	return SPI_getvalue(tuple, SPI_tuptable->tupdesc, n);
-}
+/* Every query runs under the pinned path of sv_spi_connect() and is checked column by column. */
+static const Oid fonts_types[] = {TEXTOID, TEXTOID};
+static const Oid letter_types[] = {TEXTOID, TEXTOID, TEXTOID};
+static const Oid statement_types[] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
+static const Oid xlsx_head_types[] = {TEXTOID, INT8OID};
 
 /* The fonts to embed: absolute paths; no bold font (NULL) means bold drawn from the regular. */
 static void
-get_fonts(font_paths *f)
+get_fonts(SvSpi *spi, font_paths *f)
 {
-	spi_select("SELECT s.font_path, s.bold_font_path FROM skolval.document_setup() s", 0, NULL, NULL);
-	if (SPI_processed != 1)
-		elog(ERROR, "skolval.document_setup() returned " UINT64_FORMAT " rows", SPI_processed);
-	f->regular = col(SPI_tuptable->vals[0], 1);
-	f->bold = col(SPI_tuptable->vals[0], 2);
+	uint64		n = sv_spi_select(spi, "skolval.document_setup()",
+								  "SELECT s.font_path, s.bold_font_path FROM skolval.document_setup() s",
+								  0, NULL, NULL, 2, fonts_types);
+
+	if (n != 1)
+		elog(ERROR, "skolval.document_setup() returned " UINT64_FORMAT " rows", n);
+	f->regular = sv_spi_text(spi, 0, 1);
+	f->bold = sv_spi_text(spi, 0, 2);
 	if (f->regular == NULL || f->regular[0] != '/' || (f->bold != NULL && f->bold[0] != '/'))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -243,13 +219,14 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 	doc_fail_kind kind;
 	bytea	   *result;
 	uint64		n;
+	SvSpi		spi;
 
 	use_interrupt_hook();
-	spi_connect();
-	get_fonts(&fonts);
-	spi_select("SELECT c.part, c.label, c.body FROM skolval.decision_letter_content($1, $2) c ORDER BY c.ord",
-			   2, types, values);
-	n = SPI_processed;
+	sv_spi_connect(&spi);
+	get_fonts(&spi, &fonts);
+	n = sv_spi_select(&spi, "skolval.decision_letter_content()",
+					  "SELECT c.part, c.label, c.body FROM skolval.decision_letter_content($1, $2) c ORDER BY c.ord",
+					  2, types, values, 3, letter_types);
 
 	memset(&in, 0, sizeof(in));
 	in.font_path = fonts.regular;
@@ -259,10 +236,9 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 	in.sections = palloc0(sizeof(letter_pair) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		HeapTuple	t = SPI_tuptable->vals[i];
-		char	   *part = col(t, 1);
-		char	   *label = col(t, 2);
-		char	   *body = col(t, 3);
+		char	   *part = sv_spi_text(&spi, i, 1);
+		char	   *label = sv_spi_text(&spi, i, 2);
+		char	   *body = sv_spi_text(&spi, i, 3);
 
 		CHECK_FOR_INTERRUPTS();
 		if (part == NULL || body == NULL)
@@ -301,9 +277,9 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 	if (in.sender == NULL || in.title == NULL)
 		elog(ERROR, "skolval.decision_letter_content() returned no sender or title");
 
-	kind = pdf_letter_render(&in, &out, &fail);
+	kind = sv_pdf_letter_render(&in, &out, &fail);
 	result = take_output(kind, &out, &fail, "decision letter", &fonts);
-	spi_finish();
+	sv_spi_finish(&spi);
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -313,10 +289,10 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 
 /* A text[] column as C strings, NULL elements as "". */
 static const char **
-text_array(HeapTuple t, int colno, int *n)
+text_array(SvSpi *spi, uint64 row, int colno, int *n)
 {
 	bool		isnull;
-	Datum		d = SPI_getbinval(t, SPI_tuptable->tupdesc, colno, &isnull);
+	Datum		d = sv_spi_datum(spi, row, colno, TEXTARRAYOID, &isnull);
 	Datum	   *elems;
 	bool	   *nulls;
 	const char **out;
@@ -364,13 +340,14 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 	doc_fail_kind kind;
 	bytea	   *result;
 	uint64		n;
+	SvSpi		spi;
 
 	use_interrupt_hook();
-	spi_connect();
-	get_fonts(&fonts);
-	spi_select("SELECT c.part, c.label, c.body, c.cells FROM skolval.payment_statement_content($1, $2) c ORDER BY c.ord",
-			   2, types, values);
-	n = SPI_processed;
+	sv_spi_connect(&spi);
+	get_fonts(&spi, &fonts);
+	n = sv_spi_select(&spi, "skolval.payment_statement_content()",
+					  "SELECT c.part, c.label, c.body, c.cells FROM skolval.payment_statement_content($1, $2) c ORDER BY c.ord",
+					  2, types, values, 4, statement_types);
 
 	memset(&in, 0, sizeof(in));
 	in.font_path = fonts.regular;
@@ -379,10 +356,9 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 	in.blocks = palloc0(sizeof(report_block) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		HeapTuple	t = SPI_tuptable->vals[i];
-		char	   *part = col(t, 1);
-		char	   *label = col(t, 2);
-		char	   *body = col(t, 3);
+		char	   *part = sv_spi_text(&spi, i, 1);
+		char	   *label = sv_spi_text(&spi, i, 2);
+		char	   *body = sv_spi_text(&spi, i, 3);
 
 		CHECK_FOR_INTERRUPTS();
 		if (part == NULL)
@@ -390,7 +366,7 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 		if (strcmp(part, "table") == 0 || strcmp(part, "row") == 0)
 		{
 			int			n_cells;
-			const char **cells = text_array(t, 4, &n_cells);
+			const char **cells = text_array(&spi, i, 4, &n_cells);
 
 			if (strcmp(part, "table") == 0)
 			{
@@ -458,9 +434,9 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 	if (in.sender == NULL || in.title == NULL)
 		elog(ERROR, "skolval.payment_statement_content() returned no sender or title");
 
-	kind = pdf_statement_render(&in, &out, &fail);
+	kind = sv_pdf_statement_render(&in, &out, &fail);
 	result = take_output(kind, &out, &fail, "payment statement", &fonts);
-	spi_finish();
+	sv_spi_finish(&spi);
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -636,23 +612,28 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 	char		dir[MAXPGPATH];
 	char		path[MAXPGPATH];
 	bytea	   *volatile result = NULL;
+	SvSpi		spi;
+	uint64		n;
 
 	use_interrupt_hook();
-	spi_connect();
-	spi_select("SELECT 'Utbetalningar ' || skolval.month_sv(r.month), extract(epoch FROM r.created_at)::bigint "
-			   "FROM skolval.payment_run r WHERE r.run_id = $1", 1, types, values);
-	if (SPI_processed != 1)
+	sv_spi_connect(&spi);
+	n = sv_spi_select(&spi, "the payment run",
+					  "SELECT 'Utbetalningar '::pg_catalog.text OPERATOR(pg_catalog.||) skolval.month_sv(r.month),"
+					  "       pg_catalog.extract('epoch'::pg_catalog.text, r.created_at)::pg_catalog.int8"
+					  "  FROM skolval.payment_run r WHERE r.run_id OPERATOR(pg_catalog.=) $1", 1, types, values,
+					  2, xlsx_head_types);
+	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),
 				 errmsg("payment run %lld does not exist", (long long) PG_GETARG_INT64(0))));
 	memset(&in, 0, sizeof(in));
-	in.title = col(SPI_tuptable->vals[0], 1);
-	in.created = (time_t) strtoll(col(SPI_tuptable->vals[0], 2), NULL, 10);
+	in.title = sv_spi_text_required(&spi, 0, 1);
+	in.created = (time_t) sv_spi_int8_required(&spi, 0, 2);
 	memset(sheets, 0, sizeof(sheets));
 	for (int i = 0; i < (int) N_XLSX_SHEETS; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		spi_select(xlsx_sheets[i].sql, 1, types, values);
+		(void) sv_spi_select_any(&spi, xlsx_sheets[i].name, xlsx_sheets[i].sql, 1, types, values);
 		sheets[i].name = xlsx_sheets[i].name;
 		sheets[i].last_row_bold = xlsx_sheets[i].totals;
 		fill_sheet(&sheets[i]);
@@ -677,7 +658,7 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 	PG_TRY();
 	{
 		doc_failure fail;
-		doc_fail_kind kind = xlsx_write(&in, &fail);
+		doc_fail_kind kind = sv_xlsx_write(&in, &fail);
 
 		if (kind != DOC_OK)
 			report_failure(&fail, "payment file", NULL);
@@ -688,6 +669,6 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 		remove_temp_dir(dir);
 	}
 	PG_END_TRY();
-	spi_finish();
+	sv_spi_finish(&spi);
 	PG_RETURN_BYTEA_P(result);
 }

@@ -17,6 +17,7 @@
 #include <hpdf_fontdef.h>
 
 #include "documents/pdf_int.h"
+#include "common/sv_assert.h"
 
 bool		(*doc_interrupt_hook) (void) = NULL;
 
@@ -46,7 +47,7 @@ record_error(HPDF_STATUS status, HPDF_STATUS detail, void *user_data)
 }
 
 const char *
-pdf_status_text(unsigned long status)
+sv_pdf_status_text(unsigned long status)
 {
 	switch (status)
 	{
@@ -295,7 +296,7 @@ shown_text(pdf_doc *d, HPDF_Font font, const char *s, size_t len, size_t *out_le
 }
 
 bool
-pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
+sv_pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
 {
 	const char *name;
 
@@ -348,7 +349,7 @@ pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
 
 /* A new A4 page; on a continuation page the document's callback draws the running head. */
 bool
-pdf_add_page(pdf_doc *d)
+sv_pdf_add_page(pdf_doc *d)
 {
 	HPDF_Page	p;
 
@@ -381,19 +382,19 @@ pdf_add_page(pdf_doc *d)
 
 /* Room for height more points on this page, or a new page. */
 bool
-pdf_ensure(pdf_doc *d, float height)
+sv_pdf_ensure(pdf_doc *d, float height)
 {
 	if (!PDF_OK(d))
 		return false;
 	if (d->page == NULL || d->y - height < d->bottom)
-		return pdf_add_page(d);
+		return sv_pdf_add_page(d);
 	return true;
 }
 
 /* Width in points; libharu measures at most 65,535 bytes at a time, so longer text is measured
  * in pieces (widths add up: there is no kerning). */
 float
-pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len)
+sv_pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len)
 {
 	float		total = 0;
 
@@ -420,7 +421,7 @@ pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len)
 }
 
 bool
-pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s)
+sv_pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s)
 {
 	size_t		len;
 
@@ -452,7 +453,7 @@ pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s
 /* Text ending at right_x; a text wider than the text area starts at its left edge and is
  * shortened with an ellipsis (a long text is never measured whole). */
 bool
-pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s)
+sv_pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s)
 {
 	size_t		len;
 
@@ -462,12 +463,12 @@ pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, c
 	len = strnlen(s, PDF_LINE_MAX_BYTES + 1);
 	if (len <= PDF_LINE_MAX_BYTES)
 	{
-		float		w = pdf_width(d, font, size, s, len);
+		float		w = sv_pdf_width(d, font, size, s, len);
 
 		if (w <= right_x - d->left)
-			return pdf_text(d, font, size, right_x - w, y, s);
+			return sv_pdf_text(d, font, size, right_x - w, y, s);
 	}
-	return pdf_text_fit(d, font, size, d->left, y, right_x - d->left, s);
+	return sv_pdf_text_fit(d, font, size, d->left, y, right_x - d->left, s);
 }
 
 /* Start of the UTF-8 character that byte k is in (k itself when it starts one). */
@@ -487,7 +488,7 @@ char_start(const char *s, size_t k)
 static size_t
 fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, float width, const char *suffix)
 {
-	float		extra = suffix ? pdf_width(d, font, size, suffix, strlen(suffix)) : 0;
+	float		extra = suffix ? sv_pdf_width(d, font, size, suffix, strlen(suffix)) : 0;
 	size_t		lo = 0;			/* fits */
 	float		lo_w = 0;		/* width of s[0..lo) */
 	size_t		hi = len;		/* upper bound */
@@ -496,7 +497,7 @@ fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, fl
 	while (lo + step < len)
 	{
 		size_t		probe = char_start(s, lo + step);
-		float		w = lo_w + pdf_width(d, font, size, s + lo, probe - lo);
+		float		w = lo_w + sv_pdf_width(d, font, size, s + lo, probe - lo);
 
 		if (w + extra <= width)
 		{
@@ -510,7 +511,7 @@ fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, fl
 			break;
 		}
 	}
-	if (hi == len && lo_w + pdf_width(d, font, size, s + lo, len - lo) + extra <= width)
+	if (hi == len && lo_w + sv_pdf_width(d, font, size, s + lo, len - lo) + extra <= width)
 		return len;
 	while (hi - lo > 1)
 	{
@@ -526,7 +527,7 @@ fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, fl
 			if (mid >= hi)
 				break;
 		}
-		w = lo_w + pdf_width(d, font, size, s + lo, mid - lo);
+		w = lo_w + sv_pdf_width(d, font, size, s + lo, mid - lo);
 		if (w + extra <= width)
 		{
 			lo = mid;
@@ -547,7 +548,7 @@ fit_prefix(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len, fl
 
 /* One line in a table cell: shortened with an ellipsis when it does not fit. */
 bool
-pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float width, const char *s)
+sv_pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float width, const char *s)
 {
 	size_t		len;
 	size_t		k;
@@ -557,8 +558,8 @@ pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float wid
 	if (s == NULL || *s == '\0')
 		return PDF_OK(d);
 	len = strnlen(s, PDF_LINE_MAX_BYTES + 1);
-	if (len <= PDF_LINE_MAX_BYTES && pdf_width(d, font, size, s, len) <= width)
-		return pdf_text(d, font, size, x, y, s);
+	if (len <= PDF_LINE_MAX_BYTES && sv_pdf_width(d, font, size, s, len) <= width)
+		return sv_pdf_text(d, font, size, x, y, s);
 	/* no line holds more: a longer text is never measured whole */
 	if (len > PDF_LINE_MAX_BYTES)
 		len = char_start(s, PDF_LINE_MAX_BYTES);
@@ -571,13 +572,13 @@ pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float wid
 	}
 	memcpy(buf, s, k);
 	memcpy(buf + k, "\xE2\x80\xA6", 4);
-	ok = pdf_text(d, font, size, x, y, buf);
+	ok = sv_pdf_text(d, font, size, x, y, buf);
 	free(buf);
 	return ok;
 }
 
 bool
-pdf_rule(pdf_doc *d, float x1, float x2, float y, float width, float gray)
+sv_pdf_rule(pdf_doc *d, float x1, float x2, float y, float width, float gray)
 {
 	if (!PDF_OK(d))
 		return false;
@@ -591,7 +592,7 @@ pdf_rule(pdf_doc *d, float x1, float x2, float y, float width, float gray)
 }
 
 bool
-pdf_box(pdf_doc *d, float x, float y, float w, float h, float gray)
+sv_pdf_box(pdf_doc *d, float x, float y, float w, float h, float gray)
 {
 	if (!PDF_OK(d))
 		return false;
@@ -609,12 +610,14 @@ pdf_box(pdf_doc *d, float x, float y, float w, float h, float gray)
  * an error.
  */
 int
-pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float leading,
+sv_pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float leading,
 		 const char *text, size_t len, bool draw)
 {
 	size_t		pos = 0;
 	int			lines = 0;
 	char	   *buf = NULL;
+
+	Assert(d != NULL && (text != NULL || len == 0));
 
 	if (draw)
 	{
@@ -664,15 +667,15 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 					scan = end;
 					break;
 				}
-				w = pdf_width(d, font, size, text + start, k);
+				w = sv_pdf_width(d, font, size, text + start, k);
 			}
 			else
 			{
 				/* a later word: a long one is refused on its first 256 bytes */
 				probe = word_end - end > 256 ? end + char_start(text + end, 256) : word_end;
-				w = pdf_width(d, font, size, text + end, probe - end);
+				w = sv_pdf_width(d, font, size, text + end, probe - end);
 				if (probe < word_end && line_w + w <= width)
-					w += pdf_width(d, font, size, text + probe, word_end - probe);
+					w += sv_pdf_width(d, font, size, text + probe, word_end - probe);
 				if (line_w + w > width)
 					break;
 			}
@@ -692,12 +695,12 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 		}
 		if (draw)
 		{
-			if (!pdf_ensure(d, leading))
+			if (!sv_pdf_ensure(d, leading))
 				break;
 			memcpy(buf, text + start, end - start);
 			buf[end - start] = '\0';
 			d->y -= leading;
-			if (!pdf_text(d, font, size, x, d->y, buf))
+			if (!sv_pdf_text(d, font, size, x, d->y, buf))
 				break;
 		}
 		lines++;
@@ -711,7 +714,7 @@ pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float lea
 
 /* Save the document to libharu's memory stream and copy it out into a malloc'd buffer. */
 bool
-pdf_finish(pdf_doc *d, doc_output *out)
+sv_pdf_finish(pdf_doc *d, doc_output *out)
 {
 	HPDF_UINT32 size;
 	HPDF_UINT32 got;
@@ -760,7 +763,7 @@ pdf_finish(pdf_doc *d, doc_output *out)
 
 /* Free the libharu document and our page list; safe to call on a failed or half-made doc. */
 void
-pdf_close(pdf_doc *d)
+sv_pdf_close(pdf_doc *d)
 {
 	if (d->doc != NULL)
 		HPDF_Free(d->doc);
@@ -778,14 +781,14 @@ pdf_close(pdf_doc *d)
 
 /* Describe the recorded failure for the glue. */
 doc_fail_kind
-pdf_failure(pdf_doc *d, doc_failure *fail)
+sv_pdf_failure(pdf_doc *d, doc_failure *fail)
 {
 	memset(fail, 0, sizeof(*fail));
 	fail->library = "libharu";
 	fail->step = d->step;
 	fail->status = d->status;
 	fail->detail = d->detail;
-	fail->message = pdf_status_text(d->status);
+	fail->message = sv_pdf_status_text(d->status);
 	if (d->interrupted)
 	{
 		fail->kind = DOC_FAIL_INTERRUPTED;
@@ -816,9 +819,9 @@ running_head(pdf_doc *d, void *arg)
 {
 	const pdf_head *head = (const pdf_head *) arg;
 
-	pdf_text(d, d->bold, 9, PDF_LEFT, PDF_A4_H - 46, head->sender);
-	pdf_text_right(d, d->font, 9, PDF_RIGHT, PDF_A4_H - 46, head->running_head);
-	pdf_rule(d, PDF_LEFT, PDF_RIGHT, PDF_A4_H - 53, 0.5f, 0.55f);
+	sv_pdf_text(d, d->bold, 9, PDF_LEFT, PDF_A4_H - 46, head->sender);
+	sv_pdf_text_right(d, d->font, 9, PDF_RIGHT, PDF_A4_H - 46, head->running_head);
+	sv_pdf_rule(d, PDF_LEFT, PDF_RIGHT, PDF_A4_H - 53, 0.5f, 0.55f);
 	d->y = PDF_A4_H - 66;
 }
 
@@ -828,9 +831,9 @@ running_head(pdf_doc *d, void *arg)
  * pages get the running head.
  */
 bool
-pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, const pdf_head *head)
+sv_pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, const pdf_head *head)
 {
-	if (!pdf_open(d, font_path, bold_font_path))
+	if (!sv_pdf_open(d, font_path, bold_font_path))
 		return false;
 	d->left = PDF_LEFT;
 	d->right = PDF_RIGHT;
@@ -838,26 +841,26 @@ pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, const p
 	d->bottom = PDF_BOTTOM;
 	d->on_new_page = running_head;
 	d->cb_arg = (void *) head;
-	if (!pdf_add_page(d))
+	if (!sv_pdf_add_page(d))
 		return false;
-	pdf_text(d, d->bold, 15, PDF_LEFT, PDF_A4_H - 62, head->sender);
-	pdf_text(d, d->font, 10, PDF_LEFT, PDF_A4_H - 77, head->sender_unit);
-	pdf_text(d, d->bold, 13, PDF_COL2, PDF_A4_H - 62, head->doc_kind);
-	pdf_text(d, d->font, 9, PDF_COL2, PDF_A4_H - 77, head->date_line);
+	sv_pdf_text(d, d->bold, 15, PDF_LEFT, PDF_A4_H - 62, head->sender);
+	sv_pdf_text(d, d->font, 10, PDF_LEFT, PDF_A4_H - 77, head->sender_unit);
+	sv_pdf_text(d, d->bold, 13, PDF_COL2, PDF_A4_H - 62, head->doc_kind);
+	sv_pdf_text(d, d->font, 9, PDF_COL2, PDF_A4_H - 77, head->date_line);
 	d->y = PDF_A4_H - 77;
 	if (head->reference_line != NULL &&
-		pdf_wrap(d, d->font, 9, PDF_COL2, PDF_RIGHT - PDF_COL2, 11.5f,
+		sv_pdf_wrap(d, d->font, 9, PDF_COL2, PDF_RIGHT - PDF_COL2, 11.5f,
 				 head->reference_line, strlen(head->reference_line), true) < 0)
 		return false;
-	pdf_rule(d, PDF_LEFT, PDF_RIGHT, PDF_A4_H - 112, 0.5f, 0.55f);
+	sv_pdf_rule(d, PDF_LEFT, PDF_RIGHT, PDF_A4_H - 112, 0.5f, 0.55f);
 	return PDF_OK(d);
 }
 
 bool
-pdf_title(pdf_doc *d, const char *title, float y)
+sv_pdf_title(pdf_doc *d, const char *title, float y)
 {
 	d->y = y;
-	if (pdf_wrap(d, d->bold, 17, PDF_LEFT, PDF_RIGHT - PDF_LEFT, 20, title, strlen(title), true) < 0)
+	if (sv_pdf_wrap(d, d->bold, 17, PDF_LEFT, PDF_RIGHT - PDF_LEFT, 20, title, strlen(title), true) < 0)
 		return false;
 	d->y -= 12;
 	return PDF_OK(d);
@@ -865,7 +868,7 @@ pdf_title(pdf_doc *d, const char *title, float y)
 
 /* Label: value pairs in a shaded box; measured first so that the box fits behind them. */
 bool
-pdf_facts(pdf_doc *d, const letter_pair *facts, int n)
+sv_pdf_facts(pdf_doc *d, const letter_pair *facts, int n)
 {
 	const float label_x = PDF_LEFT + 10;
 	const float value_x = PDF_LEFT + 118;
@@ -876,23 +879,23 @@ pdf_facts(pdf_doc *d, const letter_pair *facts, int n)
 		return PDF_OK(d);
 	for (int i = 0; i < n && pdf_continue(d); i++)
 	{
-		int			lines = pdf_wrap(d, d->font, PDF_BODY_SIZE, value_x, width, PDF_BODY_LEAD,
+		int			lines = sv_pdf_wrap(d, d->font, PDF_BODY_SIZE, value_x, width, PDF_BODY_LEAD,
 									 facts[i].text, strlen(facts[i].text), false);
 
 		if (lines < 0)
 			return false;
 		height += (lines > 0 ? lines : 1) * PDF_BODY_LEAD + 2;
 	}
-	if (!pdf_ensure(d, height))
+	if (!sv_pdf_ensure(d, height))
 		return false;
-	pdf_box(d, PDF_LEFT, d->y - height, PDF_RIGHT - PDF_LEFT, height, 0.93f);
+	sv_pdf_box(d, PDF_LEFT, d->y - height, PDF_RIGHT - PDF_LEFT, height, 0.93f);
 	d->y -= 6;
 	for (int i = 0; i < n; i++)
 	{
 		float		top = d->y;
 
-		pdf_text(d, d->bold, 9.5f, label_x, top - PDF_BODY_LEAD, facts[i].label);
-		if (pdf_wrap(d, d->font, PDF_BODY_SIZE, value_x, width, PDF_BODY_LEAD,
+		sv_pdf_text(d, d->bold, 9.5f, label_x, top - PDF_BODY_LEAD, facts[i].label);
+		if (sv_pdf_wrap(d, d->font, PDF_BODY_SIZE, value_x, width, PDF_BODY_LEAD,
 					 facts[i].text, strlen(facts[i].text), true) < 0)
 			return false;
 		if (d->y == top)
@@ -905,12 +908,12 @@ pdf_facts(pdf_doc *d, const letter_pair *facts, int n)
 
 /* A section heading, kept on one page with keep_with points of what follows it. */
 bool
-pdf_heading(pdf_doc *d, const char *heading, float keep_with)
+sv_pdf_heading(pdf_doc *d, const char *heading, float keep_with)
 {
-	if (!pdf_ensure(d, 22 + keep_with))
+	if (!sv_pdf_ensure(d, 22 + keep_with))
 		return false;
 	d->y -= 22;
-	pdf_text(d, d->bold, 12, PDF_LEFT, d->y, heading);
+	sv_pdf_text(d, d->bold, 12, PDF_LEFT, d->y, heading);
 	d->y -= 3;
 	return PDF_OK(d);
 }
@@ -920,7 +923,7 @@ pdf_heading(pdf_doc *d, const char *heading, float keep_with)
  * a list item: its first word ("1)") hangs in the margin, the rest is indented under it.
  */
 bool
-pdf_body(pdf_doc *d, const char *body)
+sv_pdf_body(pdf_doc *d, const char *body)
 {
 	const char *p = body;
 
@@ -930,7 +933,7 @@ pdf_body(pdf_doc *d, const char *body)
 		size_t		len = nl ? (size_t) (nl - p) : strlen(p);
 
 		/* keep two lines of a paragraph together at a page end */
-		if (len > 0 && !pdf_ensure(d, 2 * PDF_BODY_LEAD))
+		if (len > 0 && !sv_pdf_ensure(d, 2 * PDF_BODY_LEAD))
 			return false;
 		if (len > 1 && p[0] == '\t')
 		{
@@ -942,15 +945,15 @@ pdf_body(pdf_doc *d, const char *body)
 			float		top = d->y;
 
 			snprintf(label, sizeof(label), "%.*s", (int) (llen < sizeof(label) ? llen : sizeof(label) - 1), text);
-			if (pdf_wrap(d, d->font, PDF_BODY_SIZE, PDF_LEFT + 30, PDF_RIGHT - PDF_LEFT - 30, PDF_BODY_LEAD,
+			if (sv_pdf_wrap(d, d->font, PDF_BODY_SIZE, PDF_LEFT + 30, PDF_RIGHT - PDF_LEFT - 30, PDF_BODY_LEAD,
 						 text + llen, tlen - llen, true) < 0)
 				return false;
-			pdf_text(d, d->font, PDF_BODY_SIZE, PDF_LEFT + 12, top - PDF_BODY_LEAD, label);
+			sv_pdf_text(d, d->font, PDF_BODY_SIZE, PDF_LEFT + 12, top - PDF_BODY_LEAD, label);
 			d->y -= 2.0f;
 		}
 		else if (len > 0)
 		{
-			if (pdf_wrap(d, d->font, PDF_BODY_SIZE, PDF_LEFT, PDF_RIGHT - PDF_LEFT, PDF_BODY_LEAD, p, len, true) < 0)
+			if (sv_pdf_wrap(d, d->font, PDF_BODY_SIZE, PDF_LEFT, PDF_RIGHT - PDF_LEFT, PDF_BODY_LEAD, p, len, true) < 0)
 				return false;
 			d->y -= 5.0f;
 		}
@@ -961,17 +964,17 @@ pdf_body(pdf_doc *d, const char *body)
 
 /* Every page's footer, once the number of pages is known: a rule, the footer, "Sida i av n". */
 bool
-pdf_footers(pdf_doc *d, const char *footer)
+sv_pdf_footers(pdf_doc *d, const char *footer)
 {
 	char		page_no[64];
 
 	for (int i = 0; i < d->n_pages && pdf_continue(d); i++)
 	{
 		d->page = d->pages[i];
-		pdf_rule(d, PDF_LEFT, PDF_RIGHT, 58, 0.5f, 0.55f);
+		sv_pdf_rule(d, PDF_LEFT, PDF_RIGHT, 58, 0.5f, 0.55f);
 		snprintf(page_no, sizeof(page_no), "Sida %d av %d", i + 1, d->n_pages);
-		pdf_text_fit(d, d->font, 8, PDF_LEFT, 46, PDF_RIGHT - PDF_LEFT - 70, footer);
-		pdf_text_right(d, d->font, 8, PDF_RIGHT, 46, page_no);
+		sv_pdf_text_fit(d, d->font, 8, PDF_LEFT, 46, PDF_RIGHT - PDF_LEFT - 70, footer);
+		sv_pdf_text_right(d, d->font, 8, PDF_RIGHT, 46, page_no);
 	}
 	return PDF_OK(d);
 }

@@ -3,7 +3,7 @@
  *
  * libharu reports errors through a callback; ours only records the first error in the
  * pdf_doc and returns, libharu then returns an error code, and every helper here returns
- * false once an error is recorded. The caller stops at the first false, calls pdf_close()
+ * false once an error is recorded. The caller stops at the first false, calls sv_pdf_close()
  * (HPDF_Free) and reports the failure.
  */
 #ifndef SKOLVAL_PDF_INT_H
@@ -85,26 +85,26 @@ typedef struct pdf_head
 	const char *footer;
 } pdf_head;
 
-extern bool pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path);
-extern bool pdf_add_page(pdf_doc *d);
-extern bool pdf_ensure(pdf_doc *d, float height);
-extern float pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len);
-extern bool pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s);
-extern bool pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s);
-extern bool pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float width, const char *s);
-extern bool pdf_rule(pdf_doc *d, float x1, float x2, float y, float width, float gray);
-extern bool pdf_box(pdf_doc *d, float x, float y, float w, float h, float gray);
-extern int	pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float leading,
+extern bool sv_pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path);
+extern bool sv_pdf_add_page(pdf_doc *d);
+extern bool sv_pdf_ensure(pdf_doc *d, float height);
+extern float sv_pdf_width(pdf_doc *d, HPDF_Font font, float size, const char *s, size_t len);
+extern bool sv_pdf_text(pdf_doc *d, HPDF_Font font, float size, float x, float y, const char *s);
+extern bool sv_pdf_text_right(pdf_doc *d, HPDF_Font font, float size, float right_x, float y, const char *s);
+extern bool sv_pdf_text_fit(pdf_doc *d, HPDF_Font font, float size, float x, float y, float width, const char *s);
+extern bool sv_pdf_rule(pdf_doc *d, float x1, float x2, float y, float width, float gray);
+extern bool sv_pdf_box(pdf_doc *d, float x, float y, float w, float h, float gray);
+extern int	sv_pdf_wrap(pdf_doc *d, HPDF_Font font, float size, float x, float width, float leading,
 					 const char *text, size_t len, bool draw);
-extern bool pdf_finish(pdf_doc *d, doc_output *out);
-extern void pdf_close(pdf_doc *d);
-extern doc_fail_kind pdf_failure(pdf_doc *d, doc_failure *fail);
+extern bool sv_pdf_finish(pdf_doc *d, doc_output *out);
+extern void sv_pdf_close(pdf_doc *d);
+extern doc_fail_kind sv_pdf_failure(pdf_doc *d, doc_failure *fail);
 
-extern bool pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, const pdf_head *head);
-extern bool pdf_title(pdf_doc *d, const char *title, float y);
-extern bool pdf_facts(pdf_doc *d, const letter_pair *facts, int n);
-extern bool pdf_heading(pdf_doc *d, const char *heading, float keep_with);
-extern bool pdf_body(pdf_doc *d, const char *body);
-extern bool pdf_footers(pdf_doc *d, const char *footer);
+extern bool sv_pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, const pdf_head *head);
+extern bool sv_pdf_title(pdf_doc *d, const char *title, float y);
+extern bool sv_pdf_facts(pdf_doc *d, const letter_pair *facts, int n);
+extern bool sv_pdf_heading(pdf_doc *d, const char *heading, float keep_with);
+extern bool sv_pdf_body(pdf_doc *d, const char *body);
+extern bool sv_pdf_footers(pdf_doc *d, const char *footer);
 
 #endif

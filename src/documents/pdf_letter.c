@@ -10,7 +10,7 @@
 #include "documents/pdf_int.h"
 
 doc_fail_kind
-pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail)
+sv_pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail)
 {
 	pdf_doc		d;
 	pdf_head	head = {in->sender, in->sender_unit, in->doc_kind, in->date_line,
@@ -20,36 +20,36 @@ pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail)
 	out->data = NULL;
 	out->len = 0;
 	memset(fail, 0, sizeof(*fail));
-	if (!pdf_start(&d, in->font_path, in->bold_font_path, &head))
+	if (!sv_pdf_start(&d, in->font_path, in->bold_font_path, &head))
 		goto failed;
 
 	/* The address block. */
 	y = PDF_A4_H - 150;
 	for (int i = 0; i < in->n_recipient && pdf_continue(&d); i++)
 	{
-		pdf_text_fit(&d, d.font, 11, PDF_COL2, y, PDF_RIGHT - PDF_COL2, in->recipient[i]);
+		sv_pdf_text_fit(&d, d.font, 11, PDF_COL2, y, PDF_RIGHT - PDF_COL2, in->recipient[i]);
 		y -= 14.5f;
 	}
 
-	if (!pdf_title(&d, in->title, PDF_A4_H - 242) || !pdf_facts(&d, in->facts, in->n_facts))
+	if (!sv_pdf_title(&d, in->title, PDF_A4_H - 242) || !sv_pdf_facts(&d, in->facts, in->n_facts))
 		goto failed;
 	for (int i = 0; i < in->n_sections; i++)
 	{
 		if (!pdf_continue(&d))
 			goto failed;
 		/* a heading never ends a page: it keeps two lines with it */
-		if (!pdf_heading(&d, in->sections[i].label, 2 * PDF_BODY_LEAD) ||
-			!pdf_body(&d, in->sections[i].text))
+		if (!sv_pdf_heading(&d, in->sections[i].label, 2 * PDF_BODY_LEAD) ||
+			!sv_pdf_body(&d, in->sections[i].text))
 			goto failed;
 	}
-	if (!pdf_footers(&d, in->footer) || !pdf_finish(&d, out))
+	if (!sv_pdf_footers(&d, in->footer) || !sv_pdf_finish(&d, out))
 		goto failed;
-	pdf_close(&d);
+	sv_pdf_close(&d);
 	return DOC_OK;
 
 failed:
-	pdf_failure(&d, fail);
-	pdf_close(&d);
+	sv_pdf_failure(&d, fail);
+	sv_pdf_close(&d);
 	free(out->data);
 	out->data = NULL;
 	out->len = 0;

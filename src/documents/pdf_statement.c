@@ -42,7 +42,7 @@ row_lines(pdf_doc *d, const report_table *t, const float *x, const char *const *
 
 		if (t->align[c] == 'r' || s == NULL || *s == '\0')
 			continue;
-		n = pdf_wrap(d, font, T_SIZE, x[c] + T_PAD, x[c + 1] - x[c] - 2 * T_PAD, T_LINE, s, strlen(s), false);
+		n = sv_pdf_wrap(d, font, T_SIZE, x[c] + T_PAD, x[c + 1] - x[c] - 2 * T_PAD, T_LINE, s, strlen(s), false);
 		if (n > lines)
 			lines = n;
 	}
@@ -63,11 +63,11 @@ draw_cells(pdf_doc *d, const report_table *t, const float *x, const char *const 
 		if (s == NULL || *s == '\0')
 			continue;
 		if (t->align[c] == 'r')
-			pdf_text_right(d, font, T_SIZE, x[c + 1] - T_PAD, first, s);
+			sv_pdf_text_right(d, font, T_SIZE, x[c + 1] - T_PAD, first, s);
 		else
 		{
 			d->y = first + T_LINE;
-			if (pdf_wrap(d, font, T_SIZE, x[c] + T_PAD, x[c + 1] - x[c] - 2 * T_PAD, T_LINE, s, strlen(s), true) < 0)
+			if (sv_pdf_wrap(d, font, T_SIZE, x[c] + T_PAD, x[c + 1] - x[c] - 2 * T_PAD, T_LINE, s, strlen(s), true) < 0)
 				return false;
 		}
 	}
@@ -80,13 +80,13 @@ draw_header(pdf_doc *d, const report_table *t, const float *x)
 {
 	float		top = d->y;
 
-	pdf_box(d, PDF_LEFT, d->y - T_HEAD, PDF_RIGHT - PDF_LEFT, T_HEAD, 0.85f);
+	sv_pdf_box(d, PDF_LEFT, d->y - T_HEAD, PDF_RIGHT - PDF_LEFT, T_HEAD, 0.85f);
 	for (int c = 0; c < t->n_cols; c++)
 	{
 		if (t->align[c] == 'r')
-			pdf_text_right(d, d->bold, T_SIZE, x[c + 1] - T_PAD, top - T_HEAD + 4.5f, t->headers[c]);
+			sv_pdf_text_right(d, d->bold, T_SIZE, x[c + 1] - T_PAD, top - T_HEAD + 4.5f, t->headers[c]);
 		else
-			pdf_text_fit(d, d->bold, T_SIZE, x[c] + T_PAD, top - T_HEAD + 4.5f, x[c + 1] - x[c] - 2 * T_PAD, t->headers[c]);
+			sv_pdf_text_fit(d, d->bold, T_SIZE, x[c] + T_PAD, top - T_HEAD + 4.5f, x[c + 1] - x[c] - 2 * T_PAD, t->headers[c]);
 	}
 	d->y = top - T_HEAD;
 	return PDF_OK(d);
@@ -100,7 +100,7 @@ draw_table(pdf_doc *d, const report_table *t)
 
 	column_edges(t, x);
 	/* the title stays with the header row and the first two rows */
-	if (!pdf_heading(d, t->title, T_HEAD + 2 * T_ROW + 4))
+	if (!sv_pdf_heading(d, t->title, T_HEAD + 2 * T_ROW + 4))
 		return false;
 	d->y -= 4;
 	if (!draw_header(d, t, x))
@@ -116,11 +116,11 @@ draw_table(pdf_doc *d, const report_table *t)
 			return false;
 		if (d->y - height - (total ? 2 : 0) < d->bottom)
 		{
-			if (!pdf_add_page(d))
+			if (!sv_pdf_add_page(d))
 				return false;
 			d->y -= 6;
-			pdf_text(d, d->bold, 9, PDF_LEFT, d->y - 9, t->title);
-			pdf_text(d, d->font, 9, PDF_LEFT + pdf_width(d, d->bold, 9, t->title, strlen(t->title)) + 4,
+			sv_pdf_text(d, d->bold, 9, PDF_LEFT, d->y - 9, t->title);
+			sv_pdf_text(d, d->font, 9, PDF_LEFT + sv_pdf_width(d, d->bold, 9, t->title, strlen(t->title)) + 4,
 					 d->y - 9, "(forts.)");
 			d->y -= 14;
 			if (!draw_header(d, t, x))
@@ -130,21 +130,21 @@ draw_table(pdf_doc *d, const report_table *t)
 		if (total)
 		{
 			d->y -= 2;
-			pdf_rule(d, PDF_LEFT, PDF_RIGHT, d->y, 0.8f, 0.2f);
+			sv_pdf_rule(d, PDF_LEFT, PDF_RIGHT, d->y, 0.8f, 0.2f);
 		}
 		else if (band++ % 2 == 1)
-			pdf_box(d, PDF_LEFT, d->y - height, PDF_RIGHT - PDF_LEFT, height, 0.955f);
+			sv_pdf_box(d, PDF_LEFT, d->y - height, PDF_RIGHT - PDF_LEFT, height, 0.955f);
 		if (!draw_cells(d, t, x, cells, font))
 			return false;
 		d->y -= height;
 	}
-	pdf_rule(d, PDF_LEFT, PDF_RIGHT, d->y, 0.4f, 0.6f);
+	sv_pdf_rule(d, PDF_LEFT, PDF_RIGHT, d->y, 0.4f, 0.6f);
 	d->y -= 4;
 	return PDF_OK(d);
 }
 
 doc_fail_kind
-pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fail)
+sv_pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fail)
 {
 	pdf_doc		d;
 	pdf_head	head = {in->sender, in->sender_unit, in->doc_kind, in->date_line,
@@ -153,9 +153,9 @@ pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fa
 	out->data = NULL;
 	out->len = 0;
 	memset(fail, 0, sizeof(*fail));
-	if (!pdf_start(&d, in->font_path, in->bold_font_path, &head))
+	if (!sv_pdf_start(&d, in->font_path, in->bold_font_path, &head))
 		goto failed;
-	if (!pdf_title(&d, in->title, PDF_A4_H - 120))
+	if (!sv_pdf_title(&d, in->title, PDF_A4_H - 120))
 		goto failed;
 	if (in->banner != NULL && in->banner[0] != '\0')
 	{
@@ -164,11 +164,11 @@ pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fa
 		HPDF_Page_Rectangle(d.page, PDF_LEFT, d.y - 20, PDF_RIGHT - PDF_LEFT, 20);
 		HPDF_Page_Fill(d.page);
 		HPDF_Page_SetRGBFill(d.page, 0.65f, 0.05f, 0.05f);
-		pdf_text_fit(&d, d.bold, 10, PDF_LEFT + 8, d.y - 14, PDF_RIGHT - PDF_LEFT - 16, in->banner);
+		sv_pdf_text_fit(&d, d.bold, 10, PDF_LEFT + 8, d.y - 14, PDF_RIGHT - PDF_LEFT - 16, in->banner);
 		HPDF_Page_SetRGBFill(d.page, 0, 0, 0);
 		d.y -= 28;
 	}
-	if (!pdf_facts(&d, in->facts, in->n_facts))
+	if (!sv_pdf_facts(&d, in->facts, in->n_facts))
 		goto failed;
 	for (int i = 0; i < in->n_blocks; i++)
 	{
@@ -181,17 +181,17 @@ pdf_statement_render(const statement_input *in, doc_output *out, doc_failure *fa
 			if (!draw_table(&d, &b->table))
 				goto failed;
 		}
-		else if (!pdf_heading(&d, b->section.label, 2 * PDF_BODY_LEAD) || !pdf_body(&d, b->section.text))
+		else if (!sv_pdf_heading(&d, b->section.label, 2 * PDF_BODY_LEAD) || !sv_pdf_body(&d, b->section.text))
 			goto failed;
 	}
-	if (!pdf_footers(&d, in->footer) || !pdf_finish(&d, out))
+	if (!sv_pdf_footers(&d, in->footer) || !sv_pdf_finish(&d, out))
 		goto failed;
-	pdf_close(&d);
+	sv_pdf_close(&d);
 	return DOC_OK;
 
 failed:
-	pdf_failure(&d, fail);
-	pdf_close(&d);
+	sv_pdf_failure(&d, fail);
+	sv_pdf_close(&d);
 	free(out->data);
 	out->data = NULL;
 	out->len = 0;

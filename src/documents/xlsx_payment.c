@@ -218,7 +218,7 @@ write_sheet(lxw_workbook *wb, const formats *f, const xlsx_sheet *sh, const char
 }
 
 doc_fail_kind
-xlsx_write(const xlsx_input *in, doc_failure *fail)
+sv_xlsx_write(const xlsx_input *in, doc_failure *fail)
 {
 	lxw_workbook_options options = {.constant_memory = LXW_FALSE, .tmpdir = (char *) in->tmpdir, .use_zip64 = LXW_FALSE};
 	lxw_doc_properties props;

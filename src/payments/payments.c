@@ -9,6 +9,7 @@
  * Every problem becomes an issue; errors hold the row (computed, not paid).
  */
 #include "payments/payments.h"
+#include "common/sv_assert.h"
 
 #include <string.h>
 
@@ -27,7 +28,7 @@ typedef struct Work
 
 /* Civil date from a day count (Howard Hinnant's algorithm, proleptic Gregorian). */
 void
-pay_ymd(int32_t day, int32_t epoch_2000, int *y, int *m, int *d)
+sv_pay_ymd(int32_t day, int32_t epoch_2000, int *y, int *m, int *d)
 {
 	int64_t		z = (int64_t) day - epoch_2000 + 10957 + 719468;	/* days since 0000-03-01 */
 	int64_t		era = (z >= 0 ? z : z - 146096) / 146097;
@@ -46,12 +47,12 @@ pay_ymd(int32_t day, int32_t epoch_2000, int *y, int *m, int *d)
  * old from the cut-over of the year it turns n; without one, from the birthday.
  */
 int
-pay_band_age(const PayInput *in, const PayChild *c, int32_t day)
+sv_pay_band_age(const PayInput *in, const PayChild *c, int32_t day)
 {
 	int			y, m, d;
 	int			ref_m, ref_d;
 
-	pay_ymd(day, in->epoch_2000, &y, &m, &d);
+	sv_pay_ymd(day, in->epoch_2000, &y, &m, &d);
 	ref_m = in->cutover_month > 0 ? in->cutover_month : c->birth_month;
 	ref_d = in->cutover_month > 0 ? in->cutover_day : c->birth_day;
 	return y - c->birth_year - ((m < ref_m || (m == ref_m && d < ref_d)) ? 1 : 0);
@@ -59,8 +60,9 @@ pay_band_age(const PayInput *in, const PayChild *c, int32_t day)
 
 /* num / den rounded half away from zero; den > 0. */
 int64_t
-pay_round_div(int64_t num, int64_t den)
+sv_pay_round_div(int64_t num, int64_t den)
 {
+	Assert(den > 0);
 	return num >= 0 ? (num + den / 2) / den : -((-num + den / 2) / den);
 }
 
@@ -299,7 +301,7 @@ child_month(Work *w, int ci)
 				flags |= PAY_FLAG(PI_NO_RESIDENCE);
 				held = true;
 			}
-			age = pay_band_age(in, c, d);
+			age = sv_pay_band_age(in, c, d);
 			cat = category_for(in, e, age, &count);
 			if (cat < 0)
 			{
@@ -454,10 +456,10 @@ child_month(Work *w, int ci)
 		PayIssue	is = {0};
 
 		r->days_in_month = days_den;
-		r->base = pay_round_div(r->base_num, (int64_t) months_den * days_den);
-		r->premises = pay_round_div(r->premises_num, (int64_t) months_den * days_den);
-		r->admin = pay_round_div((r->base + r->premises) * r->admin_bp, 10000);
-		r->vat = pay_round_div((r->base + r->premises + r->admin) * r->vat_bp, 10000);
+		r->base = sv_pay_round_div(r->base_num, (int64_t) months_den * days_den);
+		r->premises = sv_pay_round_div(r->premises_num, (int64_t) months_den * days_den);
+		r->admin = sv_pay_round_div((r->base + r->premises) * r->admin_bp, 10000);
+		r->vat = sv_pay_round_div((r->base + r->premises + r->admin) * r->vat_bp, 10000);
 		r->amount = r->base + r->premises + r->admin + r->vat;
 
 		is.child = r->child;
@@ -503,7 +505,7 @@ child_month(Work *w, int ci)
 }
 
 void
-pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks)
+sv_pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks)
 {
 	Work		w = {in, out, hooks, NULL, 0, 0, NULL, NULL};
 	int			max_enrollments = 1;
@@ -512,10 +514,28 @@ pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks)
 	for (int k = 0; k < in->n_categories; k++)
 		w.category_first_rate[k] = PAY_NONE;
 	for (int i = in->n_rates - 1; i >= 0; i--)
+	{
+		/* rates are sorted by category, then from; each names a category that was read */
+		Assert(in->rates[i].category >= 0 && in->rates[i].category < in->n_categories);
+		Assert(i == 0 || in->rates[i - 1].category < in->rates[i].category ||
+			   (in->rates[i - 1].category == in->rates[i].category && in->rates[i - 1].from <= in->rates[i].from));
 		w.category_first_rate[in->rates[i].category] = i;
+	}
 	for (int ci = 0; ci < in->n_children; ci++)
-		if (in->children[ci].n_enrollments > max_enrollments)
-			max_enrollments = in->children[ci].n_enrollments;
+	{
+		const PayChild *c = &in->children[ci];
+
+		/* children sorted by id; each child's rows are one range inside the arrays */
+		Assert(ci == 0 || in->children[ci - 1].child_id < c->child_id);
+		Assert(c->n_enrollments == 0 ||
+			   (c->first_enrollment >= 0 && c->first_enrollment + c->n_enrollments <= in->n_enrollments));
+		Assert(c->n_residences == 0 ||
+			   (c->first_residence >= 0 && c->first_residence + c->n_residences <= in->n_residences));
+		Assert(c->n_supplements == 0 ||
+			   (c->first_supplement >= 0 && c->first_supplement + c->n_supplements <= in->n_supplements));
+		if (c->n_enrollments > max_enrollments)
+			max_enrollments = c->n_enrollments;
+	}
 	w.enrollment_flags = hooks->grow(NULL, sizeof(uint32_t) * max_enrollments, hooks->arg);
 	w.enrollment_hold = hooks->grow(NULL, sizeof(bool) * max_enrollments, hooks->arg);
 	w.eval_first = in->per_day ? in->month_first : in->count_date;

@@ -196,11 +196,11 @@ typedef struct PayHooks
 	void	   *arg;
 } PayHooks;
 
-extern void pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks);
+extern void sv_pay_compute(const PayInput *in, PayOutput *out, const PayHooks *hooks);
 
 /* Calendar helpers on day numbers relative to epoch_2000 (exposed for tests). */
-extern void pay_ymd(int32_t day, int32_t epoch_2000, int *y, int *m, int *d);
-extern int	pay_band_age(const PayInput *in, const PayChild *c, int32_t day);
-extern int64_t pay_round_div(int64_t num, int64_t den);
+extern void sv_pay_ymd(int32_t day, int32_t epoch_2000, int *y, int *m, int *d);
+extern int	sv_pay_band_age(const PayInput *in, const PayChild *c, int32_t day);
+extern int64_t sv_pay_round_div(int64_t num, int64_t den);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * payments_sql.c — SQL glue for the payment core: read one month of the register with SPI,
- * run pay_compute(), return payment rows and issues as one materialized result set.
+ * run sv_pay_compute(), return payment rows and issues as one materialized result set.
  *
  * skolval._payment_compute(month) is called by skolval.payment_rows(), payment_check() and
  * create_payment_run(); one call reads everything under one snapshot, so rows and issues
@@ -24,6 +24,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
+#include "common/spi_util.h"
 #include "payments/payments.h"
 
 PG_FUNCTION_INFO_V1(skolval_payment_rows);
@@ -68,56 +69,59 @@ form_index(const char *name)
 	return PAY_NONE;
 }
 
-/* ---- SPI reading helpers ----------------------------------------------------------- */
+/* ---- reading ------------------------------------------------------------------------- */
 
-static void
-run_query(const char *sql, int nargs, Oid *types, Datum *values)
+/* Every query below runs under the pinned path of sv_spi_connect() and is checked column by
+ * column (sv_spi_select); the casts name pg_catalog's types so the column types are exact. */
+static SvSpi spi;
+
+#define TXT TEXTOID
+#define I4 INT4OID
+#define I8 INT8OID
+#define F8 FLOAT8OID
+#define DT DATEOID
+#define BL BOOLOID
+
+static uint64
+run_query(const char *what, const char *sql, int nargs, Oid *types, Datum *values, int ncols, const Oid *coltypes)
 {
-	int			rc = SPI_execute_with_args(sql, nargs, types, values, NULL, true, 0);
-
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "payment query failed: %s", SPI_result_code_string(rc));
-}
-
-static bool
-col_null(int row, int col)
-{
-	bool		isnull;
-
-	(void) SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-	return isnull;
-}
-
-static Datum
-col(int row, int col)
-{
-	bool		isnull;
-
-	return SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &isnull);
-}
-
-static char *
-col_text(int row, int c)
-{
-	return col_null(row, c) ? NULL : TextDatumGetCString(col(row, c));
+	return sv_spi_select(&spi, what, sql, nargs, types, values, ncols, coltypes);
 }
 
 static int32
-col_date_to(int row, int c)
+col_date_to(uint64 row, int c)
 {
-	return col_null(row, c) ? PAY_OPEN_END : DatumGetDateADT(col(row, c));
+	return sv_spi_date(&spi, row, c, PAY_OPEN_END);
 }
 
 static int
-col_int_or_none(int row, int c)
+col_int_or_none(uint64 row, int c)
 {
-	return col_null(row, c) ? PAY_NONE : DatumGetInt32(col(row, c));
+	return sv_spi_int4(&spi, row, c, PAY_NONE);
 }
 
 static double
-col_hours(int row, int c)
+col_hours(uint64 row, int c)
 {
-	return col_null(row, c) ? -1.0 : DatumGetFloat8(col(row, c));
+	return sv_spi_float8(&spi, row, c, -1.0);
+}
+
+static int64
+col_id(uint64 row, int c)
+{
+	return sv_spi_int8_required(&spi, row, c);
+}
+
+static DateADT
+col_date(uint64 row, int c)
+{
+	return sv_spi_date_required(&spi, row, c);
+}
+
+static char *
+col_text(uint64 row, int c)
+{
+	return sv_spi_text(&spi, row, c);
 }
 
 /* A small string table: administrations, district codes, accounts. */
@@ -223,8 +227,13 @@ read_month(MonthData *md, DateADT month_first)
 	in->epoch_2000 = 0;			/* PostgreSQL dates count from 2000-01-01 */
 
 	/* Municipality and policy. */
-	run_query("SELECT s.municipality_code::text FROM skolval.settings s", 0, NULL, NULL);
-	if (SPI_processed == 0 || col_null(0, 1))
+	{
+		static const Oid t[] = {TXT};
+
+		n = run_query("the municipality settings",
+					  "SELECT s.municipality_code::pg_catalog.text FROM skolval.settings s", 0, NULL, NULL, 1, t);
+	}
+	if (n == 0 || col_text(0, 1) == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("the municipality is not configured"),
@@ -232,13 +241,21 @@ read_month(MonthData *md, DateADT month_first)
 	md->our_municipality = atoi(col_text(0, 1));
 
 	args[0] = DateADTGetDatum(month_first);
-	run_query("SELECT p.basis, p.age_cutover_month::int4, p.age_cutover_day::int4, skolval.payment_count_date($1)"
-			  "  FROM skolval._payment_policy() p", 1, types, args);
-	basis = col_text(0, 1);
+	{
+		static const Oid t[] = {TXT, I4, I4, DT};
+
+		n = run_query("the payment policy",
+					  "SELECT p.basis::pg_catalog.text, p.age_cutover_month::pg_catalog.int4, p.age_cutover_day::pg_catalog.int4,"
+					  "       skolval.payment_count_date($1)"
+					  "  FROM skolval._payment_policy() p", 1, types, args, 4, t);
+	}
+	if (n != 1)
+		elog(ERROR, "skolval._payment_policy() returned " UINT64_FORMAT " rows", n);
+	basis = sv_spi_text_required(&spi, 0, 1);
 	in->per_day = strcmp(basis, "per_day") == 0;
-	in->cutover_month = col_null(0, 2) ? 0 : DatumGetInt32(col(0, 2));
-	in->cutover_day = col_null(0, 3) ? 0 : DatumGetInt32(col(0, 3));
-	in->count_date = DatumGetDateADT(col(0, 4));
+	in->cutover_month = sv_spi_int4(&spi, 0, 2, 0);
+	in->cutover_day = sv_spi_int4(&spi, 0, 3, 0);
+	in->count_date = col_date(0, 4);
 	in->rate_day = (in->count_date >= month_first && in->count_date <= month_last) ? in->count_date : month_first;
 	lo = in->per_day || in->count_date > month_first ? month_first : in->count_date;
 	hi = in->per_day || in->count_date < month_last ? month_last : in->count_date;
@@ -246,18 +263,24 @@ read_month(MonthData *md, DateADT month_first)
 	args[1] = DateADTGetDatum(hi);
 
 	/* Categories and rates. */
-	run_query("SELECT c.category_code, c.name_sv, c.school_form::text, c.grade_from::int4, c.grade_to::int4,"
-			  "       c.age_from::int4, c.age_to::int4, c.hours_over::float8, c.hours_up_to::float8"
-			  "  FROM skolval.payment_category c ORDER BY c.sort_order, c.category_code", 0, NULL, NULL);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {TXT, TXT, TXT, I4, I4, I4, I4, F8, F8};
+
+		n = run_query("the payment categories",
+					  "SELECT c.category_code::pg_catalog.text, c.name_sv::pg_catalog.text, c.school_form::pg_catalog.text,"
+					  "       c.grade_from::pg_catalog.int4, c.grade_to::pg_catalog.int4,"
+					  "       c.age_from::pg_catalog.int4, c.age_to::pg_catalog.int4,"
+					  "       c.hours_over::pg_catalog.float8, c.hours_up_to::pg_catalog.float8"
+					  "  FROM skolval.payment_category c ORDER BY c.sort_order, c.category_code", 0, NULL, NULL, 9, t);
+	}
 	cats = palloc0(sizeof(PayCategory) * (n + 1));
 	md->category_codes = palloc(sizeof(char *) * (n + 1));
 	md->category_names = palloc(sizeof(char *) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		md->category_codes[i] = col_text(i, 1);
-		md->category_names[i] = col_text(i, 2);
-		cats[i].form = form_index(col_text(i, 3));
+		md->category_codes[i] = sv_spi_text_required(&spi, i, 1);
+		md->category_names[i] = sv_spi_text_required(&spi, i, 2);
+		cats[i].form = form_index(sv_spi_text_required(&spi, i, 3));
 		cats[i].grade_from = col_int_or_none(i, 4);
 		cats[i].grade_to = col_int_or_none(i, 5);
 		cats[i].age_from = col_int_or_none(i, 6);
@@ -268,64 +291,90 @@ read_month(MonthData *md, DateADT month_first)
 	in->categories = cats;
 	in->n_categories = (int) n;
 
-	run_query("SELECT r.rate_id, r.category_code, r.valid_from, r.valid_to, (r.base_annual * 100)::int8,"
-			  "       (r.premises_annual * 100)::int8, (r.admin_pct * 100)::int4, (r.vat_pct * 100)::int4"
-			  "  FROM skolval.payment_rate r WHERE r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)",
-			  2, types, args);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {I8, TXT, DT, DT, I8, I8, I4, I4};
+
+		n = run_query("the payment rates",
+					  "SELECT r.rate_id::pg_catalog.int8, r.category_code::pg_catalog.text, r.valid_from::pg_catalog.date,"
+					  "       r.valid_to::pg_catalog.date, (r.base_annual * 100)::pg_catalog.int8,"
+					  "       (r.premises_annual * 100)::pg_catalog.int8, (r.admin_pct * 100)::pg_catalog.int4,"
+					  "       (r.vat_pct * 100)::pg_catalog.int4"
+					  "  FROM skolval.payment_rate r WHERE r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)",
+					  2, types, args, 8, t);
+	}
 	rates = palloc0(sizeof(PayRate) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		char	   *code = col_text(i, 2);
+		char	   *code = sv_spi_text_required(&spi, i, 2);
 		int			k;
 
 		for (k = 0; k < in->n_categories && strcmp(md->category_codes[k], code) != 0; k++)
 			;
-		rates[i].rate_id = DatumGetInt64(col(i, 1));
+		/* payment_rate.category_code references payment_category */
+		Assert(k < in->n_categories);
+		rates[i].rate_id = col_id(i, 1);
 		rates[i].category = k;
-		rates[i].from = DatumGetDateADT(col(i, 3));
+		rates[i].from = col_date(i, 3);
 		rates[i].to = col_date_to(i, 4);
-		rates[i].base_annual = DatumGetInt64(col(i, 5));
-		rates[i].premises_annual = DatumGetInt64(col(i, 6));
-		rates[i].admin_bp = DatumGetInt32(col(i, 7));
-		rates[i].vat_bp = DatumGetInt32(col(i, 8));
+		rates[i].base_annual = col_id(i, 5);
+		rates[i].premises_annual = col_id(i, 6);
+		rates[i].admin_bp = sv_spi_int4(&spi, i, 7, 0);
+		rates[i].vat_bp = sv_spi_int4(&spi, i, 8, 0);
 	}
 	qsort(rates, n, sizeof(PayRate), cmp_rate);
 	in->rates = rates;
 	in->n_rates = (int) n;
 
 	/* Districts, administrations and accounts. */
-	run_query("SELECT d.district_code, d.administration FROM skolval.district d ORDER BY 1", 0, NULL, NULL);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {TXT, TXT};
+
+		n = run_query("the districts",
+					  "SELECT d.district_code::pg_catalog.text, d.administration::pg_catalog.text"
+					  "  FROM skolval.district d ORDER BY 1", 0, NULL, NULL, 2, t);
+	}
 	dist_admin = palloc(sizeof(int) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		names_add(&md->districts, col_text(i, 1));
-		dist_admin[i] = names_add(&md->administrations, col_text(i, 2));
+		names_add(&md->districts, sv_spi_text_required(&spi, i, 1));
+		dist_admin[i] = names_add(&md->administrations, sv_spi_text_required(&spi, i, 2));
 	}
 	in->district_administration = dist_admin;
 	in->n_districts = (int) n;
-	run_query("SELECT a.administration, a.school_form::text, a.account FROM skolval.cost_account a", 0, NULL, NULL);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {TXT, TXT, TXT};
+
+		n = run_query("the cost accounts",
+					  "SELECT a.administration::pg_catalog.text, a.school_form::pg_catalog.text, a.account::pg_catalog.text"
+					  "  FROM skolval.cost_account a", 0, NULL, NULL, 3, t);
+	}
 	acc = palloc0(sizeof(PayAccount) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		acc[i].administration = names_add(&md->administrations, col_text(i, 1));
-		acc[i].form = col_null(i, 2) ? PAY_NONE : form_index(col_text(i, 2));
-		acc[i].account = names_add(&md->accounts, col_text(i, 3));
+		char	   *form = col_text(i, 2);
+
+		acc[i].administration = names_add(&md->administrations, sv_spi_text_required(&spi, i, 1));
+		acc[i].form = form == NULL ? PAY_NONE : form_index(form);
+		acc[i].account = names_add(&md->accounts, sv_spi_text_required(&spi, i, 3));
 	}
 	in->accounts = acc;
 	in->n_accounts = (int) n;
 
 	/* Children, then their enrollments, residences and supplements (all ordered by child). */
-	run_query(KIDS_CTE "SELECT c.child_id, c.birth_date FROM skolval.child c"
-			  " WHERE c.child_id IN (SELECT child_id FROM kids) ORDER BY c.child_id", 2, types, args);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {I8, DT};
+
+		n = run_query("the month's children",
+					  KIDS_CTE "SELECT c.child_id::pg_catalog.int8, c.birth_date::pg_catalog.date FROM skolval.child c"
+					  " WHERE c.child_id IN (SELECT k.child_id FROM kids k) ORDER BY c.child_id", 2, types, args, 2, t);
+	}
 	children = palloc0(sizeof(PayChild) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		children[i].child_id = DatumGetInt64(col(i, 1));
-		j2date(DatumGetDateADT(col(i, 2)) + POSTGRES_EPOCH_JDATE,
+		children[i].child_id = col_id(i, 1);
+		/* ordered by child_id: child_index() searches them */
+		Assert(i == 0 || children[i - 1].child_id < children[i].child_id);
+		j2date(col_date(i, 2) + POSTGRES_EPOCH_JDATE,
 			   &children[i].birth_year, &children[i].birth_month, &children[i].birth_day);
 	}
 	in->children = children;
@@ -340,77 +389,99 @@ read_month(MonthData *md, DateADT month_first)
 		args[2] = PointerGetDatum(construct_array(ids, (int) n, INT8OID, sizeof(int64), true, TYPALIGN_DOUBLE));
 	}
 
-	run_query("SELECT e.enrollment_id, e.child_id, e.unit_id, u.organizer = 'independent',"
-			  "       e.school_form::text, e.grade::int4, e.hours_per_week::float8, e.valid_from, e.valid_to"
-			  "  FROM skolval.enrollment e JOIN skolval.unit u ON u.unit_id = e.unit_id"
-			  " WHERE e.child_id = ANY ($3)"
-			  "   AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)"
-			  " ORDER BY e.child_id, e.valid_from, e.enrollment_id", 3, types, args);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {I8, I8, I8, BL, TXT, I4, F8, DT, DT};
+
+		n = run_query("the enrollments",
+					  "SELECT e.enrollment_id::pg_catalog.int8, e.child_id::pg_catalog.int8, e.unit_id::pg_catalog.int8,"
+					  "       u.organizer::pg_catalog.text = 'independent'::pg_catalog.text,"
+					  "       e.school_form::pg_catalog.text, e.grade::pg_catalog.int4, e.hours_per_week::pg_catalog.float8,"
+					  "       e.valid_from::pg_catalog.date, e.valid_to::pg_catalog.date"
+					  "  FROM skolval.enrollment e JOIN skolval.unit u ON u.unit_id = e.unit_id"
+					  " WHERE e.child_id = ANY ($3)"
+					  "   AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)"
+					  " ORDER BY e.child_id, e.valid_from, e.enrollment_id", 3, types, args, 9, t);
+	}
 	enr = palloc0(sizeof(PayEnrollment) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		int			ci = child_index(children, in->n_children, DatumGetInt64(col(i, 2)));
+		int			ci = child_index(children, in->n_children, col_id(i, 2));
 
-		enr[i].enrollment_id = DatumGetInt64(col(i, 1));
+		enr[i].enrollment_id = col_id(i, 1);
 		enr[i].child = ci;
-		enr[i].unit_id = DatumGetInt64(col(i, 3));
-		enr[i].independent = DatumGetBool(col(i, 4));
-		enr[i].form = form_index(col_text(i, 5));
+		enr[i].unit_id = col_id(i, 3);
+		enr[i].independent = sv_spi_bool_required(&spi, i, 4);
+		enr[i].form = form_index(sv_spi_text_required(&spi, i, 5));
 		enr[i].grade = col_int_or_none(i, 6);
 		enr[i].hours = col_hours(i, 7);
-		enr[i].from = DatumGetDateADT(col(i, 8));
+		enr[i].from = col_date(i, 8);
 		enr[i].to = col_date_to(i, 9);
 		if (children[ci].n_enrollments++ == 0)
 			children[ci].first_enrollment = (int) i;
+		/* grouped by child: each child's enrollments are one contiguous range */
+		Assert(children[ci].first_enrollment + children[ci].n_enrollments == (int) i + 1);
 	}
 	in->enrollments = enr;
 	in->n_enrollments = (int) n;
 
-	run_query("SELECT r.child_id, r.valid_from, r.valid_to, r.municipality_code::text,"
-			  "       coalesce(btrim(r.address), '') <> '', r.district_code"
-			  "  FROM skolval.residence r WHERE r.child_id = ANY ($3)"
-			  "   AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)"
-			  " ORDER BY r.child_id, r.valid_from", 3, types, args);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {I8, DT, DT, TXT, BL, TXT};
+
+		n = run_query("the residences",
+					  "SELECT r.child_id::pg_catalog.int8, r.valid_from::pg_catalog.date, r.valid_to::pg_catalog.date,"
+					  "       r.municipality_code::pg_catalog.text,"
+					  "       coalesce(pg_catalog.btrim(r.address::pg_catalog.text), ''::pg_catalog.text)"
+					  "         OPERATOR(pg_catalog.<>) ''::pg_catalog.text,"
+					  "       r.district_code::pg_catalog.text"
+					  "  FROM skolval.residence r WHERE r.child_id = ANY ($3)"
+					  "   AND r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)"
+					  " ORDER BY r.child_id, r.valid_from", 3, types, args, 6, t);
+	}
 	res = palloc0(sizeof(PayResidence) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		int			ci = child_index(children, in->n_children, DatumGetInt64(col(i, 1)));
+		int			ci = child_index(children, in->n_children, col_id(i, 1));
 		char	   *district = col_text(i, 6);
 
 		res[i].child = ci;
-		res[i].from = DatumGetDateADT(col(i, 2));
+		res[i].from = col_date(i, 2);
 		res[i].to = col_date_to(i, 3);
-		res[i].municipality_code = atoi(col_text(i, 4));
+		res[i].municipality_code = atoi(sv_spi_text_required(&spi, i, 4));
 		res[i].ours = res[i].municipality_code == md->our_municipality;
-		res[i].has_address = DatumGetBool(col(i, 5));
+		res[i].has_address = sv_spi_bool_required(&spi, i, 5);
 		res[i].district = district ? names_find(&md->districts, district) : PAY_NONE;
 		if (children[ci].n_residences++ == 0)
 			children[ci].first_residence = (int) i;
+		Assert(children[ci].first_residence + children[ci].n_residences == (int) i + 1);
 	}
 	in->residences = res;
 	in->n_residences = (int) n;
 
-	run_query("SELECT s.supplement_id, s.child_id, s.unit_id, (s.amount_monthly * 100)::int8, (s.vat_pct * 100)::int4,"
-			  "       s.valid_from, s.valid_to"
-			  "  FROM skolval.supplement s WHERE s.valid_from <= $2 AND (s.valid_to IS NULL OR s.valid_to >= $1)"
-			  " ORDER BY s.child_id, s.supplement_id", 2, types, args);
-	n = SPI_processed;
+	{
+		static const Oid t[] = {I8, I8, I8, I8, I4, DT, DT};
+
+		n = run_query("the supplements",
+					  "SELECT s.supplement_id::pg_catalog.int8, s.child_id::pg_catalog.int8, s.unit_id::pg_catalog.int8,"
+					  "       (s.amount_monthly * 100)::pg_catalog.int8, (s.vat_pct * 100)::pg_catalog.int4,"
+					  "       s.valid_from::pg_catalog.date, s.valid_to::pg_catalog.date"
+					  "  FROM skolval.supplement s WHERE s.valid_from <= $2 AND (s.valid_to IS NULL OR s.valid_to >= $1)"
+					  " ORDER BY s.child_id, s.supplement_id", 2, types, args, 7, t);
+	}
 	sup = palloc0(sizeof(PaySupplement) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
 	{
-		int			ci = child_index(children, in->n_children, DatumGetInt64(col(i, 2)));
+		int			ci = child_index(children, in->n_children, col_id(i, 2));
 
-		sup[i].supplement_id = DatumGetInt64(col(i, 1));
+		sup[i].supplement_id = col_id(i, 1);
 		sup[i].child = ci;
-		sup[i].unit_id = DatumGetInt64(col(i, 3));
-		sup[i].amount_monthly = DatumGetInt64(col(i, 4));
-		sup[i].vat_bp = DatumGetInt32(col(i, 5));
-		sup[i].from = DatumGetDateADT(col(i, 6));
+		sup[i].unit_id = col_id(i, 3);
+		sup[i].amount_monthly = col_id(i, 4);
+		sup[i].vat_bp = sv_spi_int4(&spi, i, 5, 0);
+		sup[i].from = col_date(i, 6);
 		sup[i].to = col_date_to(i, 7);
 		if (children[ci].n_supplements++ == 0)
 			children[ci].first_supplement = (int) i;
+		Assert(children[ci].first_supplement + children[ci].n_supplements == (int) i + 1);
 	}
 	in->supplements = sup;
 	in->n_supplements = (int) n;
@@ -419,6 +490,13 @@ read_month(MonthData *md, DateADT month_first)
 /* ---- output ---------------------------------------------------------------------- */
 
 #define N_COLS 30
+
+/* The columns of skolval._payment_compute(), in the order emit_row() and emit_issue() fill them. */
+static const Oid result_types[N_COLS] = {
+	TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT2OID,
+	NUMERICOID, INT2OID, INT8OID, DATEOID, INT2OID, INT2OID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
+	NUMERICOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID
+};
 
 static Datum
 money(int64 ore)
@@ -636,17 +714,17 @@ skolval_payment_rows(PG_FUNCTION_ARGS)
 				 errhint("Use date_trunc('month', day)::date, for example '%04d-%02d-01'.", y, m)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	sv_srf_check(fcinfo, "skolval._payment_compute()", N_COLS, result_types);
 	memset(&md, 0, sizeof(md));
 	memset(&out, 0, sizeof(out));
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
+	sv_spi_connect(&spi);
 	read_month(&md, month);
-	pay_compute(&md.in, &out, &hooks);
+	sv_pay_compute(&md.in, &out, &hooks);
 	for (int i = 0; i < out.n_rows; i++)
 		emit_row(rsinfo->setResult, rsinfo->setDesc, &md, &out.rows[i]);
 	for (int i = 0; i < out.n_issues; i++)
 		emit_issue(rsinfo->setResult, rsinfo->setDesc, &md, &out.issues[i]);
-	SPI_finish();
+	sv_spi_finish(&spi);
 	return (Datum) 0;
 }

@@ -99,10 +99,10 @@ test_letters(void)
 	char		junk[] = "/tmp/skolval-not-a-font-XXXXXX";
 	int			fd;
 
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with a synthesized bold");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with a synthesized bold");
 	CHECK(count_pages(&out) == 1, "a short letter has one page, not %d", count_pages(&out));
 	in = a_letter(FONT, BOLD, "Kort motivering.");
-	CHECK(pdf_letter_render(&in, &bold_out, &fail) == DOC_OK && is_pdf(&bold_out), "letter with a bold font");
+	CHECK(sv_pdf_letter_render(&in, &bold_out, &fail) == DOC_OK && is_pdf(&bold_out), "letter with a bold font");
 	CHECK(bold_out.len > out.len + 50000, "a bold font is a second embedded font (%zu vs %zu bytes)", bold_out.len, out.len);
 	free(out.data);
 	free(bold_out.data);
@@ -113,32 +113,32 @@ test_letters(void)
 		long_text[i] = (i % 9 == 8) ? ' ' : "abcdefghå"[i % 9];
 	long_text[400000] = '\0';
 	in = a_letter(FONT, NULL, long_text);
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out) && count_pages(&out) > 10,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out) && count_pages(&out) > 10,
 		  "a long letter runs over many pages (%d)", count_pages(&out));
 	free(out.data);
 	for (int i = 0; i < 200000; i += 2)
 		memcpy(long_text + i, "\xC3\xA5", 2);
 	long_text[200000] = '\0';
 	in = a_letter(FONT, NULL, long_text);
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "a 100,000-character word");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "a 100,000-character word");
 	free(out.data);
 	free(long_text);
 
 	/* Failures: reported, nothing returned, everything freed (valgrind checks the last part). */
 	in = a_letter("/nonexistent/DejaVuSans.ttf", NULL, "x");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL && fail.detail == ENOENT
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL && fail.detail == ENOENT
 		  && strstr(fail.step, "regular") != NULL, "missing font: kind %d detail %lu", fail.kind, fail.detail);
 	in = a_letter(FONT, "/nonexistent/DejaVuSans-Bold.ttf", "x");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && strstr(fail.step, "bold") != NULL,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && strstr(fail.step, "bold") != NULL,
 		  "missing bold font: kind %d step %s", fail.kind, fail.step);
 	fd = mkstemp(junk);
 	CHECK(fd >= 0 && write(fd, "this is not a TrueType font\n", 28) == 28, "junk file");
 	close(fd);
 	in = a_letter(junk, NULL, "x");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_INVALID && out.data == NULL,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_FONT_INVALID && out.data == NULL,
 		  "not a font: kind %d (%s)", fail.kind, fail.message);
 	unlink(junk);
-	CHECK(strcmp(pdf_status_text(0x1017), "cannot open file") == 0, "libharu status text");
+	CHECK(strcmp(sv_pdf_status_text(0x1017), "cannot open file") == 0, "libharu status text");
 }
 
 /* The interrupt hook: stop after a number of polls; count the polls. */
@@ -166,14 +166,14 @@ test_layout(void)
 	in = a_letter(FONT, NULL, "Kort motivering.");
 	in.recipient = emoji_recipient;
 	in.n_recipient = 1;
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with an emoji");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "letter with an emoji");
 	CHECK(out.replaced == 2 && out.n_replaced_cp == 2 && out.replaced_cp[0] == 0x1F600 && out.replaced_cp[1] == 0x6F22,
 		  "replaced %ld: U+%04X U+%04X", out.replaced, out.replaced_cp[0], out.replaced_cp[1]);
 	CHECK(memmem(out.data, out.len, "begincidrange", 13) == NULL || memmem(out.data, out.len, "beginbfrange", 12) != NULL,
 		  "a ToUnicode CMap with bfranges");
 	free(out.data);
 	in = a_letter(FONT, NULL, "Kort motivering.");
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK && out.replaced == 0, "nothing replaced in plain Swedish text");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK && out.replaced == 0, "nothing replaced in plain Swedish text");
 	free(out.data);
 
 	/* Linear: a 2 MB word costs about ten times the interrupt polls of a 200 kB word (one per line). */
@@ -183,20 +183,20 @@ test_layout(void)
 	doc_interrupt_hook = count_polls;
 	polls = 0;
 	in = a_letter(FONT, NULL, word);
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 200 kB word");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 200 kB word");
 	free(out.data);
 	polls_1mb = polls;
 	word[200000] = 'a';
 	word[2000000] = '\0';
 	polls = 0;
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 2 MB word");
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 2 MB word");
 	free(out.data);
 	CHECK(polls > 9 * polls_1mb && polls < 11 * polls_1mb, "polls: %ld for 200 kB, %ld for 2 MB", polls_1mb, polls);
 
 	/* Interrupted in the middle: DOC_FAIL_INTERRUPTED, nothing returned, everything freed. */
 	polls = 0;
 	stop_after = polls_1mb / 2;
-	CHECK(pdf_letter_render(&in, &out, &fail) == DOC_FAIL_INTERRUPTED && out.data == NULL && polls == stop_after + 1,
+	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_INTERRUPTED && out.data == NULL && polls == stop_after + 1,
 		  "interrupted letter: kind %d after %ld polls", fail.kind, polls);
 	free(word);
 	doc_interrupt_hook = NULL;
@@ -261,11 +261,11 @@ test_statement(void)
 	in.n_blocks = 3;
 	in.footer = "Lunds kommun";
 	in.running_head = "Friskolan Ekorren · april 2026";
-	CHECK(pdf_statement_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "statement: kind %d", fail.kind);
+	CHECK(sv_pdf_statement_render(&in, &out, &fail) == DOC_OK && is_pdf(&out), "statement: kind %d", fail.kind);
 	CHECK(count_pages(&out) >= 8, "300 two-line rows run over several pages (%d)", count_pages(&out));
 	free(out.data);
 	in.font_path = "/nonexistent.ttf";
-	CHECK(pdf_statement_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL, "statement without a font");
+	CHECK(sv_pdf_statement_render(&in, &out, &fail) == DOC_FAIL_FONT_OPEN && out.data == NULL, "statement without a font");
 	free(cells);
 	free(total);
 }
@@ -317,7 +317,7 @@ test_xlsx(void)
 	CHECK(mkdtemp(dir) != NULL, "temporary directory");
 	snprintf(path, sizeof(path), "%s/payments.xlsx", dir);
 	in = a_workbook(path, dir, &sheet, cells);
-	CHECK(xlsx_write(&in, &fail) == DOC_OK, "xlsx: kind %d (%s)", fail.kind, fail.message);
+	CHECK(sv_xlsx_write(&in, &fail) == DOC_OK, "xlsx: kind %d (%s)", fail.kind, fail.message);
 	f = fopen(path, "rb");
 	CHECK(f != NULL && fread(magic, 1, 2, f) == 2 && memcmp(magic, "PK", 2) == 0, "the file is a zip file");
 	if (f)
@@ -325,26 +325,26 @@ test_xlsx(void)
 	unlink(path);
 
 	in = a_workbook("/nonexistent/dir/payments.xlsx", dir, &sheet, cells);
-	CHECK(xlsx_write(&in, &fail) == DOC_FAIL_FILE, "unwritable file: kind %d", fail.kind);
+	CHECK(sv_xlsx_write(&in, &fail) == DOC_FAIL_FILE, "unwritable file: kind %d", fail.kind);
 
 	big = malloc(40001);
 	memset(big, 'x', 40000);
 	big[40000] = '\0';
 	in = a_workbook(path, dir, &sheet, cells);
 	cells[0].text = big;
-	CHECK(xlsx_write(&in, &fail) == DOC_FAIL_VALUE && strstr(fail.message, "32,767") != NULL,
+	CHECK(sv_xlsx_write(&in, &fail) == DOC_FAIL_VALUE && strstr(fail.message, "32,767") != NULL,
 		  "string too long: kind %d (%s)", fail.kind, fail.message);
 	unlink(path);
 	free(big);
 
 	in = a_workbook(path, dir, &sheet, cells);
 	cells[2].text = "2026-13-45";
-	CHECK(xlsx_write(&in, &fail) != DOC_OK, "a bad date is refused");
+	CHECK(sv_xlsx_write(&in, &fail) != DOC_OK, "a bad date is refused");
 	unlink(path);
 
 	in = a_workbook(path, dir, &sheet, cells);
 	sheet.name = "Bad/name";
-	CHECK(xlsx_write(&in, &fail) != DOC_OK, "a bad sheet name is refused");
+	CHECK(sv_xlsx_write(&in, &fail) != DOC_OK, "a bad sheet name is refused");
 	unlink(path);
 	CHECK(rmdir(dir) == 0, "nothing else left in the temporary directory: %s", strerror(errno));
 }

@@ -182,7 +182,7 @@ test_calendar(void)
 
 	cal_build();
 
-	/* pay_ymd against the walk, for several epochs (day 0 = 2000-01-01 when epoch_2000 = 0). */
+	/* sv_pay_ymd against the walk, for several epochs (day 0 = 2000-01-01 when epoch_2000 = 0). */
 	for (size_t e = 0; e < sizeof(epochs) / sizeof(epochs[0]); e++)
 	{
 		bad = 0;
@@ -190,7 +190,7 @@ test_calendar(void)
 		{
 			int			y, m, d;
 
-			pay_ymd(i - cal_2000 + epochs[e], epochs[e], &y, &m, &d);
+			sv_pay_ymd(i - cal_2000 + epochs[e], epochs[e], &y, &m, &d);
 			if (y != cal_y[i] || m != cal_m[i] || d != cal_d[i])
 			{
 				if (bad++ == 0)
@@ -201,57 +201,57 @@ test_calendar(void)
 		{
 			int			y, m, d;
 
-			pay_ymd(first_bad - cal_2000 + epochs[e], epochs[e], &y, &m, &d);
-			check(false, "pay_ymd epoch_2000 = %d: %ld days wrong, first %04d-%02d-%02d given as %04d-%02d-%02d",
+			sv_pay_ymd(first_bad - cal_2000 + epochs[e], epochs[e], &y, &m, &d);
+			check(false, "sv_pay_ymd epoch_2000 = %d: %ld days wrong, first %04d-%02d-%02d given as %04d-%02d-%02d",
 				  (int) epochs[e], bad, cal_y[first_bad], cal_m[first_bad], cal_d[first_bad], y, m, d);
 		}
 		else
-			check(true, "pay_ymd epoch_2000 = %d matches the walk on all %d days 1900-01-01 .. 2100-12-31",
+			check(true, "sv_pay_ymd epoch_2000 = %d matches the walk on all %d days 1900-01-01 .. 2100-12-31",
 				  (int) epochs[e], CAL_DAYS);
 	}
 	{
 		int			y, m, d, y2, m2, d2;
 
-		pay_ymd(0, 0, &y, &m, &d);
-		pay_ymd(-36524, 0, &y2, &m2, &d2);
+		sv_pay_ymd(0, 0, &y, &m, &d);
+		sv_pay_ymd(-36524, 0, &y2, &m2, &d2);
 		check(y == 2000 && m == 1 && d == 1 && y2 == 1900 && m2 == 1 && d2 == 1,
-			  "pay_ymd: day 0 = %04d-%02d-%02d, day -36524 = %04d-%02d-%02d (PostgreSQL date numbers)",
+			  "sv_pay_ymd: day 0 = %04d-%02d-%02d, day -36524 = %04d-%02d-%02d (PostgreSQL date numbers)",
 			  y, m, d, y2, m2, d2);
-		pay_ymd(D(2024, 2, 29), 0, &y, &m, &d);
-		pay_ymd(D(2100, 3, 1) - 1, 0, &y2, &m2, &d2);
+		sv_pay_ymd(D(2024, 2, 29), 0, &y, &m, &d);
+		sv_pay_ymd(D(2100, 3, 1) - 1, 0, &y2, &m2, &d2);
 		check(y == 2024 && m == 2 && d == 29 && y2 == 2100 && m2 == 2 && d2 == 28,
-			  "pay_ymd: 2024-02-29 exists, the day before 2100-03-01 is %04d-%02d-%02d", y2, m2, d2);
+			  "sv_pay_ymd: 2024-02-29 exists, the day before 2100-03-01 is %04d-%02d-%02d", y2, m2, d2);
 	}
 
-	/* pay_band_age: hand cases. */
+	/* sv_pay_band_age: hand cases. */
 	{
 		PayInput	in = {0};
 		PayChild	c = {0};
 
 		c.birth_year = 2023, c.birth_month = 10, c.birth_day = 20;
 		in.cutover_month = 9, in.cutover_day = 1;
-		check(pay_band_age(&in, &c, D(2026, 8, 31)) == 2 && pay_band_age(&in, &c, D(2026, 9, 1)) == 3 &&
-			  pay_band_age(&in, &c, D(2026, 10, 19)) == 3,
-			  "pay_band_age cut-over 1 Sep, born 2023-10-20: 2 on 2026-08-31, 3 from 2026-09-01");
+		check(sv_pay_band_age(&in, &c, D(2026, 8, 31)) == 2 && sv_pay_band_age(&in, &c, D(2026, 9, 1)) == 3 &&
+			  sv_pay_band_age(&in, &c, D(2026, 10, 19)) == 3,
+			  "sv_pay_band_age cut-over 1 Sep, born 2023-10-20: 2 on 2026-08-31, 3 from 2026-09-01");
 		in.cutover_month = 0, in.cutover_day = 0;
-		check(pay_band_age(&in, &c, D(2026, 9, 1)) == 2 && pay_band_age(&in, &c, D(2026, 10, 19)) == 2 &&
-			  pay_band_age(&in, &c, D(2026, 10, 20)) == 3,
-			  "pay_band_age birthday rule, born 2023-10-20: 2 on 2026-10-19, 3 on 2026-10-20");
+		check(sv_pay_band_age(&in, &c, D(2026, 9, 1)) == 2 && sv_pay_band_age(&in, &c, D(2026, 10, 19)) == 2 &&
+			  sv_pay_band_age(&in, &c, D(2026, 10, 20)) == 3,
+			  "sv_pay_band_age birthday rule, born 2023-10-20: 2 on 2026-10-19, 3 on 2026-10-20");
 		c.birth_year = 2020, c.birth_month = 2, c.birth_day = 29;
-		check(pay_band_age(&in, &c, D(2021, 2, 28)) == 0 && pay_band_age(&in, &c, D(2021, 3, 1)) == 1 &&
-			  pay_band_age(&in, &c, D(2024, 2, 28)) == 3 && pay_band_age(&in, &c, D(2024, 2, 29)) == 4 &&
-			  pay_band_age(&in, &c, D(2020, 2, 29)) == 0 && pay_band_age(&in, &c, D(2020, 2, 28)) == -1,
-			  "pay_band_age birthday rule, born 2020-02-29: 0 on 2021-02-28, 1 on 2021-03-01, 4 on 2024-02-29");
+		check(sv_pay_band_age(&in, &c, D(2021, 2, 28)) == 0 && sv_pay_band_age(&in, &c, D(2021, 3, 1)) == 1 &&
+			  sv_pay_band_age(&in, &c, D(2024, 2, 28)) == 3 && sv_pay_band_age(&in, &c, D(2024, 2, 29)) == 4 &&
+			  sv_pay_band_age(&in, &c, D(2020, 2, 29)) == 0 && sv_pay_band_age(&in, &c, D(2020, 2, 28)) == -1,
+			  "sv_pay_band_age birthday rule, born 2020-02-29: 0 on 2021-02-28, 1 on 2021-03-01, 4 on 2024-02-29");
 		in.cutover_month = 9, in.cutover_day = 1;
-		check(pay_band_age(&in, &c, D(2026, 8, 31)) == 5 && pay_band_age(&in, &c, D(2026, 9, 1)) == 6 &&
-			  pay_band_age(&in, &c, D(2021, 2, 28)) == 0 && pay_band_age(&in, &c, D(2021, 3, 1)) == 0,
-			  "pay_band_age cut-over 1 Sep, born 2020-02-29: 5 on 2026-08-31, 6 on 2026-09-01, the leap day plays no part");
+		check(sv_pay_band_age(&in, &c, D(2026, 8, 31)) == 5 && sv_pay_band_age(&in, &c, D(2026, 9, 1)) == 6 &&
+			  sv_pay_band_age(&in, &c, D(2021, 2, 28)) == 0 && sv_pay_band_age(&in, &c, D(2021, 3, 1)) == 0,
+			  "sv_pay_band_age cut-over 1 Sep, born 2020-02-29: 5 on 2026-08-31, 6 on 2026-09-01, the leap day plays no part");
 		in.epoch_2000 = 10957;
-		check(pay_band_age(&in, &c, D(2026, 9, 1) + 10957) == 6 && pay_band_age(&in, &c, D(2026, 8, 31) + 10957) == 5,
-			  "pay_band_age with another epoch (epoch_2000 = 10957)");
+		check(sv_pay_band_age(&in, &c, D(2026, 9, 1) + 10957) == 6 && sv_pay_band_age(&in, &c, D(2026, 8, 31) + 10957) == 5,
+			  "sv_pay_band_age with another epoch (epoch_2000 = 10957)");
 	}
 
-	/* pay_band_age: every birth date 2014-2024 against the anniversary count, on the days
+	/* sv_pay_band_age: every birth date 2014-2024 against the anniversary count, on the days
 	 * around every birthday, cut-over, 28 February/1 March and New Year for 14 years. */
 	{
 		static const int cuts[][2] = {{0, 0}, {9, 1}, {1, 1}, {8, 15}, {7, 1}};
@@ -282,7 +282,7 @@ test_calendar(void)
 					for (int i = 0; i < nd; i++)
 						for (int32_t dd = days[i] - 1; dd <= days[i] + 1; dd++)
 						{
-							int			got = pay_band_age(&in, &c, dd),
+							int			got = sv_pay_band_age(&in, &c, dd),
 										want = ref_band_age(cuts[ct][0], cuts[ct][1], by, bm, bd, dd);
 
 							cases++;
@@ -291,39 +291,39 @@ test_calendar(void)
 								int			y2, m2, d2;
 
 								ymd_of(dd, &y2, &m2, &d2);
-								printf("FAIL: pay_band_age born %04d-%02d-%02d, cut-over %d-%d, on %04d-%02d-%02d: %d, expected %d\n",
+								printf("FAIL: sv_pay_band_age born %04d-%02d-%02d, cut-over %d-%d, on %04d-%02d-%02d: %d, expected %d\n",
 									   by, bm, bd, cuts[ct][0], cuts[ct][1], y2, m2, d2, got, want);
 							}
 						}
 				}
 			}
-		check(bad == 0, "pay_band_age against the anniversary count: %ld cases (births 2014-2024, 29 February included, 5 cut-over settings), %ld wrong",
+		check(bad == 0, "sv_pay_band_age against the anniversary count: %ld cases (births 2014-2024, 29 February included, 5 cut-over settings), %ld wrong",
 			  cases, bad);
 	}
 
-	/* pay_round_div. */
-	check(pay_round_div(5, 10) == 1 && pay_round_div(-5, 10) == -1 && pay_round_div(4, 10) == 0 &&
-		  pay_round_div(-4, 10) == 0 && pay_round_div(15, 10) == 2 && pay_round_div(-15, 10) == -2 &&
-		  pay_round_div(25, 10) == 3 && pay_round_div(-25, 10) == -3 && pay_round_div(0, 7) == 0 &&
-		  pay_round_div(1, 3) == 0 && pay_round_div(2, 3) == 1 && pay_round_div(-2, 3) == -1 &&
-		  pay_round_div(-1, 3) == 0 && pay_round_div(7, 1) == 7 && pay_round_div(-7, 1) == -7 &&
-		  pay_round_div(1, 2) == 1 && pay_round_div(-1, 2) == -1,
-		  "pay_round_div half away from zero: 0.5 -> 1, -0.5 -> -1, 2.5 -> 3, -2.5 -> -3, 0.4 -> 0, 2/3 -> 1, -2/3 -> -1");
-	check(pay_round_div(INT64_C(100000000000005), 10) == INT64_C(10000000000001) &&
-		  pay_round_div(INT64_C(-100000000000005), 10) == INT64_C(-10000000000001) &&
-		  pay_round_div(INT64_C(8400000) * 12, 372) == 270968,
-		  "pay_round_div on large values and 84 000 kr × 12 / 372 = 2 709.68 kr");
+	/* sv_pay_round_div. */
+	check(sv_pay_round_div(5, 10) == 1 && sv_pay_round_div(-5, 10) == -1 && sv_pay_round_div(4, 10) == 0 &&
+		  sv_pay_round_div(-4, 10) == 0 && sv_pay_round_div(15, 10) == 2 && sv_pay_round_div(-15, 10) == -2 &&
+		  sv_pay_round_div(25, 10) == 3 && sv_pay_round_div(-25, 10) == -3 && sv_pay_round_div(0, 7) == 0 &&
+		  sv_pay_round_div(1, 3) == 0 && sv_pay_round_div(2, 3) == 1 && sv_pay_round_div(-2, 3) == -1 &&
+		  sv_pay_round_div(-1, 3) == 0 && sv_pay_round_div(7, 1) == 7 && sv_pay_round_div(-7, 1) == -7 &&
+		  sv_pay_round_div(1, 2) == 1 && sv_pay_round_div(-1, 2) == -1,
+		  "sv_pay_round_div half away from zero: 0.5 -> 1, -0.5 -> -1, 2.5 -> 3, -2.5 -> -3, 0.4 -> 0, 2/3 -> 1, -2/3 -> -1");
+	check(sv_pay_round_div(INT64_C(100000000000005), 10) == INT64_C(10000000000001) &&
+		  sv_pay_round_div(INT64_C(-100000000000005), 10) == INT64_C(-10000000000001) &&
+		  sv_pay_round_div(INT64_C(8400000) * 12, 372) == 270968,
+		  "sv_pay_round_div on large values and 84 000 kr × 12 / 372 = 2 709.68 kr");
 	bad = 0;
 	n = 0;
 	for (int64_t den = 1; den <= 64; den++)
 		for (int64_t num = -5000; num <= 5000; num++)
 		{
 			n++;
-			if (pay_round_div(num, den) != ref_round_div(num, den) && bad++ < 5)
-				printf("FAIL: pay_round_div(%" PRId64 ", %" PRId64 ") = %" PRId64 ", expected %" PRId64 "\n",
-					   num, den, pay_round_div(num, den), ref_round_div(num, den));
+			if (sv_pay_round_div(num, den) != ref_round_div(num, den) && bad++ < 5)
+				printf("FAIL: sv_pay_round_div(%" PRId64 ", %" PRId64 ") = %" PRId64 ", expected %" PRId64 "\n",
+					   num, den, sv_pay_round_div(num, den), ref_round_div(num, den));
 		}
-	check(bad == 0, "pay_round_div against the remainder rule: %ld cases (-5000..5000 / 1..64), %ld wrong", n, bad);
+	check(bad == 0, "sv_pay_round_div against the remainder rule: %ld cases (-5000..5000 / 1..64), %ld wrong", n, bad);
 }
 
 /* ---- building inputs ------------------------------------------------------------------ */
@@ -609,7 +609,7 @@ run(const B *b, PayOutput *out, Arena *a)
 	PayHooks	hooks = {t_grow, NULL, a};
 
 	memset(out, 0, sizeof(*out));
-	pay_compute(&b->in, out, &hooks);
+	sv_pay_compute(&b->in, out, &hooks);
 }
 
 /* ---- hand-computed months ------------------------------------------------------------- */
@@ -875,8 +875,8 @@ test_hand(void)
 	b_finish(&b);
 	run(&b, &o, &a);
 	r = grant_row(&b, &o, 101, FK);
-	check(o.n_rows == 1 && r->days == 31 && r->base == pay_round_div(15 * 6000000 + 11 * 6600000, 372) &&
-		  r->premises == pay_round_div(26 * 1200000, 372) && r->held && (r->flags & PAY_FLAG(PI_NO_RATE)) &&
+	check(o.n_rows == 1 && r->days == 31 && r->base == sv_pay_round_div(15 * 6000000 + 11 * 6600000, 372) &&
+		  r->premises == sv_pay_round_div(26 * 1200000, 372) && r->held && (r->flags & PAY_FLAG(PI_NO_RATE)) &&
 		  issues_of(&b, &o, PI_NO_RATE, 1, 1) == 1,
 		  "per day, a 5-day gap between two rates: 26 days priced, row held, one no_rate error (%s)", row_text(r));
 	arena_free(&a);

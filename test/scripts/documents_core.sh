@@ -29,3 +29,14 @@ fi
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)
 [[ $summary =~ ^[0-9]+\ passed,\ 0\ failed$ ]] || fail "document cores: ${summary:-no summary}"
 [ "$rc" = 0 ] || fail "document core test exited $rc"
+
+# Again with the Assert()s on, under AddressSanitizer and UndefinedBehaviorSanitizer (leaks
+# are valgrind's part above: the libraries keep some allocations for the process).
+cc -O1 -g -DUSE_ASSERT_CHECKING -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+   -std=gnu11 -Wall -Wextra -Werror -Wno-missing-field-initializers -I "$SKOLVAL_ROOT/src" \
+   "$SKOLVAL_ROOT/test/c/documents_test.c" "${core[@]}" -lhpdf -lxlsxwriter -o "$bin"
+out=$(ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 "$bin" 2>&1) && rc=0 || rc=$?
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' <<<"$out" | tail -n 1)
+[ "$rc" = 0 ] || { echo "$out" | tail -n 30; fail "document core test under ASan/UBSan exited $rc"; }
+[[ $summary =~ ^[0-9]+\ passed,\ 0\ failed$ ]] || fail "document cores under ASan/UBSan: ${summary:-no summary}"
+echo "ok: document cores under AddressSanitizer and UndefinedBehaviorSanitizer: $summary"

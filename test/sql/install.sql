@@ -32,14 +32,16 @@ SELECT p.oid::regprocedure AS function_without_comment
  WHERE p.proname NOT LIKE '\_%' AND obj_description(p.oid, 'pg_proc') IS NULL
  ORDER BY 1;
 
--- Every SQL and plpgsql function runs with a pinned search_path that starts with pg_catalog
--- and ends with pg_temp.
+-- Every function that parses SQL when it runs (plpgsql, SQL with a string body, C that is not
+-- immutable) has a pinned search_path that starts with pg_catalog and ends with pg_temp; SQL
+-- functions with a SQL-standard body are bound when created (test/sql/search_path.sql).
 SELECT p.oid::regprocedure AS function_without_pinned_path
   FROM pg_proc p
   JOIN pg_language l ON l.oid = p.prolang
   JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
- WHERE l.lanname IN ('sql', 'plpgsql')
+ WHERE (l.lanname = 'plpgsql' OR (l.lanname = 'sql' AND p.prosqlbody IS NULL)
+        OR (l.lanname = 'c' AND p.provolatile <> 'i'))
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
                     WHERE c LIKE 'search\_path=pg\_catalog, skolval, %pg\_temp')
  ORDER BY 1;

@@ -33,6 +33,12 @@ SELECT p.oid::regprocedure AS security_definer,
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'skolval'
  WHERE p.prosecdef ORDER BY 1;
 
+-- Internal functions (leading underscore) are executable by neither analysts nor BI.
+SELECT p.oid::regprocedure AS internal_function_granted
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace AND n.nspname = 'skolval'
+ WHERE p.proname LIKE '\_%'
+   AND (has_function_privilege('skolval_analyst', p.oid, 'EXECUTE') OR has_function_privilege('skolval_bi', p.oid, 'EXECUTE'));
+
 -- What each role may read: BI only its four views; analysts everything but the audit log.
 SELECT c.relname AS bi_may_read
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'skolval'
