@@ -25,7 +25,7 @@ typedef enum doc_fail_kind
 	DOC_FAIL_FILE,				/* a file could not be created, written or read (errno in detail) */
 	DOC_FAIL_VALUE,				/* a value the format cannot hold (too long a string, a bad date) */
 	DOC_FAIL_LIBRARY,			/* any other error reported by the library */
-	DOC_FAIL_INTERRUPTED		/* doc_interrupt_hook asked the core to stop (a cancel) */
+	DOC_FAIL_INTERRUPTED		/* sv_doc_interrupt_hook asked the core to stop (a cancel) */
 } doc_fail_kind;
 
 /*
@@ -34,9 +34,9 @@ typedef enum doc_fail_kind
  * true they free everything of the library and fail with DOC_FAIL_INTERRUPTED, and the glue
  * then lets PostgreSQL raise the cancel. The hook itself must never jump.
  */
-extern bool (*doc_interrupt_hook) (void);
+extern bool (*sv_doc_interrupt_hook) (void);
 
-#define DOC_INTERRUPTED() (doc_interrupt_hook != NULL && doc_interrupt_hook())
+#define DOC_INTERRUPTED() (sv_doc_interrupt_hook != NULL && sv_doc_interrupt_hook())
 
 typedef struct doc_failure
 {

@@ -85,7 +85,7 @@ cancel_pending(void)
 static void
 use_interrupt_hook(void)
 {
-	doc_interrupt_hook = cancel_pending;
+	sv_doc_interrupt_hook = cancel_pending;
 }
 
 /* Turn a core's failure into an error with a specific SQLSTATE. */

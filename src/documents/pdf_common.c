@@ -19,7 +19,7 @@
 #include "documents/pdf_int.h"
 #include "common/sv_assert.h"
 
-bool		(*doc_interrupt_hook) (void) = NULL;
+bool		(*sv_doc_interrupt_hook) (void) = NULL;
 
 /*
  * With a synthesized bold, d->bold is this marker, not a libharu font: every helper below maps

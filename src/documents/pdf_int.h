@@ -40,7 +40,7 @@ struct pdf_doc
 	float		bottom;			/* content may not go below this */
 	pdf_page_cb on_new_page;	/* draws a continuation page's header and sets y */
 	void	   *cb_arg;
-	bool		interrupted;	/* doc_interrupt_hook said stop */
+	bool		interrupted;	/* sv_doc_interrupt_hook said stop */
 	unsigned char *cover[2];	/* per BMP code point of the regular and the bold font: 0 not
 								 * looked up yet, 1 has a glyph, 2 has none (malloc'd lazily) */
 	unsigned int substitute;	/* what a missing character is drawn as: U+FFFD or '?' */

@@ -180,7 +180,7 @@ test_layout(void)
 	word = malloc(2000001);
 	memset(word, 'a', 2000000);
 	word[200000] = '\0';
-	doc_interrupt_hook = count_polls;
+	sv_doc_interrupt_hook = count_polls;
 	polls = 0;
 	in = a_letter(FONT, NULL, word);
 	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_OK, "a 200 kB word");
@@ -199,7 +199,7 @@ test_layout(void)
 	CHECK(sv_pdf_letter_render(&in, &out, &fail) == DOC_FAIL_INTERRUPTED && out.data == NULL && polls == stop_after + 1,
 		  "interrupted letter: kind %d after %ld polls", fail.kind, polls);
 	free(word);
-	doc_interrupt_hook = NULL;
+	sv_doc_interrupt_hook = NULL;
 	stop_after = -1;
 }
 

@@ -21,6 +21,7 @@ q() { "${PSQL[@]}" -d "$db" "$@"; }
 
 q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_municipality(children => 200, seed => 3, network_edges => 1500)" \
+  -c "SELECT skolval.set_four_eyes(false, 'one login plays every part in this test (test/scripts/bi_privacy.sh); four_eyes.sh tests two people')" \
   -c "SELECT count(*) FROM skolval.compute_distances(1)" \
   -c "SELECT run_id FROM skolval.allocate(1, what_if => true)" \
   -c "SELECT count(*) FROM skolval.demo_payments()" >/dev/null

@@ -15,6 +15,7 @@ q() { "${PSQL[@]}" -d "$db" "$@"; }
 
 q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_municipality(children => 60, seed => 5, network_edges => 600)" \
+  -c "SELECT skolval.set_four_eyes(false, 'one login plays every part in this test (test/scripts/documents_cancel.sh); four_eyes.sh tests two people')" \
   -c "SELECT count(*) FROM skolval.compute_distances(1)" >/dev/null
 # The tables refuse names over 200 characters (sql/common/bounds.tables.sql); the layout must
 # still be linear and answer a cancel whatever text reaches it (a database restored from an

