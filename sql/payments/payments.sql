@@ -285,10 +285,10 @@ BEGIN
     RAISE EXCEPTION 'month must lie between 1900-01 and 2200-12, not %', month
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF month <> date_trunc('month', month)::date THEN
+  IF month <> pg_catalog.date_trunc('month', month)::date THEN
     RAISE EXCEPTION 'month must be the first day of a month, not %', month
       USING ERRCODE = 'invalid_parameter_value',
-            HINT = pg_catalog.format('Use date_trunc(''month'', day)::date, for example %s.', date_trunc('month', month)::date);
+            HINT = pg_catalog.format('Use date_trunc(''month'', day)::date, for example %s.', pg_catalog.date_trunc('month', month)::date);
   END IF;
   RETURN month;
 END $$;
