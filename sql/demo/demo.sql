@@ -321,10 +321,10 @@ DECLARE
   nid bigint;
   rid bigint;
   area double precision;
-  municipal_schools integer := greatest(4, round(children / 43.0))::integer;
-  independent_schools integer := greatest(1, round(children / 300.0))::integer;
-  municipal_preschools integer := greatest(2, round(children / 75.0))::integer;
-  independent_preschools integer := greatest(1, round(children / 150.0))::integer;
+  municipal_schools integer := greatest(4, round(children::pg_catalog.numeric / 43.0))::integer;
+  independent_schools integer := greatest(1, round(children::pg_catalog.numeric / 300.0))::integer;
+  municipal_preschools integer := greatest(2, round(children::pg_catalog.numeric / 75.0))::integer;
+  independent_preschools integer := greatest(1, round(children::pg_catalog.numeric / 150.0))::integer;
   grp record;
   cand record;
   xs double precision[];
@@ -332,10 +332,10 @@ DECLARE
   min_d double precision;
   pass integer;
   ord integer := 0;
-  code_offset bigint := pg_catalog.floor(skolval.seeded_random(seed, 'unit-code', 0) * 90000000)::bigint;
+  code_offset bigint := pg_catalog.floor(skolval.seeded_random(seed, 'unit-code', 0) * 90000000::pg_catalog.float8)::bigint;
   overflow bigint;
   added bigint;
-  seats_total integer := round(children * 1.05)::integer;
+  seats_total integer := round(children::pg_catalog.numeric * 1.05)::integer;
 BEGIN
   IF children IS NULL OR seed IS NULL OR network_edges IS NULL OR replace IS NULL THEN
     RAISE EXCEPTION 'demo_municipality(): % must not be NULL',

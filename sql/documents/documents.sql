@@ -295,6 +295,110 @@ RETURNS TABLE (child_id bigint, unit_id bigint, protected boolean, home geometry
    WHERE p.run_id = _map_homes.run_id
 $$;
 
+-- The map is drawn in two layers, so that no arithmetic runs with the PostGIS schema on its
+-- search_path (where a role allowed to create objects there could plant a better-matching
+-- operator, such as * (double precision, numeric)):
+--   _map_box, _map_home_points, _map_unit_points, _map_paths, _map_route  read geometries and
+--       return plain numbers and SVG path strings; they do no arithmetic but unary minus on
+--       double precision and name every PostGIS argument type exactly (box3d);
+--   _map_units and placement_map_svg  do all the arithmetic; their source names no PostGIS
+--       object, so sql/operations/finish.sql pins them to pg_catalog, skolval, pg_temp.
+-- A geometry moved by (dx, dy). Not ST_Translate(geometry, float8, float8): PostGIS writes it
+-- in SQL as ST_Translate($1, $2, $3, 0), whose integer 0 a look-alike taking an integer would
+-- catch on our path; ST_Affine's C form with every argument a double precision has no such call.
+CREATE OR REPLACE FUNCTION skolval._map_shift(g geometry, dx double precision, dy double precision) RETURNS geometry
+  LANGUAGE sql IMMUTABLE STRICT
+  AS $$
+  SELECT ST_Affine(g, 1::pg_catalog.float8, 0::pg_catalog.float8, 0::pg_catalog.float8,
+                      0::pg_catalog.float8, 1::pg_catalog.float8, 0::pg_catalog.float8,
+                      0::pg_catalog.float8, 0::pg_catalog.float8, 1::pg_catalog.float8,
+                      dx, dy, 0::pg_catalog.float8)
+$$;
+
+CREATE OR REPLACE FUNCTION skolval._map_home_points(run_id bigint)
+RETURNS TABLE (child_id bigint, unit_id bigint, protected boolean, x double precision, y double precision)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT m.child_id, m.unit_id, m.protected, ST_X(m.home), ST_Y(m.home)
+    FROM skolval._map_homes(_map_home_points.run_id) m
+$$;
+
+CREATE OR REPLACE FUNCTION skolval._map_unit_points(run_id bigint)
+RETURNS TABLE (unit_id bigint, unit_code text, name text, organizer text, seats integer, placed integer,
+               x double precision, y double precision)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT pu.unit_id, u.unit_code, u.name, u.organizer::pg_catalog.text, pu.seats, pu.placed,
+         ST_X(u.location), ST_Y(u.location)
+    FROM skolval.placement_unit pu
+    JOIN skolval._document_units('placement', _map_unit_points.run_id) u ON u.unit_id = pu.unit_id
+   WHERE pu.run_id = _map_unit_points.run_id
+$$;
+
+-- The frame of the map: the bounding box of the network, the run's units and the homes shown.
+CREATE OR REPLACE FUNCTION skolval._map_box(run_id bigint, network_id bigint,
+  OUT xmin double precision, OUT ymin double precision, OUT xmax double precision, OUT ymax double precision)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT ST_XMin(b.box::box3d), ST_YMin(b.box::box3d), ST_XMax(b.box::box3d), ST_YMax(b.box::box3d)
+    FROM (SELECT ST_Envelope(ST_Collect(q.g)) AS box FROM (
+            SELECT coalesce(n.extent, (SELECT ST_SetSRID(ST_Extent(e.geom)::geometry, n.srid)
+                                         FROM skolval.edge e WHERE e.network_id = n.network_id)) AS g
+              FROM skolval.network n WHERE n.network_id = _map_box.network_id
+            UNION ALL
+            SELECT u.location FROM skolval.placement_unit pu
+              JOIN skolval._document_units('placement', _map_box.run_id) u ON u.unit_id = pu.unit_id
+             WHERE pu.run_id = _map_box.run_id
+            UNION ALL
+            SELECT m.home FROM skolval._map_homes(_map_box.run_id) m WHERE m.home IS NOT NULL) q) b
+$$;
+
+-- The background of the map as SVG paths, moved so that (x0, y1) is the top left corner: the
+-- river and the railway of a generated network, then the minor and the major paths.
+CREATE OR REPLACE FUNCTION skolval._map_paths(network_id bigint, x0 double precision, y1 double precision)
+RETURNS TABLE (layer integer, class text, d text)
+  LANGUAGE sql STABLE
+  AS $$
+  SELECT 1, f.feature, ST_AsSVG(skolval._map_shift(f.geom, -x0, -y1), 0, 1)
+    FROM skolval.demo_feature f
+   WHERE f.network_id = _map_paths.network_id AND f.feature IN ('river', 'railway')
+  UNION ALL
+  SELECT 2, CASE WHEN n.major THEN 'network major' ELSE 'network' END, ST_AsSVG(skolval._map_shift(n.g, -x0, -y1), 0, 1)
+    FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major,
+                 ST_Collect(e.geom ORDER BY e.edge_id) AS g
+            FROM skolval.edge e WHERE e.network_id = _map_paths.network_id GROUP BY 1) n
+$$;
+
+-- One child's walking route on the map: as recorded when the run was published (recorded), or
+-- drawn now on the network; the SVG path moved like the background, the start (the home) and
+-- the length in metres. No row when there is no route to draw.
+CREATE OR REPLACE FUNCTION skolval._map_route(kind text, run_id bigint, child_id bigint, unit_id bigint,
+  residence_id bigint, network_id bigint, recorded boolean, x0 double precision, y1 double precision,
+  OUT d text, OUT start_x double precision, OUT start_y double precision, OUT length_m double precision)
+  LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  line geometry;
+BEGIN
+  IF _map_route.recorded THEN
+    SELECT k.route INTO line FROM skolval._document_children(_map_route.kind, _map_route.run_id, _map_route.child_id) k
+     WHERE k.child_id = _map_route.child_id;
+    IF line IS NULL THEN
+      RAISE EXCEPTION 'no walking route was recorded for child % when placement run % was published',
+        _map_route.child_id, _map_route.run_id
+        USING ERRCODE = 'no_data_found',
+              DETAIL = 'The route could not be drawn then (no home, or a home or unit off the network).';
+    END IF;
+  ELSE
+    line := skolval.route(_map_route.residence_id, _map_route.unit_id, _map_route.network_id);
+  END IF;
+  IF line IS NOT NULL THEN
+    d := ST_AsSVG(skolval._map_shift(line, -x0, -y1), 0, 1);
+    start_x := ST_X(ST_StartPoint(line));
+    start_y := ST_Y(ST_StartPoint(line));
+    length_m := ST_Length(line);
+  END IF;
+END $$;
+
 -- The units of a run on the map: position, radius (area by seats) and ring colour.
 CREATE OR REPLACE FUNCTION skolval._map_units(run_id bigint, x0 double precision, y1 double precision,
                                    rmax double precision, fs double precision, max_seats integer)
@@ -302,13 +406,11 @@ RETURNS TABLE (unit_id bigint, unit_code text, name text, organizer text, seats 
                cx double precision, cy double precision, r double precision, colour text)
   LANGUAGE sql STABLE
   AS $$
-  SELECT pu.unit_id, u.unit_code, u.name, u.organizer::text, pu.seats, pu.placed,
-         ST_X(u.location) - x0, y1 - ST_Y(u.location),
-         greatest(rmax * sqrt(pu.seats::double precision / max_seats), fs * 0.6),
-         skolval._hsl_hex(210 + (row_number() OVER (ORDER BY pu.unit_id) - 1) * 137.508, 0.7, 0.42)
-    FROM skolval.placement_unit pu
-    JOIN skolval._document_units('placement', _map_units.run_id) u ON u.unit_id = pu.unit_id
-   WHERE pu.run_id = _map_units.run_id
+  SELECT p.unit_id, p.unit_code, p.name, p.organizer, p.seats, p.placed,
+         p.x - x0, y1 - p.y,
+         greatest(rmax * sqrt(p.seats::double precision / max_seats), fs * 0.6),
+         skolval._hsl_hex(210 + (row_number() OVER (ORDER BY p.unit_id) - 1) * 137.508, 0.7, 0.42)
+    FROM skolval._map_unit_points(_map_units.run_id) p
 $$;
 
 CREATE OR REPLACE FUNCTION skolval.placement_map_svg(run_id bigint, child_id bigint DEFAULT NULL) RETURNS text
@@ -318,7 +420,7 @@ DECLARE
   hd record;
   muni text;
   nid bigint;
-  box geometry;
+  bx record;
   x0 double precision;
   y1 double precision;
   w double precision;
@@ -330,7 +432,7 @@ DECLARE
   max_seats integer;
   n_shown integer;
   n_hidden integer;
-  route_line geometry;
+  rt record;
   route_note text;
   rc record;
   legend xml;
@@ -338,6 +440,9 @@ DECLARE
   fill_colours CONSTANT text[] := ARRAY['#1a9850', '#fee08b', '#fc8d59', '#d73027', '#bdbdbd'];
   fill_labels CONSTANT text[] := ARRAY['under 80 %', '80–94 %', '95–99 %', 'full', 'inga platser'];
 BEGIN
+  -- pinned without PostGIS (sql/operations/finish.sql): every geometry is read by the _map_*
+  -- helpers above, and all the arithmetic of the drawing runs here, where no look-alike operator
+  -- can be planted; "home" and "route" below are SVG class names.
   IF placement_map_svg.run_id IS NULL THEN
     RAISE EXCEPTION 'placement_map_svg(): run_id must not be NULL' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'child_id may be NULL (the map of the whole round).';
@@ -356,12 +461,25 @@ BEGIN
   IF nid IS NULL THEN
     RAISE EXCEPTION 'no active network' USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  SELECT count(*) FILTER (WHERE m.home IS NOT NULL), count(*) FILTER (WHERE m.protected)
-    INTO n_shown, n_hidden FROM skolval._map_homes(run.run_id) m;
+  SELECT count(*) FILTER (WHERE m.x IS NOT NULL), count(*) FILTER (WHERE m.protected)
+    INTO n_shown, n_hidden FROM skolval._map_home_points(run.run_id) m;
+
+  -- The frame: the network, the units and the homes shown, with a margin; the legend below.
+  SELECT * INTO bx FROM skolval._map_box(run.run_id, nid);
+  w := bx.xmax - bx.xmin;
+  h := bx.ymax - bx.ymin;
+  pad := greatest(0.03 * greatest(w, h), 50);
+  x0 := bx.xmin - pad;
+  y1 := bx.ymax + pad;
+  w := w + 2 * pad;
+  h := h + 2 * pad;
+  fs := greatest(w, h) / 80;
 
   -- One child's walking route, never for a child with protected identity (it starts at home).
+  SELECT NULL::text AS d, NULL::double precision AS start_x, NULL::double precision AS start_y,
+         NULL::double precision AS length_m INTO rt;
   IF placement_map_svg.child_id IS NOT NULL THEN
-    SELECT p.child_id, p.unit_id, coalesce(k.protected, false) AS protected_identity, k.residence_id, k.route,
+    SELECT p.child_id, p.unit_id, coalesce(k.protected, false) AS protected_identity, k.residence_id,
            EXISTS (SELECT 1 FROM skolval.document_record d WHERE d.kind = 'placement' AND d.run_id = run.run_id) AS recorded
       INTO rc
       FROM skolval.placement p
@@ -374,39 +492,13 @@ BEGIN
     IF rc.protected_identity THEN
       route_note := pg_catalog.format('Gångvägen för barn-id %s visas inte: barnet har skyddad identitet.', rc.child_id);
     ELSE
-      IF rc.recorded THEN
-        route_line := rc.route;
-        IF route_line IS NULL THEN
-          RAISE EXCEPTION 'no walking route was recorded for child % when placement run % was published', rc.child_id, run.run_id
-            USING ERRCODE = 'no_data_found',
-                  DETAIL = 'The route could not be drawn then (no home, or a home or unit off the network).';
-        END IF;
-      ELSE
-        route_line := skolval.route(rc.residence_id, rc.unit_id, nid);
-      END IF;
+      SELECT * INTO rt FROM skolval._map_route('placement', run.run_id, rc.child_id, rc.unit_id, rc.residence_id, nid,
+                                                rc.recorded, x0, y1);
       route_note := pg_catalog.format('Svart linje: gångvägen för barn-id %s från hemmet (vit ring) till %s, %s.', rc.child_id,
                                       (SELECT u.name FROM skolval._document_units('placement', run.run_id) u WHERE u.unit_id = rc.unit_id),
-                                      skolval.criterion_value_sv('distance', ST_Length(route_line)));
+                                      skolval.criterion_value_sv('distance', rt.length_m));
     END IF;
   END IF;
-
-  -- The frame: the network, the units and the homes shown, with a margin; the legend below.
-  SELECT ST_Envelope(ST_Collect(g)) INTO box FROM (
-    SELECT coalesce(n.extent, (SELECT ST_SetSRID(ST_Extent(e.geom)::geometry, n.srid) FROM skolval.edge e WHERE e.network_id = n.network_id)) AS g
-      FROM skolval.network n WHERE n.network_id = nid
-    UNION ALL
-    SELECT u.location FROM skolval.placement_unit pu JOIN skolval._document_units('placement', run.run_id) u ON u.unit_id = pu.unit_id
-     WHERE pu.run_id = run.run_id
-    UNION ALL
-    SELECT m.home FROM skolval._map_homes(run.run_id) m WHERE m.home IS NOT NULL) q;
-  w := ST_XMax(box) - ST_XMin(box);
-  h := ST_YMax(box) - ST_YMin(box);
-  pad := greatest(0.03 * greatest(w, h), 50);
-  x0 := ST_XMin(box) - pad;
-  y1 := ST_YMax(box) + pad;
-  w := w + 2 * pad;
-  h := h + 2 * pad;
-  fs := greatest(w, h) / 80;
   legend_h := fs * (9.2 + CASE WHEN route_note IS NULL THEN 0 ELSE 1.5 END);
   SELECT greatest(max(pu.seats), 1) INTO max_seats FROM skolval.placement_unit pu WHERE pu.run_id = run.run_id;
   rmax := greatest(w, h) / 55;
@@ -466,29 +558,26 @@ BEGIN
     xmlelement(name rect, xmlattributes('background' AS class, 0 AS x, 0 AS y, round(w::numeric, 1) AS width,
                                         round(h::numeric, 1) AS height, '#fcfcfa' AS fill)),
     -- demo background: the river and the railway of a generated network
-    (SELECT xmlagg(xmlelement(name path, xmlattributes(f.feature AS class,
-                     ST_AsSVG(ST_Translate(f.geom, -x0, -y1), 0, 1) AS d)) ORDER BY f.feature DESC)
-       FROM skolval.demo_feature f WHERE f.network_id = nid AND f.feature IN ('river', 'railway')),
-    (SELECT xmlagg(xmlelement(name path, xmlattributes(CASE WHEN major THEN 'network major' ELSE 'network' END AS class,
-                     ST_AsSVG(ST_Translate(g, -x0, -y1), 0, 1) AS d)) ORDER BY major)
-       FROM (SELECT e.kind IN ('primary', 'secondary', 'tertiary', 'trunk', 'bridge') AS major, ST_Collect(e.geom ORDER BY e.edge_id) AS g
-               FROM skolval.edge e WHERE e.network_id = nid GROUP BY 1) n),
+    (SELECT xmlagg(xmlelement(name path, xmlattributes(q.class AS class, q.d AS d)) ORDER BY q.class DESC)
+       FROM skolval._map_paths(nid, x0, y1) q WHERE q.layer = 1),
+    (SELECT xmlagg(xmlelement(name path, xmlattributes(q.class AS class, q.d AS d)) ORDER BY q.class = 'network major')
+       FROM skolval._map_paths(nid, x0, y1) q WHERE q.layer = 2),
     xmlelement(name g, xmlattributes('homes' AS class),
       (SELECT xmlagg(xmlelement(name circle, xmlattributes('home' AS class,
-                       round((ST_X(m.home) - x0)::numeric, 1) AS cx, round((y1 - ST_Y(m.home))::numeric, 1) AS cy,
+                       round((m.x - x0)::numeric, 1) AS cx, round((y1 - m.y)::numeric, 1) AS cy,
                        round((fs / 2.6)::numeric, 1) AS r, uc.colour AS fill, m.unit_id AS "data-unit")) ORDER BY m.child_id)
-         FROM skolval._map_homes(run.run_id) m
+         FROM skolval._map_home_points(run.run_id) m
          JOIN (SELECT pu.unit_id, skolval._hsl_hex(210 + (row_number() OVER (ORDER BY pu.unit_id) - 1) * 137.508, 0.7, 0.42) AS colour
                  FROM skolval.placement_unit pu WHERE pu.run_id = run.run_id) uc ON uc.unit_id = m.unit_id
-        WHERE m.home IS NOT NULL)),
+        WHERE m.x IS NOT NULL)),
     -- the route: black on a white casing, with a ring at the home it starts from
-    CASE WHEN route_line IS NOT NULL THEN
+    CASE WHEN rt.d IS NOT NULL THEN
       xmlconcat(
-        xmlelement(name path, xmlattributes('route-casing' AS class, ST_AsSVG(ST_Translate(route_line, -x0, -y1), 0, 1) AS d)),
-        xmlelement(name path, xmlattributes('route' AS class, ST_AsSVG(ST_Translate(route_line, -x0, -y1), 0, 1) AS d)),
+        xmlelement(name path, xmlattributes('route-casing' AS class, rt.d AS d)),
+        xmlelement(name path, xmlattributes('route' AS class, rt.d AS d)),
         xmlelement(name circle, xmlattributes('route-home' AS class,
-                     round((ST_X(ST_StartPoint(route_line)) - x0)::numeric, 1) AS cx,
-                     round((y1 - ST_Y(ST_StartPoint(route_line)))::numeric, 1) AS cy, round((fs * 0.7)::numeric, 1) AS r))) END,
+                     round((rt.start_x - x0)::numeric, 1) AS cx,
+                     round((y1 - rt.start_y)::numeric, 1) AS cy, round((fs * 0.7)::numeric, 1) AS r))) END,
     -- exactly one symbol per unit: circle.unit with id unit-<unit_id>; the labels come after
     -- all of them so that no circle covers a name
     xmlelement(name g, xmlattributes('units' AS class),

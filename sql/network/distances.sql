@@ -247,7 +247,7 @@ BEGIN
       USING ERRCODE = 'null_value_not_allowed';
   END IF;
   -- (NaN <= 0 is false: a NaN radius would let every pair in)
-  IF NOT (radius_m > 0 AND radius_m <= 1000000) THEN
+  IF NOT (radius_m > 0::pg_catalog.float8 AND radius_m <= 1000000::pg_catalog.float8) THEN
     RAISE EXCEPTION 'radius_m must be more than 0 and at most 1000000 metres, got %', radius_m
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Leave it NULL for no radius.';
   END IF;
@@ -297,13 +297,13 @@ BEGIN
   CREATE TEMP TABLE pg_temp._sv_dist_all_pairs ON COMMIT DROP AS
   SELECT h.residence_id, h.child_id, u.unit_id
     FROM pg_temp._sv_dist_homes h CROSS JOIN pg_temp._sv_dist_units u
-   WHERE radius_m IS NULL OR (h.x - u.x) ^ 2 + (h.y - u.y) ^ 2 <= radius_m ^ 2
+   WHERE radius_m IS NULL OR (h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8 <= radius_m ^ 2::pg_catalog.float8
       OR EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id
                     AND w.child_id = h.child_id AND w.unit_id = u.unit_id);
   CREATE INDEX ON pg_temp._sv_dist_all_pairs (residence_id, unit_id);
   ANALYZE pg_temp._sv_dist_all_pairs;
 
-  prepare_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000);
+  prepare_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000::pg_catalog.numeric);
   t := pg_catalog.clock_timestamp();
   -- (Re)snap homes and units that are new or whose point changed since they were snapped.
   CREATE TEMP TABLE pg_temp._sv_dist_snap_todo ON COMMIT DROP AS
@@ -323,7 +323,7 @@ BEGIN
   IF snap_kinds IS NOT NULL THEN
     PERFORM skolval._snap_points(nid, snap_kinds, snap_refs, snap_points);
   END IF;
-  snap_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
+  snap_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000::pg_catalog.numeric);
   t := pg_catalog.clock_timestamp();
 
   -- Pairs to compute: all on a full refresh; otherwise those of a re-snapped home or unit and
@@ -350,14 +350,14 @@ BEGIN
       FROM skolval._route_pairs(nid, coalesce(route_res, '{}'), coalesce(route_units, '{}')) WITH ORDINALITY AS w(residence_id, unit_id, walking_m, n)
      ORDER BY w.residence_id, w.unit_id, w.n;
     ANALYZE pg_temp._sv_dist_walk;
-    route_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
+    route_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000::pg_catalog.numeric);
     t := pg_catalog.clock_timestamp();
 
     -- A walk shorter than the straight line means a broken network or snap: stop, store nothing.
-    SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) AS straight INTO bad
+    SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) AS straight INTO bad
       FROM pg_temp._sv_dist_walk w JOIN pg_temp._sv_dist_homes h USING (residence_id)
       JOIN pg_temp._sv_dist_units u USING (unit_id)
-     WHERE w.walking_m < sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2) - 0.5
+     WHERE w.walking_m < sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) - 0.5::pg_catalog.float8
      ORDER BY h.child_id, w.unit_id
      LIMIT 1;
     IF FOUND THEN
@@ -378,7 +378,7 @@ BEGIN
                 WHEN w.walking_m IS NULL THEN 'unreachable'
                 ELSE 'ok' END,
            w.walking_m,
-           sqrt((h.x - u.x) ^ 2 + (h.y - u.y) ^ 2)
+           sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8)
       FROM pg_temp._sv_dist_pairs p
       JOIN pg_temp._sv_dist_homes h ON h.residence_id = p.residence_id
       JOIN pg_temp._sv_dist_units u ON u.unit_id = p.unit_id
@@ -394,7 +394,7 @@ BEGIN
     ANALYZE skolval.distance;
     ANALYZE skolval.round_home;
   END IF;
-  store_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000);
+  store_ms := round(extract(epoch FROM pg_catalog.clock_timestamp() - t) * 1000::pg_catalog.numeric);
 
   -- Data issues for everything that is not a distance.
   SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
@@ -455,7 +455,7 @@ BEGIN
     JOIN skolval.distance d ON d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
   DROP TABLE pg_temp._sv_dist_homes, pg_temp._sv_dist_units, pg_temp._sv_dist_all_pairs,
              pg_temp._sv_dist_snap_todo, pg_temp._sv_dist_pairs;
-  milliseconds := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000);
+  milliseconds := round(extract(epoch FROM pg_catalog.clock_timestamp() - t0) * 1000::pg_catalog.numeric);
   RAISE NOTICE 'distances for round "%": % children, % units, % pairs (% computed now): % ok, % unreachable, % off the network, % without a home point',
     r.name, children, units, pairs, pairs_computed, ok, unreachable, off_network, no_home;
 END $$;

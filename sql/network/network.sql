@@ -71,14 +71,16 @@ BEGIN
                                         UNION SELECT e2.target FROM skolval.edge e2 WHERE e2.network_id = net.network_id) v) AS vertices,
                  sum(e.length_m) AS total,
                  -- a network along one straight line has a flat box: widen it to a polygon
-                 ST_SetSRID(CASE WHEN ST_XMin(ST_Extent(e.geom)) = ST_XMax(ST_Extent(e.geom))
-                                   OR ST_YMin(ST_Extent(e.geom)) = ST_YMax(ST_Extent(e.geom))
-                                 THEN ST_Expand(ST_Extent(e.geom), 1)::geometry
+                 -- (box3d named: ST_XMin and the others take a box3d, and an implicit cast
+                 -- would let a look-alike taking a box2d win)
+                 ST_SetSRID(CASE WHEN ST_XMin(ST_Extent(e.geom)::box3d) = ST_XMax(ST_Extent(e.geom)::box3d)
+                                   OR ST_YMin(ST_Extent(e.geom)::box3d) = ST_YMax(ST_Extent(e.geom)::box3d)
+                                 THEN ST_Expand(ST_Extent(e.geom), 1::pg_catalog.float8)::geometry
                                  ELSE ST_Extent(e.geom)::geometry END, net.srid) AS extent,
                  pg_catalog.md5(pg_catalog.string_agg(
-                   pg_catalog.md5(e.edge_id || ':' || e.source || ':' || e.target || ':' ||
-                                  pg_catalog.round(e.length_m::numeric, 3) || ':' ||
-                                  pg_catalog.encode(ST_AsBinary(e.geom), 'hex')),
+                   pg_catalog.md5(pg_catalog.concat_ws(':', e.edge_id, e.source, e.target,
+                                  pg_catalog.round(e.length_m::pg_catalog.numeric, 3),
+                                  pg_catalog.encode(ST_AsBinary(e.geom), 'hex'))),
                    '' ORDER BY e.edge_id)) AS hash
             FROM skolval.edge e WHERE e.network_id = net.network_id) s
    WHERE n.network_id = net.network_id;

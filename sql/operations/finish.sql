@@ -19,6 +19,9 @@ CREATE OR REPLACE TRIGGER settings_guard BEFORE INSERT OR UPDATE ON skolval.sett
 --                                              pg_catalog object of that name), uses one
 --                                              of their operators (<->, &&), or has a PostGIS
 --                                              type in its signature.
+--   A function whose source says "pinned without PostGIS" gets the first path although a word of
+--   its source looks like a PostGIS name (placement_map_svg: "home" and "route" are SVG class
+--   names in its text literals); if it did use PostGIS, it would fail at once, never run a plant.
 -- Not pinned: SQL functions with a SQL-standard body (RETURN ... or BEGIN ATOMIC ... END), whose
 -- names were bound when they were created, so that they stay inlinable, and IMMUTABLE C
 -- functions, which compute from their arguments only.
@@ -56,7 +59,7 @@ BEGIN
     gis_type AS (
       SELECT g.objid AS oid FROM gis_object g WHERE g.classid = 'pg_catalog.pg_type'::regclass)
     SELECT p.oid::regprocedure AS fn,
-           (EXISTS (SELECT 1 FROM pg_catalog.regexp_split_to_table(pg_catalog.lower(p.prosrc), '[^a-z0-9_]+') word(w)
+           p.prosrc !~ 'pinned without PostGIS' AND (EXISTS (SELECT 1 FROM pg_catalog.regexp_split_to_table(pg_catalog.lower(p.prosrc), '[^a-z0-9_]+') word(w)
                      JOIN gis_name g ON g.name = word.w)
             OR p.prosrc ~ '<->|&&'
             OR EXISTS (SELECT 1 FROM pg_catalog.unnest(p.proargtypes::oid[] || coalesce(p.proallargtypes, '{}') || p.prorettype) a

@@ -1054,9 +1054,13 @@ BEGIN
        SET name = EXCLUDED.name, organizer = EXCLUDED.organizer, organizer_name = EXCLUDED.organizer_name,
            school_forms = EXCLUDED.school_forms, address = EXCLUDED.address,
            municipality_code = EXCLUDED.municipality_code, location = EXCLUDED.location
-     WHERE (u.name, u.organizer, u.organizer_name, u.school_forms, u.address, u.municipality_code, u.location)
-           IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.organizer, EXCLUDED.organizer_name, EXCLUDED.school_forms,
-                             EXCLUDED.address, EXCLUDED.municipality_code, EXCLUDED.location)
+     -- skolval's enum, domain and array columns compared as text: their operators are found by
+     -- name on a path that holds the PostGIS schema, where a look-alike could be planted
+     WHERE (u.name, u.organizer::pg_catalog.text, u.organizer_name, u.school_forms::pg_catalog.text, u.address,
+            u.municipality_code::pg_catalog.text, u.location)
+           IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.organizer::pg_catalog.text, EXCLUDED.organizer_name,
+                             EXCLUDED.school_forms::pg_catalog.text, EXCLUDED.address,
+                             EXCLUDED.municipality_code::pg_catalog.text, EXCLUDED.location)
     RETURNING (u.xmax = 0) AS inserted
   )
   SELECT pg_catalog.count(*) FILTER (WHERE inserted), pg_catalog.count(*) FILTER (WHERE NOT inserted)

@@ -124,16 +124,16 @@ session() { # db role
         || { tail -n 20 "$work/$db.$role.err"; fail "$role's session in $db ended abnormally (crash?)"; }
 }
 
-# Known open (reported on every run, not hidden), each a call that a plant in a writable PostGIS
-# schema still reaches; skolval.schema_safety() and the install warning guard them until fixed:
-#   compute_distances(), network_finish(), demo_municipality()  no longer use session temp tables
-#                         (issue 12 item 3 landed), but a plant in the PostGIS schema is still
-#                         reached from them (6 hits each, demo_municipality through its network
-#                         steps); the call that reaches it is not yet isolated
-#   staging_merge(), import_applications()  compare school_form[] (IS DISTINCT FROM on rows)
-#                         with an operator found through the PostGIS schema on their path
-#   placement_map_svg()   mixed-type arithmetic and ST_XMin(geometry) through the PostGIS schema
-KNOWN_OPEN='skolval\.(compute_distances|network_finish|staging_merge|import_applications|placement_map_svg|demo_municipality)\('
+# Known open (reported on every run, not hidden): demo_municipality(), a long generator whose
+# arithmetic runs with the PostGIS schema on its path; its declarations no longer reach a plant,
+# but its body is not yet swept (mixed-type arithmetic such as integer / numeric would find a
+# look-alike operator planted in a writable PostGIS schema). Here it is refused (42501: the
+# records of decided runs cannot be removed by an admin), so only the declarations run. Every
+# other entry point must be clean: compute_distances(), network_finish(), staging_merge(),
+# import_applications() and placement_map_svg() were fixed (casts to exact types, enum, domain
+# and array columns compared as text, the map's arithmetic moved to a function pinned without
+# the PostGIS schema, ST_Affine instead of PostGIS's SQL-language ST_Translate).
+KNOWN_OPEN='skolval\.(demo_municipality)\('
 status=0
 for role in "${ROLES[@]}"; do
     session "$CLEAN" "$role"
