@@ -315,6 +315,9 @@ DROP FUNCTION skolval._demo_units(bigint, integer);
 DROP FUNCTION skolval._demo_people(bigint, integer);
 DROP FUNCTION skolval._demo_changes(bigint);
 DROP FUNCTION skolval._demo_round(bigint, integer);
+-- The generator's arithmetic runs pinned without PostGIS: addresses come as coordinates from
+-- _demo_addresses() (issue 11: no planted name reached from demo_municipality()).
+DROP FUNCTION skolval._demo_locate(bigint, text, bigint[]);
 
 -- ---------------------------------------------------------------------------------------
 -- Task "frozen" (issue 11 items 3-6 and 10): decided is decided. Four eyes as a municipality

@@ -145,7 +145,7 @@ BEGIN
   FOR f IN
     SELECT p.oid::regprocedure
       FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.prorettype <> 'pg_catalog.trigger'::regtype
@@ -158,7 +158,7 @@ BEGIN
   FOR f IN
     SELECT p.oid::regprocedure
       FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.proname ~ '^_'
@@ -183,7 +183,7 @@ BEGIN
   FOR f IN
     SELECT p.oid::regprocedure
       FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.proname = ANY (ARRAY['payment_rows', 'payment_check', 'reconcile_payments', 'payment_count_date',
@@ -219,7 +219,7 @@ BEGIN
   FOR v IN
     SELECT c.oid::regclass AS rel, c.relkind
       FROM pg_catalog.pg_class c
-     WHERE c.relnamespace = 'skolval'::regnamespace
+     WHERE c.relnamespace = 'skolval'::pg_catalog.regnamespace::pg_catalog.oid
        AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
        AND pg_catalog.has_table_privilege('skolval_bi', c.oid, 'SELECT')
   LOOP

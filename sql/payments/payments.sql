@@ -710,18 +710,18 @@ BEGIN
   FOR c IN
     SELECT cl.relname, a.attname, a.attnum, cl.oid
       FROM pg_catalog.pg_class cl JOIN pg_catalog.pg_attribute a ON a.attrelid = cl.oid AND a.attnum > 0
-     WHERE cl.relnamespace = 'skolval'::regnamespace
+     WHERE cl.relnamespace = 'skolval'::pg_catalog.regnamespace::pg_catalog.oid
        AND cl.relname IN ('payment_unit_summary', 'payment_administration_summary', 'payment_correction', 'payment_open_issue')
   LOOP
     EXECUTE pg_catalog.format('COMMENT ON COLUMN skolval.%I.%I IS %L', c.relname, c.attname,
       coalesce(extra->>c.attname::text,
                CASE WHEN c.relname = 'payment_open_issue' AND c.attname IN ('month', 'message', 'category', 'severity', 'child_id', 'unit_id')
                     THEN pg_catalog.col_description('skolval.payment_issue'::regclass,
-                           (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_issue'::regclass AND x.attname = c.attname)) END,
+                           (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_issue'::pg_catalog.regclass::pg_catalog.oid AND x.attname = c.attname)) END,
                pg_catalog.col_description('skolval.payment_row'::regclass,
-                 (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_row'::regclass AND x.attname = c.attname)),
+                 (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_row'::pg_catalog.regclass::pg_catalog.oid AND x.attname = c.attname)),
                pg_catalog.col_description('skolval.payment_run'::regclass,
-                 (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_run'::regclass AND x.attname = c.attname))));
+                 (SELECT x.attnum FROM pg_catalog.pg_attribute x WHERE x.attrelid = 'skolval.payment_run'::pg_catalog.regclass::pg_catalog.oid AND x.attname = c.attname))));
   END LOOP;
 END
 $comments$;
