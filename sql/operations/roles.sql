@@ -124,6 +124,8 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_record, skolval.docu
                    skolval.document_record_unit, skolval.document_record_category FROM skolval_admin;
 -- The server opens the font files document_settings names: setting them is for the superuser.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolval_admin;
+-- Retroactive rate decisions are recorded only by skolval.revise_payment_rates() (task "pay").
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.payment_rate_revision, skolval.payment_revision_row FROM skolval_admin;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA skolval TO skolval_admin;
 REVOKE EXECUTE ON FUNCTION skolval.configure_documents(text, text, text, text, text) FROM skolval_admin;

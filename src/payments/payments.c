@@ -79,7 +79,8 @@ grow(Work *w, void *ptr, int *cap, int need, size_t elem)
 	return w->hooks->grow(ptr, (size_t) *cap * elem, w->hooks->arg);
 }
 
-/* Record an issue once per child, kind and enrollment (or other id). */
+/* Record an issue once per child, kind and enrollment (or other id); resident_elsewhere once
+ * per child and unit. */
 static void
 add_issue(Work *w, int child_issues_from, PayIssue issue)
 {
@@ -89,8 +90,12 @@ add_issue(Work *w, int child_issues_from, PayIssue issue)
 	{
 		PayIssue   *x = &out->issues[i];
 
-		if (x->kind == issue.kind && x->enrollment_id == issue.enrollment_id &&
-			x->other_id == issue.other_id && x->unit_id == issue.unit_id)
+		if (x->kind != issue.kind || x->unit_id != issue.unit_id)
+			continue;
+		/* Registered elsewhere is a fact about the child and the unit: one issue however many
+		 * enrollments the child has there. */
+		if (issue.kind == PI_RESIDENT_ELSEWHERE ||
+			(x->enrollment_id == issue.enrollment_id && x->other_id == issue.other_id))
 			return;
 	}
 	out->issues = grow(w, out->issues, &out->cap_issues, out->n_issues + 1, sizeof(PayIssue));
@@ -98,7 +103,8 @@ add_issue(Work *w, int child_issues_from, PayIssue issue)
 }
 
 static PayRow *
-row_for(Work *w, int child_rows_from, int child, int enrollment, int category, int64_t unit_id)
+row_for(Work *w, int child_rows_from, int child, int enrollment, int category, int64_t unit_id,
+		int64_t organizer_id)
 {
 	PayOutput  *out = w->out;
 	PayRow	   *r;
@@ -106,7 +112,8 @@ row_for(Work *w, int child_rows_from, int child, int enrollment, int category, i
 	for (int i = child_rows_from; i < out->n_rows; i++)
 	{
 		r = &out->rows[i];
-		if (!r->supplement && r->enrollment == enrollment && r->category == category)
+		if (!r->supplement && r->enrollment == enrollment && r->category == category &&
+			r->organizer_id == organizer_id)
 			return r;
 	}
 	out->rows = grow(w, out->rows, &out->cap_rows, out->n_rows + 1, sizeof(PayRow));
@@ -117,6 +124,7 @@ row_for(Work *w, int child_rows_from, int child, int enrollment, int category, i
 	r->enrollment = enrollment;
 	r->supplement_index = PAY_NONE;
 	r->category = category;
+	r->organizer_id = organizer_id;
 	r->district = PAY_NONE;
 	r->administration = PAY_NONE;
 	r->account = PAY_NONE;
@@ -142,6 +150,37 @@ residence_on(const PayInput *in, const PayChild *c, int32_t day)
 			return r;
 	}
 	return NULL;
+}
+
+/* The organizer period of a unit on a day, or NULL (the unit's own organizer applies). */
+static const PayOrganizerPeriod *
+organizer_on(const PayInput *in, int64_t unit_id, int32_t day)
+{
+	int			lo = 0, hi = in->n_organizer_periods;
+
+	/* first period of the unit: periods are sorted by unit, then from */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (in->organizer_periods[mid].unit_id < unit_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int i = lo; i < in->n_organizer_periods && in->organizer_periods[i].unit_id == unit_id; i++)
+		if (active(in->organizer_periods[i].from, in->organizer_periods[i].to, day))
+			return &in->organizer_periods[i];
+	return NULL;
+}
+
+/* Was the enrollment's unit run by an independent organizer on the day? */
+static bool
+independent_on(const PayInput *in, const PayEnrollment *e, int32_t day)
+{
+	const PayOrganizerPeriod *p = organizer_on(in, e->unit_id, day);
+
+	return p ? p->independent : e->independent;
 }
 
 /* The matching category; PAY_NONE when none, -2 when several match (*count says how many). */
@@ -207,6 +246,19 @@ overlap_in_eval(const Work *w, int32_t f1, int32_t t1, int32_t f2, int32_t t2)
 	return lo <= hi;
 }
 
+/* Was the enrollment's unit independent on some evaluated day of the enrollment? */
+static bool
+independent_in_eval(const Work *w, const PayEnrollment *e)
+{
+	int32_t		lo = e->from > w->eval_first ? e->from : w->eval_first;
+	int32_t		hi = e->to < w->eval_last ? e->to : w->eval_last;
+
+	for (int32_t d = lo; d <= hi; d++)
+		if (independent_on(w->in, e, d))
+			return true;
+	return false;
+}
+
 /* ---- one child -------------------------------------------------------------------- */
 
 static void
@@ -260,7 +312,7 @@ child_month(Work *w, int ci)
 				if (is.error)
 					hold[a] = hold[b] = true;
 			}
-			if (ea->independent || eb->independent)
+			if (independent_in_eval(w, ea) || independent_in_eval(w, eb))
 				add_issue(w, issues_from, is);
 		}
 
@@ -279,8 +331,11 @@ child_month(Work *w, int ci)
 			bool		held = hold[k];
 			PayIssue	is = {0};
 
-			if (!e->independent || !active(e->from, e->to, d))
+			const PayOrganizerPeriod *op;
+
+			if (!active(e->from, e->to, d) || !independent_on(in, e, d))
 				continue;
+			op = organizer_on(in, e->unit_id, d);
 			is.child = ci;
 			is.unit_id = e->unit_id;
 			is.enrollment_id = e->enrollment_id;
@@ -324,7 +379,7 @@ child_month(Work *w, int ci)
 				flags |= PAY_FLAG(PI_NO_RATE);
 				held = true;
 			}
-			row = row_for(w, rows_from, ci, c->first_enrollment + k, cat, e->unit_id);
+			row = row_for(w, rows_from, ci, c->first_enrollment + k, cat, e->unit_id, op ? op->organizer_id : 0);
 			row->days++;
 			row->age = age;
 			row->last_day = d;
@@ -350,6 +405,7 @@ child_month(Work *w, int ci)
 		int			days = 0, placed_days = 0;
 		int32_t		last = 0;
 		int			district = PAY_NONE;
+		int64_t		organizer_id = 0;
 		PayRow	   *row;
 
 		for (int32_t d = w->eval_first; d <= w->eval_last; d++)
@@ -366,7 +422,7 @@ child_month(Work *w, int ci)
 			{
 				const PayEnrollment *e = &in->enrollments[c->first_enrollment + k];
 
-				placed = e->unit_id == sp->unit_id && active(e->from, e->to, d);
+				placed = e->unit_id == sp->unit_id && active(e->from, e->to, d) && independent_on(in, e, d);
 			}
 			if (!placed)
 				continue;
@@ -377,6 +433,11 @@ child_month(Work *w, int ci)
 			days++;
 			last = d;
 			district = res->district;
+			{
+				const PayOrganizerPeriod *op = organizer_on(in, sp->unit_id, d);
+
+				organizer_id = op ? op->organizer_id : 0;
+			}
 		}
 		if (placed_days == 0 && (in->per_day ? overlap_in_eval(w, sp->from, sp->to, sp->from, sp->to)
 								  : active(sp->from, sp->to, in->rate_day)))
@@ -404,6 +465,7 @@ child_month(Work *w, int ci)
 		row->days = days;
 		row->last_day = last;
 		row->district = district;
+		row->organizer_id = organizer_id;
 		row->administration = PAY_NONE;
 		row->account = PAY_NONE;
 		row->base_num = sp->amount_monthly * days;	/* monthly amount × counted days */

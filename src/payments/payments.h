@@ -85,6 +85,16 @@ typedef struct PayChild
 	int			first_supplement, n_supplements;
 } PayChild;
 
+/* Who ran a unit when (dated organizer, huvudman): outside every period the unit's own
+ * current organizer (PayEnrollment.independent) applies. */
+typedef struct PayOrganizerPeriod
+{
+	int64_t		unit_id;
+	int32_t		from, to;
+	bool		independent;
+	int64_t		organizer_id;
+} PayOrganizerPeriod;
+
 typedef struct PayAccount
 {
 	int			administration;	/* index into administrations */
@@ -122,6 +132,8 @@ typedef struct PayInput
 	int			n_districts;
 	const PayAccount *accounts;
 	int			n_accounts;
+	const PayOrganizerPeriod *organizer_periods;	/* sorted by unit_id, from; may be empty */
+	int			n_organizer_periods;
 } PayInput;
 
 /* Issue kinds; the glue turns them into messages. */
@@ -167,6 +179,7 @@ typedef struct PayRow
 	int			category;		/* index, or PAY_NONE */
 	int			age;
 	int64_t		rate_id;		/* 0 when none */
+	int64_t		organizer_id;	/* the organizer period's organizer; 0: the unit's own */
 	int32_t		last_day;
 	int			days, days_in_month;
 	int64_t		base, premises, admin, vat, amount;
