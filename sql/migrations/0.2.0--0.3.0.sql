@@ -356,7 +356,9 @@ DROP FUNCTION skolval._placement_run_frozen();
 -- Task "pay" (issue 14): reconciliation on the rules in force, retroactive rate decisions,
 -- correction reasons, last-weekday count dates.
 -- ---------------------------------------------------------------------------------------
-ALTER TABLE skolval.payment_policy ADD COLUMN last_weekday boolean NOT NULL DEFAULT false;
+ALTER TABLE skolval.payment_policy ADD COLUMN last_weekday boolean NOT NULL DEFAULT false,
+  ADD COLUMN supplement_basis text NOT NULL DEFAULT 'count_date'
+             CONSTRAINT payment_policy_supplement_basis_known CHECK (supplement_basis IN ('count_date', 'per_day'));
 ALTER TABLE skolval.payment_row ADD COLUMN reason text, ADD COLUMN revision_id bigint, ADD COLUMN organizer_id bigint;
 -- ---------------------------------------------------------------------------------------
 -- Retroactive rate decisions

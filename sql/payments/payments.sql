@@ -293,7 +293,7 @@ LANGUAGE sql STABLE AS $$
   SELECT p.* FROM (SELECT x.* FROM skolval.payment_policy x
                    UNION ALL
                    -- keep in step with the column defaults of skolval.payment_policy
-                   SELECT true, 'count_day', 15::smallint, 'next', 9::smallint, 1::smallint, 1::smallint, false) p
+                   SELECT true, 'count_day', 15::smallint, 'next', 9::smallint, 1::smallint, 1::smallint, false, 'count_date') p
    LIMIT 1
 $$;
 COMMENT ON FUNCTION skolval._payment_policy() IS 'The payment policy row, or the column defaults when there is none';
@@ -873,11 +873,11 @@ BEGIN
   PERFORM skolval._payment_admin('decide retroactive rates');
   PERFORM skolval._payment_month(revise_payment_rates.month);
   IF reason IS NULL OR pg_catalog.btrim(reason) = '' THEN
-    RAISE EXCEPTION 'a retroactive rate decision needs a reason' USING ERRCODE = 'null_value_not_allowed',
+    RAISE EXCEPTION 'revise_payment_rates(): reason must not be NULL or blank' USING ERRCODE = 'null_value_not_allowed',
       HINT = 'Say why the month is paid at other rates, for example the decision of the committee.';
   END IF;
   IF allow_reclaim IS NULL THEN
-    RAISE EXCEPTION 'allow_reclaim must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    RAISE EXCEPTION 'revise_payment_rates(): allow_reclaim must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM skolval._job_lock('payment_run', revise_payment_rates.month - date '2000-01-01');
   old_rules := skolval._payment_rules_in_force(revise_payment_rates.month);

@@ -23,6 +23,8 @@ CREATE TABLE skolval.payment_policy (
   correction_window_months  smallint NOT NULL DEFAULT 1
                             CONSTRAINT payment_policy_window_range CHECK (correction_window_months BETWEEN 0 AND 24),
   last_weekday              boolean NOT NULL DEFAULT false,
+  supplement_basis          text NOT NULL DEFAULT 'count_date'
+                            CONSTRAINT payment_policy_supplement_basis_known CHECK (supplement_basis IN ('count_date', 'per_day')),
   CONSTRAINT payment_policy_cutover_complete CHECK ((age_cutover_month IS NULL) = (age_cutover_day IS NULL))
 );
 COMMENT ON TABLE skolval.payment_policy IS
@@ -38,6 +40,8 @@ COMMENT ON COLUMN skolval.payment_policy.age_cutover_month IS
 COMMENT ON COLUMN skolval.payment_policy.age_cutover_day IS 'Day of age_cutover_month; see there';
 COMMENT ON COLUMN skolval.payment_policy.last_weekday IS
   'true: count on the last weekday of the month (not a Saturday, Sunday or payment_holiday) instead of count_day; special months keep their own day';
+COMMENT ON COLUMN skolval.payment_policy.supplement_basis IS
+  'Tilläggsbelopp in part months on the count_day basis: count_date (the whole monthly amount when the decision covers the month''s count date, nothing otherwise) or per_day (monthly amount × the days of the month the decision covers and the child is placed and registered here / days in month). On the per_day basis always per day';
 COMMENT ON COLUMN skolval.payment_policy.correction_window_months IS
   'How many months back a new run corrects locked months (1: the previous month only, 0: no corrections); older differences are reported by reconcile_payments() but not paid';
 
@@ -302,7 +306,7 @@ COMMENT ON TABLE skolval.payment_issue IS
   'The data issues a payment run found, as they were (the open list with resolutions is skolval.data_issue)';
 COMMENT ON COLUMN skolval.payment_issue.run_id IS 'The run';
 COMMENT ON COLUMN skolval.payment_issue.issue_no IS 'Number within the run';
-COMMENT ON COLUMN skolval.payment_issue.category IS 'Kind of issue: parallel_placement, overlapping_enrollment, no_residence, resident_elsewhere, missing_address, address_changed, no_category, ambiguous_category, no_rate, no_district, no_account, supplement_without_enrollment';
+COMMENT ON COLUMN skolval.payment_issue.category IS 'Kind of issue: parallel_placement, overlapping_enrollment, no_residence, resident_elsewhere, missing_address, address_changed, no_category, ambiguous_category, no_rate, no_district, no_account, supplement_without_enrollment, residence_gap';
 COMMENT ON COLUMN skolval.payment_issue.severity IS 'error (the rows concerned are held) or warning (paid; needs a decision)';
 COMMENT ON COLUMN skolval.payment_issue.child_id IS 'Child concerned';
 COMMENT ON COLUMN skolval.payment_issue.unit_id IS 'Unit concerned';

@@ -113,6 +113,9 @@ typedef struct PayInput
 	 * when a special month counts on another month's date) */
 	int32_t		rate_day;
 	int			cutover_month, cutover_day;	/* 0: exact age on the day */
+	/* Tilläggsbelopp per day of the month (monthly amount × days / days in month) even on the
+	 * count_day basis; false: on the count_day basis the decision must cover the rate day */
+	bool		supplement_per_day;
 	/* Day number of 1 January 2000 in the caller's epoch, for the calendar arithmetic. */
 	int32_t		epoch_2000;
 
@@ -151,6 +154,7 @@ typedef enum PayIssueKind
 	PI_NO_DISTRICT,				/* residence without a district/administration (error) */
 	PI_NO_ACCOUNT,				/* administration without an account (error) */
 	PI_SUPPLEMENT_WITHOUT_ENROLLMENT,	/* supplement but not placed at the unit (warning) */
+	PI_RESIDENCE_GAP,			/* per_day: days without a registered residence, the others ours (warning; those days are not paid) */
 	PI_N_KINDS
 } PayIssueKind;
 

@@ -35,7 +35,7 @@ static const char *const form_names_sv[PAY_N_FORMS] = {"förskola", "förskolekl
 static const char *const issue_names[PI_N_KINDS] = {
 	"parallel_placement", "overlapping_enrollment", "no_residence", "resident_elsewhere",
 	"missing_address", "address_changed", "no_category", "ambiguous_category", "no_rate",
-	"no_district", "no_account", "supplement_without_enrollment"
+	"no_district", "no_account", "supplement_without_enrollment", "residence_gap"
 };
 
 /* Children of the month: an enrollment at a unit that is independent (now, or in a dated
@@ -258,14 +258,16 @@ read_month(MonthData *md, DateADT month_first, Datum rules)
 	rtypes[2] = DATEOID;
 	rargs[0] = rules;
 	{
-		static const Oid t[] = {TXT, I4, I4, DT};
+		static const Oid t[] = {TXT, I4, I4, DT, BL};
 
 		n = run_query("the payment policy of the rules",
 					  "SELECT p.basis, p.age_cutover_month, p.age_cutover_day,"
-					  "       ($1 OPERATOR(pg_catalog.->>) 'count_date'::pg_catalog.text)::pg_catalog.date"
+					  "       ($1 OPERATOR(pg_catalog.->>) 'count_date'::pg_catalog.text)::pg_catalog.date,"
+					  "       p.supplement_basis IS NOT DISTINCT FROM 'per_day'::pg_catalog.text"
 					  "  FROM pg_catalog.jsonb_to_record($1 OPERATOR(pg_catalog.->) 'policy'::pg_catalog.text)"
-					  "       AS p(basis pg_catalog.text, age_cutover_month pg_catalog.int4, age_cutover_day pg_catalog.int4)",
-					  1, rtypes, rargs, 4, t);
+					  "       AS p(basis pg_catalog.text, age_cutover_month pg_catalog.int4, age_cutover_day pg_catalog.int4,"
+					  "            supplement_basis pg_catalog.text)",
+					  1, rtypes, rargs, 5, t);
 	}
 	if (n != 1 || col_text(0, 1) == NULL || sv_spi_date(&spi, 0, 4, PAY_OPEN_END) == PAY_OPEN_END)
 		ereport(ERROR,
@@ -277,6 +279,7 @@ read_month(MonthData *md, DateADT month_first, Datum rules)
 	in->cutover_month = sv_spi_int4(&spi, 0, 2, 0);
 	in->cutover_day = sv_spi_int4(&spi, 0, 3, 0);
 	in->count_date = col_date(0, 4);
+	in->supplement_per_day = sv_spi_bool_required(&spi, 0, 5);
 	in->rate_day = (in->count_date >= month_first && in->count_date <= month_last) ? in->count_date : month_first;
 	lo = in->per_day || in->count_date > month_first ? month_first : in->count_date;
 	hi = in->per_day || in->count_date < month_last ? month_last : in->count_date;
@@ -715,6 +718,10 @@ describe_issue(MonthData *md, const PayIssue *is, StringInfo msg, StringInfo det
 							 md->administrations.v[is->value], child_id, is->unit_id);
 			appendStringInfoString(detail, ", \"administration\": ");
 			escape_json(detail, md->administrations.v[is->value]);
+			break;
+		case PI_RESIDENCE_GAP:
+			appendStringInfo(msg, "child " INT64_FORMAT " has no registered residence on %s (and other days of the month in this municipality): the days without one are not paid",
+							 child_id, day);
 			break;
 		case PI_SUPPLEMENT_WITHOUT_ENROLLMENT:
 			appendStringInfo(msg, "supplement " INT64_FORMAT " of child " INT64_FORMAT ": the child is not placed at unit " INT64_FORMAT " this month; nothing is paid",

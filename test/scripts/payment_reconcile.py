@@ -34,6 +34,7 @@ import payment_oracle as O  # noqa: E402
 
 D = dt.date
 checks = 0
+ANCHORS = 4   # children 1-4: never changed at random, so every month pays some GR4-6 pupils
 
 
 def fail(msg):
@@ -131,17 +132,20 @@ VALUES ('count_day', 15, 'next', 9, 1, %d);
     rid = 0
     for c in range(1, n_children + 1):
         kind = rng.choice(["FK", "GR", "GR", "GR", "FSK"])
+        anchor = c <= ANCHORS     # a few grade-5 pupils at unit 10 all year, never changed
+        if anchor:
+            kind = "GR"
         if kind == "FK":
             form, grade, hours, birth = "forskoleklass", 0, None, D(2020, rng.randint(1, 12), rng.randint(1, 28))
         elif kind == "GR":
-            grade = rng.randint(1, 9)
+            grade = 5 if anchor else rng.randint(1, 9)
             form, hours, birth = "grundskola", None, D(2019 - grade, rng.randint(1, 12), rng.randint(1, 28))
         else:
             form, grade, hours, birth = "forskola", None, 30, D(2022, rng.randint(1, 8), rng.randint(1, 28))
         reg["children"][c] = birth
-        unit = rng.choice([10, 10, 11, 12, 13, 13, 20])
-        frm = rng.choice([D(2025, 8, 15), D(2025, 8, 15), D(2026, rng.randint(4, 10), rng.randint(1, 28))])
-        to = rng.choice([None, None, None, D(2026, rng.randint(5, 11), rng.randint(1, 28))])
+        unit = 10 if anchor else rng.choice([10, 10, 11, 12, 13, 13, 20])
+        frm = D(2025, 8, 15) if anchor else rng.choice([D(2025, 8, 15), D(2025, 8, 15), D(2026, rng.randint(4, 10), rng.randint(1, 28))])
+        to = None if anchor else rng.choice([None, None, None, D(2026, rng.randint(5, 11), rng.randint(1, 28))])
         if to is not None and to < frm:
             to = None
         e = {"id": 1000 + c, "child": c, "unit": unit, "form": form, "grade": grade, "hours": hours, "from": frm, "to": to}
@@ -152,7 +156,7 @@ VALUES ('count_day', 15, 'next', 9, 1, %d);
                    "VALUES (%d, %d, %d, '%s', %s, %s, %s, %s);" % (e["id"], c, unit, form, "NULL" if grade is None else grade,
                                                                   "NULL" if hours is None else hours, lit(frm), lit(to)))
         # Residence: ours since 2020; some registered elsewhere for a while, some with a gap.
-        shape = rng.choice(["ours", "ours", "ours", "gap", "away"])
+        shape = "ours" if anchor else rng.choice(["ours", "ours", "ours", "gap", "away"])
         periods = []
         if shape == "ours":
             periods = [("1281", D(2020, 1, 1), None)]
@@ -179,7 +183,7 @@ def change_register(db, reg, rng, month, n):
     for _ in range(n):
         what = rng.choice(["end", "start", "grade", "move", "fill_gap"])
         if what == "end":
-            cand = [e for e in reg["enrollments"] if e["to"] is None or e["to"] > D(2026, 5, 20)]
+            cand = [e for e in reg["enrollments"] if (e["to"] is None or e["to"] > D(2026, 5, 20)) and e["child"] > ANCHORS]
             if not cand:
                 continue
             e = rng.choice(cand)
@@ -191,7 +195,7 @@ def change_register(db, reg, rng, month, n):
             db.q("UPDATE skolval.enrollment SET valid_to = %s WHERE enrollment_id = %d" % (lit(e["to"]), e["id"]))
             done.append("enrollment %d ends %s" % (e["id"], e["to"]))
         elif what == "start":
-            cand = [e for e in reg["enrollments"] if e["from"] > D(2026, 5, 1)]
+            cand = [e for e in reg["enrollments"] if e["from"] > D(2026, 5, 1) and e["child"] > ANCHORS]
             if not cand:
                 continue
             e = rng.choice(cand)
@@ -199,7 +203,7 @@ def change_register(db, reg, rng, month, n):
             db.q("UPDATE skolval.enrollment SET valid_from = %s WHERE enrollment_id = %d" % (lit(e["from"]), e["id"]))
             done.append("enrollment %d starts %s" % (e["id"], e["from"]))
         elif what == "grade":
-            cand = [e for e in reg["enrollments"] if e["form"] == "grundskola" and e["grade"] in (3, 4, 6, 7)]
+            cand = [e for e in reg["enrollments"] if e["form"] == "grundskola" and e["grade"] in (3, 4, 6, 7) and e["child"] > ANCHORS]
             if not cand:
                 continue
             e = rng.choice(cand)
@@ -207,7 +211,7 @@ def change_register(db, reg, rng, month, n):
             db.q("UPDATE skolval.enrollment SET grade = %d WHERE enrollment_id = %d" % (e["grade"], e["id"]))
             done.append("enrollment %d grade %d" % (e["id"], e["grade"]))
         elif what == "move":
-            c = rng.choice(list(reg["residences"]))
+            c = rng.choice([c for c in reg["residences"] if c > ANCHORS])
             last = reg["residences"][c][-1]
             if last["municipality"] != "1281" or last["to"] is not None:
                 continue
@@ -385,8 +389,9 @@ def scenario(window, seed, check_future_lock):
                 # C: the register changes after the draft was computed.
                 changes = change_register(db, reg, rng, m, 2)
                 # and one that surely touches it: a child paid in the draft left before the month
-                e = next(e for e in reg["enrollments"]
-                         if any(k[0] == e["child"] and k[1] == e["unit"] and not h for k, (a, h) in own.items()))
+                cand = [e for e in reg["enrollments"] if e["from"] < m - dt.timedelta(days=1)
+                        and any(k[0] == e["child"] and k[1] == e["unit"] and not h for k, (a, h) in own.items())]
+                e = next((e for e in cand if e["child"] > ANCHORS), None) or next(e for e in cand if e["child"] == ANCHORS)
                 e["to"] = m - dt.timedelta(days=1)
                 db.q("UPDATE skolval.enrollment SET valid_to = %s WHERE enrollment_id = %d" % (lit(e["to"]), e["id"]))
                 changes.append("enrollment %d ends %s" % (e["id"], e["to"]))
