@@ -697,8 +697,10 @@ LANGUAGE sql STABLE STRICT AS $$
              || CASE WHEN pr.days_in_month > 1 AND pr.days < pr.days_in_month
                      THEN pg_catalog.format(' (%s av %s dagar)', pr.days, pr.days_in_month) ELSE '' END AS category,
            pr.amount,
-           (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f
-             WHERE pr.held OR f IN ('owed', 'reclaim')) AS note,
+           -- a correction says why (payment_row.reason); a held row why it is held
+           CASE WHEN pr.reason IS NOT NULL AND NOT pr.held THEN pr.reason
+                ELSE (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f
+                       WHERE pr.held OR f IN ('owed', 'reclaim')) END AS note,
            pr.kind, pr.row_no
       FROM skolval.payment_row pr
       LEFT JOIN skolval._document_children('payment', payment_statement_children.run_id) c ON c.child_id = pr.child_id
@@ -714,7 +716,7 @@ LANGUAGE sql STABLE STRICT AS $$
             FROM r WHERE r.protected
            GROUP BY r.section, r.corrects_month) x
    ORDER BY CASE x.section WHEN 'month' THEN 1 WHEN 'correction' THEN 2 ELSE 3 END, x.corrects_month,
-            x.last, x.name, x.birth_date, x.kind, x.row_no
+            x.last, x.name COLLATE skolval.sv_se, x.birth_date, x.kind, x.row_no
 $$;
 COMMENT ON FUNCTION skolval.payment_statement_children(bigint, bigint) IS
   'A statement''s list of individuals of one unit: section month (paid for the run''s month), correction (for an earlier month, corrects_month) or held (computed, not paid, with the reason). Children with protected identity are never named: they are one line "Barn med skyddad identitet" per section with their number and amount';
@@ -800,7 +802,15 @@ BEGIN
       (7, 'Beräknad av', skolval._statement_who(run.created_by, run.created_role, run.created_at)),
       (8, 'Attesterad av', skolval._statement_who(run.approved_by, run.approved_role, run.approved_at)
                            || coalesce(' (fyra ögon avstängt: ' || run.four_eyes_off_reason || ')', '')),
-      (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at))
+      (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at)),
+      -- Who is paid, when and where (sql/payments/finance.sql).
+      (10, 'Utbetalningsdag', skolval.date_sv(skolval._payment_pay_date(run.month, run.rules))),
+      (11, 'Betalningsmottagare', CASE WHEN run.status <> 'draft' THEN
+                                    (SELECT pg_catalog.string_agg(pg_catalog.concat_ws(', ', p.payee,
+                                              'org.nr ' || p.organization_number, 'bankgiro ' || p.bankgiro, 'IBAN ' || p.iban,
+                                              'referens ' || p.payment_reference, p.problem), '; ')
+                                       FROM skolval.payment_payees(run.run_id) p
+                                      WHERE u.unit_code = ANY (pg_catalog.string_to_array(p.units, ', '))) END)
     ) f(o, label, body)
    WHERE f.body IS NOT NULL
   UNION ALL
@@ -816,6 +826,22 @@ BEGIN
   SELECT 299, 'row', NULL, 'total',
          ARRAY[pg_catalog.format('Summa %s', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
                skolval.amount_sv(t.admin), skolval.amount_sv(t.vat), skolval.amount_sv(t.month_amount)]
+  UNION ALL
+  -- The rates used: the yearly amounts of the run's stored rules for the categories on the statement.
+  SELECT 5000, 'table', 'Belopp per år som använts', 'l40,r15,r15,r15,r15',
+         ARRAY['Kategori', 'Grundbelopp', 'Lokaler', 'Adm. %', 'Moms %']
+  UNION ALL
+  SELECT (5000 + row_number() OVER (ORDER BY rt.category_code COLLATE skolval.sv_se, rt.valid_from))::integer, 'row', NULL, NULL,
+         ARRAY[coalesce((SELECT c->>'name_sv' FROM jsonb_array_elements(run.rules->'categories') c WHERE c->>'category_code' = rt.category_code), rt.category_code)
+               || CASE WHEN rt.valid_from > run.month OR rt.valid_to < (run.month + interval '1 month')::date - 1
+                       THEN pg_catalog.format(' (%s–%s)', rt.valid_from, coalesce(rt.valid_to::text, '')) ELSE '' END,
+               skolval.amount_sv(rt.base_annual), skolval.amount_sv(rt.premises_annual),
+               skolval.amount_sv(rt.admin_pct), skolval.amount_sv(rt.vat_pct)]
+    FROM jsonb_to_recordset(run.rules->'rates') AS rt(category_code text, valid_from date, valid_to date, base_annual numeric,
+                                                       premises_annual numeric, admin_pct numeric, vat_pct numeric)
+   WHERE rt.category_code IN (SELECT pr.category_code FROM skolval.payment_row pr
+                                WHERE pr.run_id = run.run_id AND pr.unit_id = u.unit_id AND pr.corrects_month IS NULL)
+     AND rt.valid_from <= (run.month + interval '1 month')::date - 1 AND (rt.valid_to IS NULL OR rt.valid_to >= run.month)
   UNION ALL
   -- The children of the month.
   SELECT 10000, 'table', pg_catalog.format('Barn som ersätts för %s', month_text), 'l38,r12,l32,r18',

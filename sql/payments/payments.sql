@@ -293,7 +293,8 @@ LANGUAGE sql STABLE AS $$
   SELECT p.* FROM (SELECT x.* FROM skolval.payment_policy x
                    UNION ALL
                    -- keep in step with the column defaults of skolval.payment_policy
-                   SELECT true, 'count_day', 15::smallint, 'next', 9::smallint, 1::smallint, 1::smallint, false, 'count_date') p
+                   SELECT true, 'count_day', 15::smallint, 'next', 9::smallint, 1::smallint, 1::smallint, false, 'count_date',
+                          25::smallint, '2440', NULL::text) p
    LIMIT 1
 $$;
 COMMENT ON FUNCTION skolval._payment_policy() IS 'The payment policy row, or the column defaults when there is none';
@@ -809,7 +810,7 @@ BEGIN
   PERFORM skolval._payment_run_check_totals(run);
   stale := skolval._payment_run_stale_rows(run);
   IF stale > 0 THEN
-    RAISE EXCEPTION 'payment run % for % is stale: it no longer equals a fresh computation', run.run_id, to_char(run.month, 'YYYY-MM')
+    RAISE EXCEPTION 'payment run % for % is stale: it differs from a fresh computation', run.run_id, to_char(run.month, 'YYYY-MM')
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = pg_catalog.format('%s rows (or the rules) differ from what skolval.create_payment_run() computes now: '
                                        'the register, the rules or the runs approved since it was made have changed. Nothing was approved.', stale),

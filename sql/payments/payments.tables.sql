@@ -6,6 +6,10 @@
 -- immutable from then on. Reconciliation recomputes locked months from today's register and
 -- puts the differences into the next run as correction rows.
 
+-- Swedish sort order (Å, Ä, Ö after Z; "Åberg" before "Ängström") for every document and
+-- file: an ICU collation, since the cluster's own (C.UTF-8) sorts by code point.
+CREATE COLLATION IF NOT EXISTS skolval.sv_se (provider = icu, locale = 'sv-SE');
+
 -- ---------------------------------------------------------------------------------------
 -- Count policy
 -- ---------------------------------------------------------------------------------------
@@ -25,6 +29,11 @@ CREATE TABLE skolval.payment_policy (
   last_weekday              boolean NOT NULL DEFAULT false,
   supplement_basis          text NOT NULL DEFAULT 'count_date'
                             CONSTRAINT payment_policy_supplement_basis_known CHECK (supplement_basis IN ('count_date', 'per_day')),
+  payment_day               smallint NOT NULL DEFAULT 25
+                            CONSTRAINT payment_policy_payment_day_range CHECK (payment_day BETWEEN 1 AND 28),
+  payable_account           text NOT NULL DEFAULT '2440'
+                            CONSTRAINT payment_policy_payable_account_format CHECK (payable_account ~ '^[0-9]{4,6}$'),
+  organization_number       text CONSTRAINT payment_policy_organization_number_format CHECK (organization_number ~ '^[0-9]{6}-[0-9]{4}$'),
   CONSTRAINT payment_policy_cutover_complete CHECK ((age_cutover_month IS NULL) = (age_cutover_day IS NULL))
 );
 COMMENT ON TABLE skolval.payment_policy IS
@@ -42,6 +51,11 @@ COMMENT ON COLUMN skolval.payment_policy.last_weekday IS
   'true: count on the last weekday of the month (not a Saturday, Sunday or payment_holiday) instead of count_day; special months keep their own day';
 COMMENT ON COLUMN skolval.payment_policy.supplement_basis IS
   'Tilläggsbelopp in part months on the count_day basis: count_date (the whole monthly amount when the decision covers the month''s count date, nothing otherwise) or per_day (monthly amount × the days of the month the decision covers and the child is placed and registered here / days in month). On the per_day basis always per day';
+COMMENT ON COLUMN skolval.payment_policy.payment_day IS
+  'Day of the paid month the grants are paid out (utbetalningsdag), moved back to the previous weekday; shown on statements and in the payee file';
+COMMENT ON COLUMN skolval.payment_policy.payable_account IS
+  'Balance account the month''s verifications are credited to in the SIE file (for example 2440 leverantörsskulder)';
+COMMENT ON COLUMN skolval.payment_policy.organization_number IS 'The municipality''s own organisation number (#ORGNR of the SIE file)';
 COMMENT ON COLUMN skolval.payment_policy.correction_window_months IS
   'How many months back a new run corrects locked months (1: the previous month only, 0: no corrections); older differences are reported by reconcile_payments() but not paid';
 
@@ -371,6 +385,24 @@ CREATE TABLE skolval.payment_revision_row (
 );
 COMMENT ON TABLE skolval.payment_revision_row IS
   'The rows of a retroactive rate decision: per child, unit and category, the month under the new rules minus under the old (both with the register as it was at the decision); paid once as correction rows of the next run';
+COMMENT ON COLUMN skolval.payment_revision_row.revision_id IS 'The retroactive rate decision';
+COMMENT ON COLUMN skolval.payment_revision_row.row_no IS 'Row number within the decision';
+COMMENT ON COLUMN skolval.payment_revision_row.child_id IS 'The child (internal id)';
+COMMENT ON COLUMN skolval.payment_revision_row.unit_id IS 'The unit';
+COMMENT ON COLUMN skolval.payment_revision_row.kind IS 'grant or supplement';
+COMMENT ON COLUMN skolval.payment_revision_row.supplement_id IS 'The supplement decision (supplement rows)';
+COMMENT ON COLUMN skolval.payment_revision_row.category_code IS 'Payment category (under the rules of the side the row comes from)';
+COMMENT ON COLUMN skolval.payment_revision_row.category_name IS 'Its Swedish name';
+COMMENT ON COLUMN skolval.payment_revision_row.school_form IS 'School form';
+COMMENT ON COLUMN skolval.payment_revision_row.district_code IS 'District the child was registered in';
+COMMENT ON COLUMN skolval.payment_revision_row.administration IS 'Administration that bears the cost';
+COMMENT ON COLUMN skolval.payment_revision_row.account IS 'Account string (kontering)';
+COMMENT ON COLUMN skolval.payment_revision_row.base IS 'Base amount in kronor: new rules minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.premises IS 'Premises amount: new minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.admin IS 'Administration supplement: new minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.vat IS 'VAT compensation: new minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.amount IS 'Total: new minus old (positive: owed to the unit)';
+COMMENT ON COLUMN skolval.payment_revision_row.organizer_id IS 'The organizer paid (skolval.organizer)';
 
 -- ---------------------------------------------------------------------------------------
 -- Organizers (huvudmän) and who ran a unit when
@@ -411,3 +443,27 @@ COMMENT ON COLUMN skolval.unit_organizer.unit_id IS 'The unit';
 COMMENT ON COLUMN skolval.unit_organizer.valid_from IS 'First day the organizer ran it';
 COMMENT ON COLUMN skolval.unit_organizer.valid_to IS 'Last day (inclusive); NULL while it runs it';
 COMMENT ON COLUMN skolval.unit_organizer.organizer_id IS 'The organizer';
+
+-- ---------------------------------------------------------------------------------------
+-- Interkommunal ersättning (IKE)
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.ike_price (
+  ike_price_id       bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  category_code      text NOT NULL REFERENCES skolval.payment_category ON UPDATE CASCADE,
+  municipality_code  skolval.municipality_code,
+  valid_from         date NOT NULL,
+  valid_to           date,
+  annual_amount      numeric(12,2) NOT NULL CONSTRAINT ike_price_amount_not_negative CHECK (annual_amount >= 0 AND annual_amount <> 'NaN'),
+  agreement          text CONSTRAINT ike_price_agreement_length CHECK (char_length(agreement) <= 200),
+  CONSTRAINT ike_price_period CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+COMMENT ON TABLE skolval.ike_price IS
+  'The agreed IKE price list: what a home municipality is invoiced per child and year for a child registered there and placed at one of our units, per payment category; municipality_code NULL: every municipality without a price of its own';
+COMMENT ON COLUMN skolval.ike_price.ike_price_id IS 'Internal id';
+COMMENT ON COLUMN skolval.ike_price.category_code IS 'Our payment category the child falls in';
+COMMENT ON COLUMN skolval.ike_price.municipality_code IS 'The home municipality the price is agreed with; NULL: all others';
+COMMENT ON COLUMN skolval.ike_price.valid_from IS 'First day the price applies';
+COMMENT ON COLUMN skolval.ike_price.valid_to IS 'Last day (inclusive); NULL while open';
+COMMENT ON COLUMN skolval.ike_price.annual_amount IS 'Kronor per child and year (a month is a twelfth)';
+COMMENT ON COLUMN skolval.ike_price.agreement IS 'The agreement, for example "Samverkansavtal Skåne 2026"';

@@ -763,13 +763,20 @@ Datum
 skolval_payment_rows(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	DateADT		month = PG_GETARG_DATEADT(0);
-	Datum		rules = PG_GETARG_DATUM(1);
+	DateADT		month;
+	Datum		rules;
 	int			y, m, d;
 	MonthData	md;
 	PayOutput	out;
 	PayHooks	hooks = {pay_grow, pay_interrupts, NULL};
 
+	if (PG_NARGS() != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("skolval._payment_compute_with() is declared with %d arguments, the library reads 2 (month, rules)",
+						PG_NARGS())));
+	month = PG_GETARG_DATEADT(0);
+	rules = PG_GETARG_DATUM(1);
 	if (DATE_NOT_FINITE(month))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

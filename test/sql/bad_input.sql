@@ -380,7 +380,8 @@ INSERT INTO null_meaning VALUES
   ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
   ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
 -- Task "pay" (issue 14): retroactive rate decisions.
-INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('decision_ref', '''BSN 2026/1''');
+INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('decision_ref', '''BSN 2026/1'''),
+  ('invoice', '''personnummer;enhetskod;fran;till;belopp''');
 INSERT INTO null_meaning VALUES ('revise_payment_rates', 'decision_ref', 'no decision reference');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
