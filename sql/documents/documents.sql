@@ -824,7 +824,7 @@ BEGIN
     FROM skolval.payment_statement_categories(run.run_id, u.unit_id) c
   UNION ALL
   SELECT 299, 'row', NULL, 'total',
-         ARRAY[pg_catalog.format('Summa %s', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
+         ARRAY[pg_catalog.format('Summa %s (varje barn en gång)', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
                skolval.amount_sv(t.admin), skolval.amount_sv(t.vat), skolval.amount_sv(t.month_amount)]
   UNION ALL
   -- The rates used: the yearly amounts of the run's stored rules for the categories on the statement.

@@ -189,9 +189,9 @@ BEGIN
                     pg_catalog.length(pg_catalog.split_part(pg_catalog.btrim(pr.account), ' ', 1)) + 1)), '') AS objekt
       FROM skolval.payment_row pr WHERE pr.run_id = run.run_id AND NOT pr.held),
   trans AS (
-    SELECT p.ver_no, r.konto, r.objekt, sum(r.amount) AS amount
+    SELECT p.ver_no, r.konto, r.objekt, r.corrects_month, sum(r.amount) AS amount
       FROM r JOIN payees p ON p.organizer_id = r.payee_id
-     GROUP BY 1, 2, 3),
+     GROUP BY 1, 2, 3, 4),
   accounts AS (SELECT DISTINCT t.konto FROM trans t),
   objects AS (SELECT DISTINCT t.objekt, (SELECT max(r.administration) FROM r WHERE r.objekt = t.objekt) AS name
                 FROM trans t WHERE t.objekt IS NOT NULL)
@@ -213,8 +213,13 @@ BEGIN
                      '#VER "B" ' || p.ver_no || ' ' || to_char(pay_date, 'YYYYMMDD') || ' '
                      || skolval._sie_quote(pg_catalog.format('Bidrag %s %s', to_char(run.month, 'YYYY-MM'), p.payee)) || E'\r\n'
                      || '{' || E'\r\n'
+                     -- one transaction per account and cost centre for the month, and one per
+                     -- corrected month with its text (#TRANS account {objects} amount date "text")
                      || (SELECT pg_catalog.string_agg('#TRANS ' || t.konto || ' {' || CASE WHEN t.objekt IS NOT NULL THEN '1 ' || skolval._sie_quote(t.objekt) ELSE '' END
-                                                      || '} ' || pg_catalog.to_char(t.amount, 'FM999999999990.00') || E'\r\n', '' ORDER BY t.konto, t.objekt)
+                                                      || '} ' || pg_catalog.to_char(t.amount, 'FM999999999990.00')
+                                                      || CASE WHEN t.corrects_month IS NOT NULL
+                                                              THEN ' "" ' || skolval._sie_quote('Korrigering ' || to_char(t.corrects_month, 'YYYY-MM')) ELSE '' END
+                                                      || E'\r\n', '' ORDER BY t.corrects_month NULLS FIRST, t.konto, t.objekt)
                            FROM trans t WHERE t.ver_no = p.ver_no)
                      || '#TRANS ' || payable || ' {} ' || pg_catalog.to_char(-p.amount, 'FM999999999990.00') || E'\r\n'
                      || '}' || E'\r\n', '' ORDER BY p.ver_no)

@@ -57,6 +57,25 @@ END $$;
 CREATE OR REPLACE TRIGGER supplement_unit BEFORE INSERT OR UPDATE OF unit_id ON skolval.supplement
   FOR EACH ROW EXECUTE FUNCTION skolval._supplement_unit();
 
+-- Comments of columns added to existing tables in 0.3.0 (task "pay"): here too, so that an
+-- upgraded database has them (the tables file runs only on a fresh install).
+COMMENT ON COLUMN skolval.payment_policy.last_weekday IS
+  'true: count on the last weekday of the month (not a Saturday, Sunday or payment_holiday) instead of count_day; special months keep their own day';
+COMMENT ON COLUMN skolval.payment_policy.supplement_basis IS
+  'Tilläggsbelopp in part months on the count_day basis: count_date (the whole monthly amount when the decision covers the month''s count date, nothing otherwise) or per_day (monthly amount × the days of the month the decision covers and the child is placed and registered here / days in month). On the per_day basis always per day';
+COMMENT ON COLUMN skolval.payment_policy.payment_day IS
+  'Day of the paid month the grants are paid out (utbetalningsdag), moved back to the previous weekday; shown on statements and in the payee file';
+COMMENT ON COLUMN skolval.payment_policy.payable_account IS
+  'Balance account the month''s verifications are credited to in the SIE file (for example 2440 leverantörsskulder)';
+COMMENT ON COLUMN skolval.payment_policy.organization_number IS 'The municipality''s own organisation number (#ORGNR of the SIE file)';
+COMMENT ON COLUMN skolval.payment_row.reason IS
+  'Correction rows: why the month is corrected, in Swedish for the unit (for example "Placeringen slutade 2026-02-28 enligt registret"); NULL on the month''s own rows';
+COMMENT ON COLUMN skolval.payment_row.revision_id IS
+  'Correction rows of a retroactive rate decision: the decision (skolval.payment_rate_revision); NULL otherwise';
+COMMENT ON COLUMN skolval.payment_row.organizer_id IS
+  'The organizer (huvudman, skolval.organizer) that ran the unit on the counted days and is paid; NULL when the unit has no dated organizer (skolval.unit_organizer)';
+COMMENT ON COLUMN skolval.payment_issue.category IS 'Kind of issue: parallel_placement, overlapping_enrollment, no_residence, resident_elsewhere, missing_address, address_changed, no_category, ambiguous_category, no_rate, no_district, no_account, supplement_without_enrollment, residence_gap';
+
 -- The organizer periods of a unit never overlap (checked after each statement, so a takeover
 -- can close one period and open the next in one statement).
 CREATE OR REPLACE FUNCTION skolval._unit_organizer_periods() RETURNS trigger
@@ -803,9 +822,12 @@ BEGIN
     RAISE EXCEPTION 'payment run % for % is already %', run.run_id, to_char(run.month, 'YYYY-MM'), run.status
       USING ERRCODE = 'object_not_in_prerequisite_state';
   END IF;
-  -- Other runs of other months are computed under the same job lock as their month; the runs
-  -- approved since this draft was made are seen by the fresh computation below.
-  PERFORM skolval._job_lock('payment_run', run.month - date '2000-01-01');
+  -- Approvals (and retroactive rate decisions) one at a time, whatever their month: what one
+  -- approval makes paid is then seen by the next one's fresh computation below (a new
+  -- statement, a new snapshot), so two drafts carrying the same correction are never both
+  -- approved. Key -1 is no month's key (a month's key is its first day's distance from
+  -- 2000-01-01, never that of 31 December 1999). Taken after the run's row lock, as last lock.
+  PERFORM skolval._job_lock('payment_run', -1);
   -- Rows edited around the workflow first (the more specific error), then freshness.
   PERFORM skolval._payment_run_check_totals(run);
   stale := skolval._payment_run_stale_rows(run);
@@ -881,6 +903,7 @@ BEGIN
     RAISE EXCEPTION 'revise_payment_rates(): allow_reclaim must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   PERFORM skolval._job_lock('payment_run', revise_payment_rates.month - date '2000-01-01');
+  PERFORM skolval._job_lock('payment_run', -1);   -- as approvals (approve_payment_run)
   old_rules := skolval._payment_rules_in_force(revise_payment_rates.month);
   IF old_rules IS NULL THEN
     RAISE EXCEPTION 'the month % has no approved or locked payment run', to_char(revise_payment_rates.month, 'YYYY-MM')

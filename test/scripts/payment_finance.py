@@ -11,6 +11,7 @@ Hand-worked amounts (count date 15 September 2026, a Tuesday; rates as in the ta
   IKE GR4-6 130 082 a year: 10 840,17 a month
 """
 import os
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -48,6 +49,13 @@ def err(sql):
     p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-d", DB],
                        input="\\set VERBOSITY verbose\n" + sql, capture_output=True, text=True)
     return p.returncode, p.stderr
+
+
+def trans_amount(line):
+    m = re.match(r'^#TRANS \S+ \{[^}]*\} (-?[0-9]+\.[0-9]{2})( "[^"]*" "[^"]*")?\r?$', line)
+    if not m:
+        fail("not an SIE #TRANS line: %r" % line)
+    return Decimal(m.group(1))
 
 
 def bytea(sql):
@@ -165,13 +173,15 @@ INSERT INTO skolval.enrollment (enrollment_id, child_id, unit_id, school_form, g
         fail("%d verifications, expected 3" % len(vers))
     total = Decimal(0)
     for v in vers:
-        amounts = [Decimal(t.split()[-1]) for t in v.splitlines() if t.startswith("#TRANS")]
+        amounts = [trans_amount(t) for t in v.splitlines() if t.startswith("#TRANS")]
         if sum(amounts) != 0:
             fail("a verification does not balance: %s" % v)
         total += sum(a for a in amounts if a > 0 or False)
-    debit = sum(Decimal(t.split()[-1]) for v in vers for t in v.splitlines() if t.startswith("#TRANS 4610"))
+    debit = sum(trans_amount(t) for v in vers for t in v.splitlines() if t.startswith("#TRANS 4610"))
     if debit != Decimal("15831.10") + Decimal("0.00") + Decimal("18560.60"):
         fail("SIE debits on 4610: %s" % debit)
+    if '#TRANS 4610 {1 "200"} -9280.30 "" "Korrigering 2026-08"' not in text or '#TRANS 4610 {1 "200"} 9280.30 "" "Korrigering 2026-08"' not in text:
+        fail("SIE correction transactions missing:\n%s" % text)
     if '#TRANS 4610 {1 "200"}' not in text or "#KONTO 2440" not in text or '#OBJEKT 1 "200" "Barn- och skolnämnden"' not in text:
         fail("SIE accounts or cost centre missing:\n%s" % text)
     ok("SIE 4: PC8, #ORGNR, 3 verifications each balancing to zero, 34 391,70 kr on account 4610 cost centre 200")
