@@ -716,7 +716,7 @@ LANGUAGE sql STABLE STRICT AS $$
             FROM r WHERE r.protected
            GROUP BY r.section, r.corrects_month) x
    ORDER BY CASE x.section WHEN 'month' THEN 1 WHEN 'correction' THEN 2 ELSE 3 END, x.corrects_month,
-            x.last, x.name COLLATE skolval.sv_se, x.birth_date, x.kind, x.row_no
+            x.last, x.name, x.birth_date, x.kind, x.row_no
 $$;
 COMMENT ON FUNCTION skolval.payment_statement_children(bigint, bigint) IS
   'A statement''s list of individuals of one unit: section month (paid for the run''s month), correction (for an earlier month, corrects_month) or held (computed, not paid, with the reason). Children with protected identity are never named: they are one line "Barn med skyddad identitet" per section with their number and amount';
@@ -803,14 +803,8 @@ BEGIN
       (8, 'Attesterad av', skolval._statement_who(run.approved_by, run.approved_role, run.approved_at)
                            || coalesce(' (fyra ögon avstängt: ' || run.four_eyes_off_reason || ')', '')),
       (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at)),
-      -- Who is paid, when and where (sql/payments/finance.sql).
-      (10, 'Utbetalningsdag', skolval.date_sv(skolval._payment_pay_date(run.month, run.rules))),
-      (11, 'Betalningsmottagare', CASE WHEN run.status <> 'draft' THEN
-                                    (SELECT pg_catalog.string_agg(pg_catalog.concat_ws(', ', p.payee,
-                                              'org.nr ' || p.organization_number, 'bankgiro ' || p.bankgiro, 'IBAN ' || p.iban,
-                                              'referens ' || p.payment_reference, p.problem), '; ')
-                                       FROM skolval.payment_payees(run.run_id) p
-                                      WHERE u.unit_code = ANY (pg_catalog.string_to_array(p.units, ', '))) END)
+      -- When it is paid (the payment day of the rules stored with the run).
+      (10, 'Utbetalningsdag', skolval.date_sv(skolval._payment_pay_date(run.month, run.rules)))
     ) f(o, label, body)
    WHERE f.body IS NOT NULL
   UNION ALL

@@ -243,15 +243,14 @@ INSERT INTO skolval.enrollment (enrollment_id, child_id, unit_id, school_form, g
     st = rows("SELECT part, coalesce(label, ''), coalesce(body, ''), coalesce(array_to_string(cells, ' ~ '), '') "
               "FROM skolval.payment_statement_content(%s, 3) ORDER BY ord" % sep)
     facts = {r[1]: r[2] for r in st if r[0] == "fact"}
-    if "25 september 2026" not in facts.get("Utbetalningsdag", "") or "556000-0003" not in facts.get("Betalningsmottagare", "") \
-            or "3333-3333" not in facts.get("Betalningsmottagare", ""):
+    if "25 september 2026" not in facts.get("Utbetalningsdag", ""):
         fail("statement facts %s" % facts)
     if not any(r[0] == "table" and r[1] == "Belopp per år som använts" for r in st) or \
             not any(r[0] == "row" and "Grundskola åk 4–6" in r[3] and "90 000,00" in r[3] for r in st):
         fail("statement has no rates used: %s" % [r for r in st if r[0] in ("table", "row")][:8])
     if not any("Ny i underlaget" in r[3] for r in st if r[0] == "row"):
         fail("the correction row on the statement has no reason: %s" % [r for r in st if r[0] == "row"])
-    ok("statement of unit 3: payment date 25 september 2026, payee with org.nr and bankgiro, rates used, correction reason")
+    ok("statement of unit 3: payment date 25 september 2026, rates used, correction reason")
     if OUT:
         os.makedirs(OUT, exist_ok=True)
         for name, sql in (("statement_unit3.pdf", "SELECT skolval.payment_statement(%s, 3)" % sep),
