@@ -379,6 +379,10 @@ INSERT INTO null_meaning VALUES
   ('placement_map_svg', 'child_id', 'the whole round'), ('reconcile_payments', 'to_month', 'from_month only'),
   ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
   ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
+-- Task "pay" (issue 14): retroactive rate decisions.
+INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('decision_ref', '''BSN 2026/1'''),
+  ('invoice', '''personnummer;enhetskod;fran;till;belopp'''), ('flags', '''{owed}''');
+INSERT INTO null_meaning VALUES ('revise_payment_rates', 'decision_ref', 'no decision reference');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
   f record;
