@@ -260,7 +260,7 @@ LANGUAGE plpgsql STABLE AS $$
 BEGIN
   IF lat BETWEEN -90::pg_catalog.numeric AND 90::pg_catalog.numeric
      AND lon BETWEEN -180::pg_catalog.numeric AND 180::pg_catalog.numeric THEN
-    RETURN ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), skolval.srid());
+    RETURN ST_Transform(ST_SetSRID(ST_MakePoint(lon::pg_catalog.float8, lat::pg_catalog.float8), 4326), skolval.srid());
   END IF;
   RETURN NULL;
 EXCEPTION
@@ -279,7 +279,7 @@ DECLARE
   n numeric := skolval._staging_number(north);
 BEGIN
   IF e IS NOT NULL AND n IS NOT NULL THEN
-    RETURN ST_SetSRID(ST_MakePoint(e, n), skolval.srid());
+    RETURN ST_SetSRID(ST_MakePoint(e::pg_catalog.float8, n::pg_catalog.float8), skolval.srid());
   END IF;
   RETURN skolval._staging_wgs84_point(skolval._staging_number(lon), skolval._staging_number(lat));
 END $$;
