@@ -150,8 +150,11 @@ BEGIN
   kind_sv := CASE d.kind
     WHEN 'wish' THEN CASE WHEN d.wish_rank = 1 THEN 'Ert önskemål 1 (förstahandsval)'
                           ELSE pg_catalog.format('Ert önskemål %s', d.wish_rank) END
-    WHEN 'near_home_offer' THEN 'Den kommunala skola som ligger närmast hemmet (ni har inte gjort något skolval)'
-    ELSE 'Skola med ledig plats (inget av era önskemål kunde tillgodoses)' END;
+    WHEN 'near_home_offer' THEN
+      CASE WHEN EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = run.run_id AND w.child_id = d.child_id AND NOT w.implicit)
+           THEN 'En kommunal skola nära hemmet (inget av era önskemål kunde tillgodoses)'
+           ELSE 'En kommunal skola nära hemmet (ni har inte gjort något skolval)' END
+    ELSE 'En kommunal skola med ledig plats (skolorna nära hemmet var fulla)' END;
 
   -- The stored motivation, unchanged, in paragraphs: the legal ground, the ordered rules as a
   -- list, how walking is measured, each wish not met, the closing sentence.
@@ -161,6 +164,8 @@ BEGIN
   motivation := regexp_replace(motivation, ' (Gångvägen mäts|Önskemål \d+, )', E'\n\\1', 'g');
   motivation := replace(motivation, ' Inget önskemål kunde tillgodoses.', E'\nInget önskemål kunde tillgodoses.');
   motivation := replace(motivation, ' Ni har inte gjort något skolval.', E'\nNi har inte gjort något skolval.');
+  motivation := replace(motivation, ' Inget av era önskemål kunde tillgodoses.', E'\nInget av era önskemål kunde tillgodoses.');
+  motivation := regexp_replace(motivation, ' (Skola nära hemmet, )', E'\n\\1', 'g');
   motivation := replace(motivation, ' ' || d.unit_name || ' hade plats för alla', E'\n' || d.unit_name || ' hade plats för alla');
   motivation := replace(motivation, ' På ' || d.unit_name || ' fick ert barn plats', E'\nPå ' || d.unit_name || ' fick ert barn plats');
 

@@ -9,9 +9,10 @@
  * id.  Nothing passes through session tables.  The function runs with
  * search_path = pg_catalog, pg_temp and every name in its SQL is qualified.
  *
- * The results are identical to 0.2.0's plpgsql allocate() for the same inputs
- * (test/scripts/placement_identical.sh): the same applications, keys, ties, texts, JSON and
- * fingerprint.
+ * 0.3.0 places by the law where 0.2.0 did not (issue 13): every child keeps a claim on its
+ * near-home units after its own wishes (the near-home guarantee, built in round_sql.c), metres
+ * are compared in whole metres, administrative placement uses municipal units only, and
+ * allocate() checks the seats of every stored run (test/scripts/placement_law.sh).
  */
 #include "postgres.h"
 
@@ -26,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -157,9 +159,10 @@ run_admin(SvRun *run)
 		return;
 
 	free_units = palloc(sizeof(int64) * Max(r->n_units, 1));
+	/* Only municipal units: the municipality never places a child at an independent school. */
 	for (int u = 0; u < r->n_units; u++)
 	{
-		seats_left[u] = r->seats[u] - run->m.admitted[u];
+		seats_left[u] = r->municipal[u] ? r->seats[u] - run->m.admitted[u] : 0;
 		Assert(seats_left[u] >= 0);
 		if (seats_left[u] > 0)
 			free_units[n_free++] = r->unit_id[u];
@@ -220,9 +223,10 @@ run_admin(SvRun *run)
 			int64		u = skolval_get_int64(t, i, 2, NULL);
 			double		w = skolval_get_float8(t, i, 3, NULL);
 
-			/* insertion into the child's run, ordered by (walking, unit) */
+			/* insertion into the child's run, ordered by (whole metres, unit) */
 			while (k > cand_start[j] &&
-				   (run->cand_walk[k - 1] > w || (run->cand_walk[k - 1] == w && run->cand_unit[k - 1] > u)))
+				   (skolval_metres(run->cand_walk[k - 1]) > skolval_metres(w) ||
+					(skolval_metres(run->cand_walk[k - 1]) == skolval_metres(w) && run->cand_unit[k - 1] > u)))
 			{
 				run->cand_walk[k] = run->cand_walk[k - 1];
 				run->cand_unit[k] = run->cand_unit[k - 1];
@@ -273,7 +277,14 @@ run_admin(SvRun *run)
 	in.seats_left = seats_left;
 	in.cand_start = cand_start;
 	in.cand_unit = cand_uidx;
-	in.cand_cost = run->cand_walk;
+	{
+		double	   *cost = palloc(sizeof(double) * Max(run->n_cands, 1));
+
+		/* costs at the resolution of every comparison: whole metres */
+		for (int k = 0; k < run->n_cands; k++)
+			cost[k] = skolval_metres(run->cand_walk[k]);
+		in.cand_cost = cost;
+	}
 	in.order = order;
 	in.check_interrupts = interrupt_cb;
 	if (run->min_cost)
@@ -555,7 +566,10 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 	const char **wish_outcome = palloc(sizeof(char *) * Max(A, 1));
 	const char **wish_crit = palloc(sizeof(char *) * Max(A, 1));
 	StringInfoData rules,
+				nh_right,
 				buf;
+	const SvCriterion *dist_c = skolval_criterion_find("distance");
+	bool		near_home_first = r->n_criteria > 0 && r->criteria[0]->fact == SV_FACT_NEAR_HOME;
 	char	   *start_sv = skolval_date_sv(r->start_date);
 	long		secs;
 	int			usecs;
@@ -664,7 +678,12 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				initStringInfo(&buf);
 				criteria_json(&buf, r, la);
 				d[8][u] = jsonb_datum(buf.data);
-				d[9][u] = text_or_null(criteria_sv(r, la), &n[9][u]);
+				if (la < 0)
+					d[9][u] = CStringGetTextDatum(skolval_sv(r->seats[u] == 0 ?
+															 "Inget barn antogs: skolan hade inga platser." :
+															 "Inget barn antogs."));
+				else
+					d[9][u] = text_or_null(criteria_sv(r, la), &n[9][u]);
 			}
 		}
 		v[0] = Int64GetDatum(run_id);
@@ -731,7 +750,11 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 					wish_cutoff[a] = buf.data;
 				}
 				initStringInfo(&s);
-				appendStringInfo(&s, skolval_sv("Önskemål %d, %s: ingen plats. "), r->app_rank[a], r->unit_name[u]);
+				if (r->app_implicit[a])
+					appendStringInfo(&s, skolval_sv("Skola nära hemmet, %s (%s gångväg): ingen plats. "), r->unit_name[u],
+									 skolval_value_sv(skolval_criterion_find("distance"), SV_FACT(r, a, SV_FACT_WALKING), false));
+				else
+					appendStringInfo(&s, skolval_sv("Önskemål %d, %s: ingen plats. "), r->app_rank[a], r->unit_name[u]);
 				if (r->seats[u] == 0)
 					appendStringInfoString(&s, skolval_sv("Skolan hade inga platser i förskoleklass."));
 				else if (wish_crit[a] && strcmp(wish_crit[a], "earlier_round") == 0)
@@ -786,6 +809,9 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 	for (int i = 0; i < r->n_criteria; i++)
 		appendStringInfo(&rules, "%s%d) %s", i > 0 ? "; " : "", i + 1, skolval_rule_sv(r->criteria[i], r->near_home_m));
 	appendStringInfoString(&rules, skolval_sv(". Gångvägen mäts längs gång- och vägnätet från folkbokföringsadressen till skolan."));
+	initStringInfo(&nh_right);
+	appendStringInfo(&nh_right, skolval_sv("Varje barn har rätt till en plats på en kommunal skola nära hemmet: en kommunal skola med platser i förskoleklass inom %s gångväg, eller den närmaste sådana skolan när ingen ligger så nära. Den rätten gäller efter vårdnadshavarnas egna önskemål, med förtur som skola nära hemmet."),
+					 skolval_value_sv(dist_c, r->near_home_m, false));
 	{
 		Oid			types[11] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, INT2ARRAYOID, FLOAT8ARRAYOID,
 		TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
@@ -820,23 +846,29 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			if (kind == SV_KIND_WISH)
 				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d)."), r->app_rank[got]);
 			else if (kind == SV_KIND_NEAR_HOME_OFFER)
-				appendStringInfoString(&ds, skolval_sv(", den kommunala skola som ligger närmast hemmet."));
+				appendStringInfo(&ds, skolval_sv(", en kommunal skola nära hemmet (%s gångväg)."),
+								 skolval_value_sv(dist_c, SV_FACT(r, got, SV_FACT_WALKING), false));
 			else
 				appendStringInfo(&ds, skolval_sv(", %s gångväg från hemmet."),
-								 skolval_value_sv(skolval_criterion_find("distance"), run->walking[i], false));
+								 skolval_value_sv(dist_c, run->walking[i], false));
 
 			initStringInfo(&ms);
 			appendStringInfoString(&ms, rules.data);
 			appendStringInfoChar(&ms, ' ');
 			{
-				bool		any = false;
+				bool		any = false,
+							any_rn = false;
 
+				/* every wish and near-home claim ranked above the place, and why it was not met */
 				for (int a = r->app_start[i]; a < r->app_start[i + 1]; a++)
-					if (!r->app_implicit[a] && wish_text[a] && strcmp(wish_outcome[a], "rejected") == 0)
+					if (wish_text[a] && strcmp(wish_outcome[a], "rejected") == 0)
 					{
 						appendStringInfo(&ms, "%s%s", any ? " " : "", wish_text[a]);
 						any = true;
+						any_rn |= wish_crit[a] && strcmp(wish_crit[a], "relative_proximity") == 0;
 					}
+				if (any_rn)
+					appendStringInfoString(&ms, skolval_sv(" Relativ närhet är hur mycket längre ert barn skulle gå till den kommunala skola som annars ligger närmast (den näst närmaste, när den sökta skolan är den närmaste): gångvägen dit minus gångvägen till den sökta skolan. Ett negativt värde betyder att den andra skolan ligger närmare hemmet än den sökta."));
 				if (any)
 					appendStringInfoChar(&ms, ' ');
 			}
@@ -845,12 +877,50 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			else if (kind == SV_KIND_WISH)
 				appendStringInfo(&ms, skolval_sv("På %s fick ert barn plats före de barn som inte kom in genom kriteriet %s."),
 								 r->unit_name[u], skolval_sv(skolval_criterion_name_sv(dc)));
-			else if (kind == SV_KIND_NEAR_HOME_OFFER)
-				appendStringInfoString(&ms, skolval_sv("Ni har inte gjort något skolval. Ert barn erbjuds därför plats på den kommunala skola som ligger närmast hemmet."));
-			else if (!run->min_cost)
-				appendStringInfoString(&ms, skolval_sv("Inget önskemål kunde tillgodoses. Ert barn har placerats på den skola närmast hemmet som hade en ledig plats."));
 			else
-				appendStringInfoString(&ms, skolval_sv("Inget önskemål kunde tillgodoses. Ert barn har placerats på en skola med ledig plats; alla barn som inte fick något önskemål har placerats så att den sammanlagda gångvägen blev så kort som möjligt."));
+			{
+				appendStringInfoString(&ms, r->has_wishes[i] ?
+									   skolval_sv("Inget av era önskemål kunde tillgodoses. ") :
+									   skolval_sv("Ni har inte gjort något skolval. "));
+				appendStringInfoString(&ms, nh_right.data);
+				if (kind == SV_KIND_NEAR_HOME_OFFER)
+				{
+					appendStringInfo(&ms, skolval_sv(" Ert barn har fått plats på %s, %s gångväg från hemmet"),
+									 r->unit_name[u], skolval_value_sv(dist_c, SV_FACT(r, got, SV_FACT_WALKING), false));
+					if (strcmp(dc, "free_seat") == 0)
+						appendStringInfoString(&ms, skolval_sv("; skolan hade plats för alla som sökte dit."));
+					else
+						appendStringInfo(&ms, skolval_sv("; där gick ert barn före de barn som inte kom in genom kriteriet %s."),
+										 skolval_sv(skolval_criterion_name_sv(dc)));
+				}
+				else
+				{
+					StringInfoData names;
+
+					initStringInfo(&names);
+					for (int j = r->nh_start[i]; j < r->nh_start[i + 1]; j++)
+					{
+						int			uj = -1;
+
+						for (int x = 0; x < r->n_units && uj < 0; x++)
+							if (r->unit_id[x] == r->nh_unit_id[j])
+								uj = x;
+						appendStringInfo(&names, "%s%s", j > r->nh_start[i] ? (j + 1 == r->nh_start[i + 1] ? skolval_sv(" och ") : ", ") : "",
+										 uj >= 0 ? r->unit_name[uj] : "?");
+					}
+					if (near_home_first)
+						appendStringInfo(&ms, skolval_sv(" Skolorna nära ert hem (%s) var fulla: alla deras platser gick till barn som också har skolan nära hemmet och som gick före ert barn enligt urvalsreglerna."),
+										 names.data);
+					else
+						appendStringInfo(&ms, skolval_sv(" Skolorna nära ert hem (%s) var fulla."), names.data);
+					if (!run->min_cost)
+						appendStringInfo(&ms, skolval_sv(" Ert barn har därför placerats på %s, %s gångväg från hemmet: den kommunala skola närmast hemmet som hade en ledig plats."),
+										 r->unit_name[u], skolval_value_sv(dist_c, run->walking[i], false));
+					else
+						appendStringInfo(&ms, skolval_sv(" Ert barn har därför placerats på %s, %s gångväg från hemmet, en kommunal skola med ledig plats; alla barn som placerades på detta sätt har placerats så att den sammanlagda gångvägen blev så kort som möjligt."),
+										 r->unit_name[u], skolval_value_sv(dist_c, run->walking[i], false));
+				}
+			}
 
 			/* The explanation as JSON. */
 			initStringInfo(&buf);
@@ -1025,6 +1095,18 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("round \"%s\" is published; its placements are final", r->name)));
 	check_seats(run);
+	/*
+	 * The near-home guarantee holds only when near-home priority comes first: then no child
+	 * holds a seat at a unit that is not near its home while a child whose near-home unit it is
+	 * goes without.  A real run refuses any other order; a what-if run may compare.
+	 */
+	if (!what_if && (r->n_criteria == 0 || r->criteria[0]->fact != SV_FACT_NEAR_HOME))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("round \"%s\": near_home must be the first criterion of a real run", r->name),
+				 errdetail("The criteria are %s. A guardian's wish is met unless it displaces another child's right to a school near home (9 kap. 15 § skollagen); only near-home priority first keeps that right for every child.",
+						   DatumGetCString(OidOutputFunctionCall(F_ARRAY_OUT, r->criteria_datum))),
+				 errhint("Put near_home first in skolval.placement_round.criteria, or make a what-if run.")));
 
 	run_matching(run);
 	run->final_unit = palloc(sizeof(int) * Max(r->n_children, 1));
@@ -1038,7 +1120,7 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 		run->final_app[i] = a;
 		run->final_unit[i] = a >= 0 ? r->app_unit[a] : -1;
 		run->kind[i] = a < 0 ? SV_KIND_ADMINISTRATIVE : r->app_implicit[a] ? SV_KIND_NEAR_HOME_OFFER : SV_KIND_WISH;
-		run->walking[i] = a >= 0 ? SV_FACT(r, a, SV_FACT_WALKING) : 0;
+		run->walking[i] = a >= 0 ? r->app_walk_raw[a] : 0;
 	}
 	run_admin(run);
 	for (int i = 0; i < r->n_children; i++)

@@ -7,8 +7,8 @@
 
 const SvCriterion skolval_criteria[] = {
 	{"near_home", "skola nära hemmet",
-		"barn som har skolan nära hemmet (en kommunal skola inom %s gångväg, eller den närmaste "
-		"kommunala skolan när ingen ligger så nära) går före",
+		"barn som har skolan nära hemmet (en kommunal skola med platser i förskoleklass inom %s "
+		"gångväg, eller den närmaste sådana skolan när ingen ligger så nära) går före",
 	SV_VALUE_YES_NO, true, SV_FACT_NEAR_HOME},
 	{"active_choice", "aktivt val",
 		"barn vars vårdnadshavare har gjort ett aktivt skolval går före",
@@ -17,8 +17,8 @@ const SvCriterion skolval_criteria[] = {
 		"barn som har ett syskon på samma adress i förskoleklass till årskurs 3 på skolan går före",
 	SV_VALUE_YES_NO, true, SV_FACT_SIBLING},
 	{"relative_proximity", "relativ närhet",
-		"barn med större relativ närhet (hur mycket längre gångvägen är till den skola som annars "
-		"ligger närmast) går före",
+		"barn med större relativ närhet (hur mycket längre gångvägen är till den kommunala skola med "
+		"platser som annars ligger närmast) går före",
 	SV_VALUE_METRES, true, SV_FACT_RELATIVE_PROXIMITY},
 	{"distance", "gångavstånd",
 		"barn med kortare gångväg går före",
@@ -31,7 +31,7 @@ const SvCriterion skolval_criteria[] = {
 
 const SvReason skolval_reasons[] = {
 	{"free_seat", "lediga platser"},
-	{"administrative", "placering nära hemmet där plats fanns"},
+	{"administrative", "administrativ placering på en kommunal skola med ledig plats"},
 	{NULL, NULL}
 };
 

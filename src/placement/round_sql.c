@@ -381,7 +381,7 @@ void
 skolval_round_read(SvRound *r, int64 round_id)
 {
 	Oid			t_id[1] = {INT8OID};
-	Datum		v[3];
+	Datum		v[4];
 	Datum		vr[1];			/* the round id, for the queries by round */
 	SPITupleTable *t;
 	int64	   *all_unit_id;
@@ -598,65 +598,110 @@ skolval_round_read(SvRound *r, int64 round_id)
 		SPI_freetuptable(t);
 	}
 
-	/* Nearest and second-nearest municipal unit offering the form, by walking (ties by id). */
+	/*
+	 * Per child, the municipal units offering the form WITH SEATS in the round, in whole metres
+	 * (skolval_metres) and then by unit id: the nearest and second-nearest (the alternative of
+	 * relative proximity) and the near-home units (within near_home_distance_m, or the nearest
+	 * when none is).  A unit without seats is never an alternative, a near-home unit or the
+	 * fallback.  The query returns every such unit closer than max(the second-nearest, the
+	 * near-home distance) + 1 m, so that a tie in whole metres is never cut off by a LIMIT.
+	 */
 	{
-		Oid			ta[3] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID};
+		Oid			ta[4] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID, FLOAT8OID};
 		Oid			c[3] = {INT8OID, INT8OID, FLOAT8OID};
 		int64	   *munis = palloc(sizeof(int64) * Max(n_all_units, 1));
 		int			n_munis = 0;
-		int64	   *second_unit = palloc(sizeof(int64) * r->n_children);
+		int			n_rows,
+				   *cnt,
+				   *pos;
+		int64	   *row_unit;
+		double	   *row_m;
 
 		for (int i = 0; i < n_all_units; i++)
-			if (all_municipal[i] && all_offers[i])
+		{
+			int			k = find_id(cap_unit, n_cap, all_unit_id[i]);
+
+			if (all_municipal[i] && all_offers[i] && k >= 0 && cap_seats[k] > 0)
 				munis[n_munis++] = all_unit_id[i];
+		}
 		r->nearest_unit = palloc(sizeof(int64) * r->n_children);
 		r->nearest_m = palloc(sizeof(double) * r->n_children);
 		r->second_m = palloc(sizeof(double) * r->n_children);
 		r->second_null = palloc(sizeof(bool) * r->n_children);
-		for (int i = 0; i < r->n_children; i++)
-		{
-			r->nearest_unit[i] = second_unit[i] = -1;
-			r->second_null[i] = true;
-		}
 		v[0] = int64_array(r->residence_id, r->n_children);
 		v[1] = Int64GetDatum(r->network_id);
 		v[2] = int64_array(munis, n_munis);
+		v[3] = Float8GetDatum(r->near_home_m);
 		t = skolval_round_query(r, "the nearest units",
 								"SELECT p.i, n.unit_id, n.walking_m"
 								" FROM pg_catalog.unnest($1) WITH ORDINALITY AS p(res, i)"
+								" LEFT JOIN LATERAL (SELECT d.walking_m FROM skolval.distance d"
+								" WHERE d.network_id" EQ "$2 AND d.residence_id" EQ "p.res"
+								" AND d.status" EQ "'ok'::pg_catalog.text AND d.unit_id" EQ "ANY ($3)"
+								" ORDER BY d.walking_m, d.unit_id OFFSET 1 LIMIT 1) s ON true"
 								" CROSS JOIN LATERAL (SELECT d.unit_id, d.walking_m FROM skolval.distance d"
 								" WHERE d.network_id" EQ "$2 AND d.residence_id" EQ "p.res"
 								" AND d.status" EQ "'ok'::pg_catalog.text AND d.unit_id" EQ "ANY ($3)"
-								" ORDER BY d.walking_m, d.unit_id LIMIT 2) n",
-								3, ta, v, 3, c);
-		for (uint64 i = 0; i < t->numvals; i++)
+								" AND d.walking_m OPERATOR(pg_catalog.<) (GREATEST(COALESCE(s.walking_m,"
+								" 'Infinity'::pg_catalog.float8), $4) OPERATOR(pg_catalog.+) 1::pg_catalog.float8)) n",
+								4, ta, v, 3, c);
+		n_rows = (int) t->numvals;
+		cnt = palloc0(sizeof(int) * (r->n_children + 1));
+		row_unit = palloc(sizeof(int64) * Max(n_rows, 1));
+		row_m = palloc(sizeof(double) * Max(n_rows, 1));
+		for (int i = 0; i < n_rows; i++)
 		{
 			int			k = (int) skolval_get_int64(t, i, 1, NULL) - 1;
-			int64		u = skolval_get_int64(t, i, 2, NULL);
-			double		m = skolval_get_float8(t, i, 3, NULL);
 
 			if (k < 0 || k >= r->n_children)
 				elog(ERROR, "allocate: nearest unit out of range");
-			/* keep the two best by (walking, unit_id), whatever order the rows come in */
-			if (r->nearest_unit[k] < 0 || m < r->nearest_m[k] || (m == r->nearest_m[k] && u < r->nearest_unit[k]))
+			cnt[k + 1]++;
+		}
+		r->nh_start = palloc(sizeof(int) * (r->n_children + 1));
+		r->nh_start[0] = 0;
+		for (int k = 0; k < r->n_children; k++)
+			cnt[k + 1] += cnt[k];
+		pos = palloc(sizeof(int) * Max(r->n_children, 1));
+		for (int k = 0; k < r->n_children; k++)
+			pos[k] = cnt[k];
+		/* each child's rows, sorted by (whole metres, unit id) whatever order they came in */
+		for (int i = 0; i < n_rows; i++)
+		{
+			int			k = (int) skolval_get_int64(t, i, 1, NULL) - 1;
+			int			j = pos[k]++;
+			int64		u = skolval_get_int64(t, i, 2, NULL);
+			double		m = skolval_metres(skolval_get_float8(t, i, 3, NULL));
+
+			while (j > cnt[k] && (row_m[j - 1] > m || (row_m[j - 1] == m && row_unit[j - 1] > u)))
 			{
-				if (r->nearest_unit[k] >= 0)
-				{
-					second_unit[k] = r->nearest_unit[k];
-					r->second_m[k] = r->nearest_m[k];
-					r->second_null[k] = false;
-				}
-				r->nearest_unit[k] = u;
-				r->nearest_m[k] = m;
+				row_m[j] = row_m[j - 1];
+				row_unit[j] = row_unit[j - 1];
+				j--;
 			}
-			else
-			{
-				second_unit[k] = u;
-				r->second_m[k] = m;
-				r->second_null[k] = false;
-			}
+			row_m[j] = m;
+			row_unit[j] = u;
 		}
 		SPI_freetuptable(t);
+		r->nh_unit_id = palloc(sizeof(int64) * Max(n_rows, 1));
+		r->nh_m = palloc(sizeof(double) * Max(n_rows, 1));
+		for (int k = 0, n = 0; k < r->n_children; k++)
+		{
+			int			lo = cnt[k],
+						hi = cnt[k + 1];
+
+			CHECK_FOR_INTERRUPTS();
+			r->nearest_unit[k] = hi > lo ? row_unit[lo] : -1;
+			r->nearest_m[k] = hi > lo ? row_m[lo] : 0;
+			r->second_null[k] = hi - lo < 2;
+			r->second_m[k] = hi - lo >= 2 ? row_m[lo + 1] : 0;
+			for (int j = lo; j < hi; j++)
+				if (row_m[j] <= r->near_home_m || (j == lo && row_m[lo] > r->near_home_m))
+				{
+					r->nh_unit_id[n] = row_unit[j];
+					r->nh_m[n++] = row_m[j];
+				}
+			r->nh_start[k + 1] = n;
+		}
 	}
 
 	/* Wishes. */
@@ -683,12 +728,14 @@ skolval_round_read(SvRound *r, int64 round_id)
 	}
 
 	/*
-	 * Applications: the wishes, and for a child without wishes one implicit application to its
-	 * nearest municipal unit.  The round's units: capacity units offering the form, and every
-	 * unit applied to; seats from round_capacity (0 without a row).
+	 * Applications: the wishes, then the child's near-home claims (the near-home guarantee):
+	 * every near-home unit not already wished, nearest first, ranked after the wishes.  A child
+	 * without wishes so applies to its near-home units only, nearest first.  The round's units:
+	 * capacity units offering the form, and every unit applied to; seats from round_capacity (0
+	 * without a row).
 	 */
 	{
-		int			maxapps = n_w + r->n_children;
+		int			maxapps = n_w + r->nh_start[r->n_children];
 		int64	   *app_unit_id = palloc(sizeof(int64) * Max(maxapps, 1));
 		int64	   *uset = palloc(sizeof(int64) * (maxapps + n_cap));
 		int			n_uset = 0,
@@ -700,10 +747,12 @@ skolval_round_read(SvRound *r, int64 round_id)
 		r->app_unit = palloc(sizeof(int) * Max(maxapps, 1));
 		r->app_implicit = palloc(sizeof(bool) * Max(maxapps, 1));
 		r->app_sibling_claim = palloc(sizeof(bool) * Max(maxapps, 1));
+		r->has_wishes = palloc(sizeof(bool) * Max(r->n_children, 1));
 		r->n_apps = 0;
 		for (int c = 0; c < r->n_children; c++)
 		{
 			int			first = wi;
+			int16		last_rank = 0;
 
 			CHECK_FOR_INTERRUPTS();
 			r->app_start[c] = r->n_apps;
@@ -716,17 +765,27 @@ skolval_round_read(SvRound *r, int64 round_id)
 				app_unit_id[a] = w_unit[wi];
 				r->app_implicit[a] = false;
 				r->app_sibling_claim[a] = w_claim[wi];
+				last_rank = Max(last_rank, w_rank[wi]);
 				wi++;
 			}
-			if (wi == first && r->nearest_unit[c] >= 0)
+			r->has_wishes[c] = wi > first;
+			for (int j = r->nh_start[c]; j < r->nh_start[c + 1]; j++)
 			{
-				int			a = r->n_apps++;
+				bool		wished = false;
 
-				r->app_child[a] = c;
-				r->app_rank[a] = 1;
-				app_unit_id[a] = r->nearest_unit[c];
-				r->app_implicit[a] = true;
-				r->app_sibling_claim[a] = false;
+				for (int w = first; w < wi && !wished; w++)
+					wished = w_unit[w] == r->nh_unit_id[j];
+				if (wished)
+					continue;
+				{
+					int			a = r->n_apps++;
+
+					r->app_child[a] = c;
+					r->app_rank[a] = ++last_rank;
+					app_unit_id[a] = r->nh_unit_id[j];
+					r->app_implicit[a] = true;
+					r->app_sibling_claim[a] = false;
+				}
 			}
 		}
 		r->app_start[r->n_children] = r->n_apps;
@@ -777,6 +836,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 
 			r->fact = palloc0(sizeof(double) * SV_N_FACTS * Max(r->n_apps, 1));
 			r->fact_null = palloc0(sizeof(bool) * SV_N_FACTS * Max(r->n_apps, 1));
+			r->app_walk_raw = palloc0(sizeof(double) * Max(r->n_apps, 1));
 			for (int a = 0; a < r->n_apps; a++)
 				res[a] = r->residence_id[r->app_child[a]];
 			v[0] = int64_array(res, r->n_apps);
@@ -798,7 +858,8 @@ skolval_round_read(SvRound *r, int64 round_id)
 				if (a < 0 || a >= r->n_apps)
 					elog(ERROR, "allocate: application out of range");
 				ok[a] = status != NULL && strcmp(status, "ok") == 0 && !wnull;
-				SV_FACT(r, a, SV_FACT_WALKING) = w;
+				r->app_walk_raw[a] = w;
+				SV_FACT(r, a, SV_FACT_WALKING) = skolval_metres(w);
 			}
 			SPI_freetuptable(t);
 
@@ -836,18 +897,20 @@ skolval_round_read(SvRound *r, int64 round_id)
 		bool		nearest_is_this = r->nearest_unit[c] >= 0 && r->nearest_unit[c] == unit;
 
 		/*
-		 * near_home: a municipal unit within the near-home distance, or the nearest municipal
-		 * unit when none is that near.  Three-valued as in SQL: without a nearest unit the
-		 * second part is unknown.
+		 * near_home: the unit is one of the child's near-home units (a municipal unit offering
+		 * the form with seats within the near-home distance, or the nearest such unit when none
+		 * is that near).  Unknown (as in SQL) when the child has no such unit at all.
 		 */
-		if (!r->municipal[u])
-			SV_FACT(r, a, SV_FACT_NEAR_HOME) = 0;
-		else if (w <= r->near_home_m)
-			SV_FACT(r, a, SV_FACT_NEAR_HOME) = 1;
-		else if (r->nearest_unit[c] < 0)
+		if (r->nearest_unit[c] < 0)
 			SV_FACT_NULL(r, a, SV_FACT_NEAR_HOME) = true;
 		else
-			SV_FACT(r, a, SV_FACT_NEAR_HOME) = (r->nearest_m[c] > r->near_home_m && nearest_is_this) ? 1 : 0;
+		{
+			bool		nh = false;
+
+			for (int j = r->nh_start[c]; j < r->nh_start[c + 1] && !nh; j++)
+				nh = r->nh_unit_id[j] == unit;
+			SV_FACT(r, a, SV_FACT_NEAR_HOME) = nh ? 1 : 0;
+		}
 		SV_FACT(r, a, SV_FACT_ACTIVE_CHOICE) = r->app_implicit[a] ? 0 : 1;
 		/* relative proximity: the alternative's walk minus this one's, 0 without one */
 		if (r->nearest_unit[c] < 0)
