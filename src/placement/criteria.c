@@ -11,7 +11,8 @@ const SvCriterion skolval_criteria[] = {
 		"gångväg, eller den närmaste sådana skolan när ingen ligger så nära) går före",
 	SV_VALUE_YES_NO, true, SV_FACT_NEAR_HOME},
 	{"active_choice", "aktivt val",
-		"barn vars vårdnadshavare har gjort ett aktivt skolval går före",
+		"barn vars vårdnadshavare har sökt skolan (aktivt val) går före barn som har den bara genom "
+		"rätten till en skola nära hemmet",
 	SV_VALUE_YES_NO, true, SV_FACT_ACTIVE_CHOICE},
 	{"sibling", "syskonförtur",
 		"barn som har ett syskon på samma adress i förskoleklass till årskurs 3 på skolan går före",

@@ -24,7 +24,9 @@ children=${SKOLVAL_LAW_CHILDREN:-300}
 scratch_db skolval_test_placement_law
 db=skolval_test_placement_law
 out=$(mktemp -d)
-trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
+# SKOLVAL_LAW_KEEP=1 keeps the database and the CSV files of the last check (for debugging).
+[ "${SKOLVAL_LAW_KEEP:-0}" = 1 ] && trap 'echo "kept database $db and $out"' EXIT ||
+    trap 'dropdb --if-exists "$db" >/dev/null 2>&1 || true; rm -rf "$out"' EXIT
 q() { "${PSQL[@]}" -d "$db" "$@"; }
 ref="$(dirname "$0")/placement_law_reference.py"
 
@@ -158,13 +160,41 @@ UPDATE skolval.round_capacity c
                     ELSE c.seats + (SELECT seats FROM most) END
  WHERE c.round_id = 1 AND c.unit_id IN ((SELECT unit_id FROM most), (SELECT unit_id FROM least));
 UPDATE skolval.placement_round SET near_home_distance_m = $(near_for_seed "$seed") WHERE round_id = 1;
+-- Uneven seats: every other municipal unit with seats gets between 0.3 and 1.7 times the mean,
+-- and the least wished one what is missing for all children (plus two), so that near-home demand
+-- exceeds the seats of some units and administrative placement has work to do.
+SELECT setseed($seed / 10.0);
+WITH m AS (SELECT c.unit_id FROM skolval.round_capacity c JOIN skolval.unit u USING (unit_id)
+            WHERE c.round_id = 1 AND u.organizer = 'municipal' AND c.seats > 0 ORDER BY c.unit_id),
+     mean AS (SELECT $children::numeric / (SELECT count(*) FROM m) AS v)
+UPDATE skolval.round_capacity c SET seats = greatest(1, floor((0.3 + 1.4 * random()) * (SELECT v FROM mean)))::int
+ WHERE c.round_id = 1 AND c.unit_id IN (SELECT unit_id FROM m);
+WITH least AS (SELECT c.unit_id FROM skolval.round_capacity c JOIN skolval.unit u USING (unit_id)
+                WHERE c.round_id = 1 AND u.organizer = 'municipal' AND c.seats > 0
+                ORDER BY (SELECT count(*) FROM skolval.wish w WHERE w.round_id = 1 AND w.unit_id = c.unit_id), c.unit_id LIMIT 1)
+UPDATE skolval.round_capacity c
+   SET seats = c.seats + greatest(0, $children + 2 - (SELECT sum(x.seats) FROM skolval.round_capacity x
+                                                       JOIN skolval.unit u USING (unit_id)
+                                                      WHERE x.round_id = 1 AND u.organizer = 'municipal'))
+ WHERE c.round_id = 1 AND c.unit_id = (SELECT unit_id FROM least);
 SQL
     real=$(q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate(1)")
     check "$real" min_cost "seed $seed real run (min_cost):"
     wi=$(q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate(1, admin_policy => 'nearest_free', what_if => true)")
     check "$wi" nearest_free "seed $seed what-if run (nearest_free):"
+    # Control: the same checks see displacement when near-home priority is not first (a
+    # what-if run with active choice first), so they can fail.
+    q -c "UPDATE skolval.placement_round SET criteria = '{active_choice,near_home,sibling,relative_proximity,distance,lottery}' WHERE round_id = 1" >/dev/null
+    ctl=$(q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate(1, what_if => true)")
+    q -c "UPDATE skolval.placement_round SET criteria = '{near_home,active_choice,sibling,relative_proximity,distance,lottery}' WHERE round_id = 1" >/dev/null
+    n=$(sql_checks "$ctl" | grep '^sql: near-home displacement' | sed 's/.*: //')
+    echo "control: seed $seed, active choice before near home (what-if): $n near-home displacements"
+    control=$((${control:-0} + n))
     echo "seed $seed: $(q -c "SELECT format('%s children, %s by wish, %s at a near-home unit through the guarantee, %s administrative', children, by_wish, near_home_offer, administrative) FROM skolval.placement_run WHERE run_id = $real")"
 done
+
+[ "${control:-0}" -gt 0 ] || fail "control: no near-home displacement found with active choice first; the check cannot fail"
+echo "ok: control: $control near-home displacements found when near-home priority is not first"
 
 # Row-order independence: reload the network and every table the placement reads in a shuffled
 # physical order, recompute the distances from scratch, allocate again: the same run.

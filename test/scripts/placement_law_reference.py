@@ -11,8 +11,9 @@ computes on its own
     all distances in whole metres rounded half away from zero (the letters' resolution);
   * each child's list: its wishes in rank order, then its near-home units not wished,
     nearest first (ties by unit id);
-  * the priorities of the round's criteria (near-home first), relative proximity against the
-    nearest (second-nearest) municipal unit with seats;
+  * the priorities of the round's criteria (near-home first), active choice meaning that the
+    guardians wished this unit, relative proximity against the nearest (second-nearest)
+    municipal unit with seats;
   * student-proposing deferred acceptance;
   * the least total walking (whole metres) of an administrative placement of the children
     left over at municipal units' free seats (min-cost flow).
@@ -76,7 +77,7 @@ def main(d):
                 rn = second[0] - dm[u] if second else 0.0
             else:
                 rn = nearest[0] - dm[u]
-            fact = dict(near_home=1 if u in nh[c] else 0, active_choice=1 if wishes[c] else 0,
+            fact = dict(near_home=1 if u in nh[c] else 0, active_choice=1 if u in wishes[c] else 0,
                         sibling=1 if (c, u) in sibling else 0, relative_proximity=rn,
                         distance=dm[u], lottery=lottery[c])
             k = []
