@@ -908,11 +908,16 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 						appendStringInfo(&names, "%s%s", j > r->nh_start[i] ? (j + 1 == r->nh_start[i + 1] ? skolval_sv(" och ") : ", ") : "",
 										 uj >= 0 ? r->unit_name[uj] : "?");
 					}
-					if (near_home_first)
-						appendStringInfo(&ms, skolval_sv(" Skolorna nära ert hem (%s) var fulla: alla deras platser gick till barn som också har skolan nära hemmet och som gick före ert barn enligt urvalsreglerna."),
+					if (r->nh_start[i + 1] - r->nh_start[i] == 1)
+						appendStringInfo(&ms, near_home_first ?
+										 skolval_sv(" Skolan nära ert hem, %s, var full: alla dess platser gick till barn som också har den nära hemmet och som gick före ert barn enligt urvalsreglerna.") :
+										 skolval_sv(" Skolan nära ert hem, %s, var full."),
 										 names.data);
 					else
-						appendStringInfo(&ms, skolval_sv(" Skolorna nära ert hem (%s) var fulla."), names.data);
+						appendStringInfo(&ms, near_home_first ?
+										 skolval_sv(" Skolorna nära ert hem (%s) var fulla: alla deras platser gick till barn som också har skolan nära hemmet och som gick före ert barn enligt urvalsreglerna.") :
+										 skolval_sv(" Skolorna nära ert hem (%s) var fulla."),
+										 names.data);
 					if (!run->min_cost)
 						appendStringInfo(&ms, skolval_sv(" Ert barn har därför placerats på %s, %s gångväg från hemmet: den kommunala skola närmast hemmet som hade en ledig plats."),
 										 r->unit_name[u], skolval_value_sv(dist_c, run->walking[i], false));

@@ -114,7 +114,7 @@ SELECT 'sql: child placed without its wish or near home whose motivation gives n
   FROM law_p p
  WHERE p.kind <> 'wish' AND p.motivation_sv NOT LIKE '%rätt till en plats på en kommunal skola nära hemmet%';
 SELECT 'sql: administrative motivation that does not say the near-home units were full', count(*)
-  FROM law_p p WHERE p.kind = 'administrative' AND p.motivation_sv NOT LIKE '%var fulla%';
+  FROM law_p p WHERE p.kind = 'administrative' AND p.motivation_sv !~ 'var (full|fulla)[.:]';
 SELECT 'sql: negative metres written with an ASCII hyphen', count(*)
   FROM law_p p WHERE p.motivation_sv ~ '(^| )-[0-9]';
 SELECT 'sql: relative proximity decisive but never explained', count(*)

@@ -1,0 +1,103 @@
+-- The law for every child (issue 13), on a hand-made street where every number can be checked
+-- by hand (doc/placement.md, "Ett räknat exempel 2").
+--
+-- One street, x = 0..5000 m, edges of 100 m. Near home = within 2,000 m. Units:
+--   Nollskolan   municipal,   x = 100,  0 seats (never an alternative or a near-home unit)
+--   Friskolan    independent, x = 200,  2 seats
+--   Sjöskolan    municipal,   x = 300,  1 seat   (exactly on a vertex: edges 3 and 4 meet)
+--   Ekskolan     independent, x = 400,  1 seat   (nobody applies: a free seat, but not the municipality's)
+--   Fjärrskolan  municipal,   x = 4000, 3 seats
+-- Children: c1 x=90 wishes Friskolan; c2 x=3810 wishes Sjöskolan (3,510 m: not near home);
+-- c3 x=150 wishes Friskolan; c4 x=4100 no wish; c5 x=250 no wish; c6 x=120 wishes Friskolan.
+--   Friskolan: c1, c3 and c6 apply, 2 seats. Near home is "nej" for all (independent). Relative
+--   proximity against Sjöskolan, the nearest municipal unit WITH seats (not Nollskolan, 10–50 m
+--   away but seatless): c1 210−110 = 100, c3 150−50 = 100, c6 180−80 = 100 — an exact tie,
+--   so walking decides: c3 (50 m) and c6 (80 m) are admitted, c1 (110 m) is not.
+--   c1 keeps its near-home claim on Sjöskolan (210 m). Sjöskolan (1 seat): c2's wish (not near
+--   home) loses to every near-home claim; between c1 and c5 (both near home, no active choice)
+--   relative proximity ties again (Fjärrskolan 3,910−210 = 3,700 and 3,750−50 = 3,700) and
+--   walking decides: c5 (50 m) gets it.
+--   c1's only near-home unit is full of a child who has it near home: administrative placement
+--   at the one municipal unit with seats left, Fjärrskolan (3,910 m), never at Ekskolan (310 m,
+--   free, but independent). c2 and c4 are placed at Fjärrskolan by their near-home claims.
+SET datestyle = ISO;
+SELECT skolval.set_four_eyes(false, 'single-user regression test (placement_law.sql)');
+CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE sql;
+  RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+CREATE FUNCTION pg_temp.pt(x float8) RETURNS geometry LANGUAGE sql AS
+  'SELECT ST_SetSRID(ST_MakePoint(386000 + x, 6176000), 3006)';
+
+SELECT municipality_code FROM skolval.configure(municipality_code => '1281');
+INSERT INTO skolval.network (network_id, name, source, srid) VALUES (1, 'street', 'test', 3006);
+INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, kind, geom)
+SELECT 1, i, i, i + 1, 100, 'residential', ST_MakeLine(pg_temp.pt(100 * (i - 1)), pg_temp.pt(100 * i))
+  FROM generate_series(1, 50) i;
+SELECT edge_count FROM skolval.network_finish(1);
+INSERT INTO skolval.unit (unit_id, unit_code, name, organizer, school_forms, location) VALUES
+  (1, 'N', 'Nollskolan', 'municipal', '{forskoleklass}', pg_temp.pt(100)),
+  (2, 'F', 'Friskolan', 'independent', '{forskoleklass}', pg_temp.pt(200)),
+  (3, 'S', 'Sjöskolan', 'municipal', '{forskoleklass}', pg_temp.pt(300)),
+  (4, 'J', 'Fjärrskolan', 'municipal', '{forskoleklass}', pg_temp.pt(4000)),
+  (5, 'E', 'Ekskolan', 'independent', '{forskoleklass}', pg_temp.pt(400));
+INSERT INTO skolval.child (child_id, personal_number)
+SELECT n, skolval.personal_number_make('2021-01-01'::date + n, n) FROM generate_series(1, 6) n;
+INSERT INTO skolval.residence (child_id, municipality_code, address, home, valid_from)
+SELECT n, '1281', 'Strandvägen ' || n, pg_temp.pt(x), '2021-01-01'
+  FROM (VALUES (1, 90), (2, 3810), (3, 150), (4, 4100), (5, 250), (6, 120)) v(n, x);
+INSERT INTO skolval.placement_round (round_id, name, municipality_code, start_date, cohort_birth_year, lottery_seed)
+VALUES (1, 'Strandvägen HT2027', '1281', '2027-08-16', 2021, 7);
+SELECT skolval.round_fill_cohort(1);
+INSERT INTO skolval.round_capacity VALUES (1, 1, 0), (1, 2, 2), (1, 3, 1), (1, 4, 3), (1, 5, 1);
+INSERT INTO skolval.wish (round_id, child_id, rank, unit_id) VALUES
+  (1, 1, 1, 2), (1, 2, 1, 3), (1, 3, 1, 2), (1, 6, 1, 2);
+SELECT ok FROM skolval.compute_distances(1);
+
+-- A unit on a vertex snaps to the lower of the two edges that meet there.
+SELECT edge_id, round(fraction::numeric, 6) AS fraction FROM skolval.snap WHERE point_kind = 'unit' AND ref_id = 3;
+
+-- A real run needs near-home priority first (23514); a what-if run may compare another order.
+UPDATE skolval.placement_round SET criteria = '{active_choice,near_home,sibling,relative_proximity,distance,lottery}';
+SELECT pg_temp.expect_error($$ SELECT skolval.allocate(1) $$);
+UPDATE skolval.placement_round SET criteria = '{relative_proximity,distance,lottery}';
+SELECT pg_temp.expect_error($$ SELECT skolval.allocate(1) $$);
+SELECT run_id, what_if FROM skolval.allocate(1, what_if => true);
+UPDATE skolval.placement_round SET criteria = DEFAULT;
+
+-- The applications: wishes, then near-home claims (implicit); near-home units have seats.
+SELECT child_id, rank, unit_id, implicit, near_home, active_choice, relative_proximity, walking_m
+  FROM skolval.placement_applications(1) ORDER BY child_id, rank;
+
+-- The real run.
+SELECT run_id, children, by_wish, near_home_offer, administrative FROM skolval.allocate(1);
+SELECT p.child_id, u.name, p.kind, round(p.walking_m) AS walking_m, p.decisive_criterion
+  FROM skolval.placement p JOIN skolval.unit u USING (unit_id) WHERE p.run_id = 2 ORDER BY p.child_id;
+SELECT w.child_id, w.rank, w.implicit, w.outcome, w.decisive_criterion, w.explanation_sv
+  FROM skolval.placement_wish w WHERE w.run_id = 2 AND w.outcome = 'rejected' ORDER BY 1, 2;
+SELECT decision_sv, motivation_sv FROM skolval.placement WHERE run_id = 2 AND child_id = 1;
+SELECT decision_sv, motivation_sv FROM skolval.placement WHERE run_id = 2 AND child_id = 4;
+SELECT u.name, pu.seats, pu.admitted, pu.placed, pu.cutoff_sv
+  FROM skolval.placement_unit pu JOIN skolval.unit u USING (unit_id) WHERE pu.run_id = 2 ORDER BY u.name;
+
+-- Reload the network and the round's tables in reverse physical order, recompute from scratch:
+-- the same snap and the same run.
+CREATE TEMP TABLE e AS SELECT * FROM skolval.edge ORDER BY edge_id DESC;
+DELETE FROM skolval.edge;
+INSERT INTO skolval.edge SELECT * FROM e ORDER BY edge_id DESC;
+CREATE TEMP TABLE c AS SELECT * FROM skolval.round_capacity ORDER BY unit_id DESC;
+DELETE FROM skolval.round_capacity;
+INSERT INTO skolval.round_capacity SELECT * FROM c ORDER BY unit_id DESC;
+DELETE FROM skolval.snap;
+DELETE FROM skolval.distance;
+SELECT ok FROM skolval.compute_distances(1, full_refresh => true);
+SELECT edge_id, round(fraction::numeric, 6) AS fraction FROM skolval.snap WHERE point_kind = 'unit' AND ref_id = 3;
+SELECT run_id FROM skolval.allocate(1);
+SELECT (SELECT input_fingerprint FROM skolval.placement_run WHERE run_id = 2)
+     = (SELECT input_fingerprint FROM skolval.placement_run WHERE run_id = 3) AS same_fingerprint,
+       (SELECT count(*) FROM (SELECT child_id, unit_id, kind, motivation_sv FROM skolval.placement WHERE run_id = 2
+                              EXCEPT SELECT child_id, unit_id, kind, motivation_sv FROM skolval.placement WHERE run_id = 3) d)
+         AS differing_placements;
