@@ -351,3 +351,8 @@ DROP FUNCTION skolval._payment_run_frozen();
 DROP TRIGGER placement_run_frozen ON skolval.placement_run;
 ALTER EXTENSION skolval DROP FUNCTION skolval._placement_run_frozen();
 DROP FUNCTION skolval._placement_run_frozen();
+-- law (issue 13): the rule for twins and other multiples in a placement round.
+ALTER TABLE skolval.placement_round
+  ADD COLUMN multiples_rule text NOT NULL DEFAULT 'shared_lottery'
+    CONSTRAINT round_multiples_rule_known CHECK (multiples_rule IN ('shared_lottery', 'own_lottery'));
+COMMENT ON COLUMN skolval.placement_round.multiples_rule IS 'Twins and other multiples (siblings in the cohort with the same birth date at the same address): shared_lottery (default) gives them one lottery number, that of the lowest child_id, so they stand side by side in every queue and are kept together where seats allow; own_lottery gives each its own. A split is a data issue (multiples_split) and is said in their motivations';

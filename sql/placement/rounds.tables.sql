@@ -17,7 +17,9 @@ CREATE TABLE skolval.placement_round (
   max_wishes            smallint NOT NULL DEFAULT 3 CONSTRAINT max_wishes_in_range CHECK (max_wishes BETWEEN 1 AND 20),
   status                text NOT NULL DEFAULT 'draft'
                         CONSTRAINT round_status_known CHECK (status IN ('draft', 'allocated', 'published')),
-  created_at            timestamptz NOT NULL DEFAULT pg_catalog.now()
+  created_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  multiples_rule        text NOT NULL DEFAULT 'shared_lottery'
+                        CONSTRAINT round_multiples_rule_known CHECK (multiples_rule IN ('shared_lottery', 'own_lottery'))
 );
 COMMENT ON TABLE skolval.placement_round IS
   'A placement round (for example förskoleklass autumn 2026): its rules, its cohort and its results';
@@ -35,6 +37,7 @@ COMMENT ON COLUMN skolval.placement_round.near_home_distance_m IS 'Walking dista
 COMMENT ON COLUMN skolval.placement_round.max_wishes IS 'How many ranked wishes a guardian may give (3 in Lund)';
 COMMENT ON COLUMN skolval.placement_round.status IS 'draft, allocated (results exist), published (decisions sent; results frozen)';
 COMMENT ON COLUMN skolval.placement_round.created_at IS 'When the round was created';
+COMMENT ON COLUMN skolval.placement_round.multiples_rule IS 'Twins and other multiples (siblings in the cohort with the same birth date at the same address): shared_lottery (default) gives them one lottery number, that of the lowest child_id, so they stand side by side in every queue and are kept together where seats allow; own_lottery gives each its own. A split is a data issue (multiples_split) and is said in their motivations';
 
 CREATE TABLE skolval.round_cohort (
   round_id  bigint NOT NULL REFERENCES skolval.placement_round ON DELETE CASCADE,

@@ -543,6 +543,71 @@ store_sibling_issues(SvRun *run)
 			   5, t, v, NULL, SPI_OK_INSERT);
 }
 
+/*
+ * Multiples placed at different units become data issues (real runs only), one per group,
+ * on the group's lowest child; earlier open ones of the round that no longer hold are resolved.
+ */
+static void
+store_multiples_issues(SvRun *run)
+{
+	SvRound    *r = &run->r;
+	int			C = r->n_children,
+				n = 0;
+	Datum	   *cd = palloc(sizeof(Datum) * Max(C, 1));
+	Datum	   *jd = palloc(sizeof(Datum) * Max(C, 1));
+	bool	   *split = palloc0(sizeof(bool) * Max(C, 1));
+	Datum		v[3];
+	Oid			t[3] = {INT8OID, INT8ARRAYOID, TEXTARRAYOID};
+
+	for (int i = 0; i < C; i++)
+		if (run->final_unit[i] != run->final_unit[r->multiple_group[i]])
+			split[r->multiple_group[i]] = true;
+	for (int g = 0; g < C; g++)
+	{
+		StringInfoData kids,
+					units;
+
+		if (!split[g])
+			continue;
+		initStringInfo(&kids);
+		initStringInfo(&units);
+		for (int i = g; i < C; i++)
+			if (r->multiple_group[i] == g)
+			{
+				appendStringInfo(&kids, "%s" INT64_FORMAT, kids.len ? ", " : "", r->child_id[i]);
+				appendStringInfo(&units, "%s" INT64_FORMAT, units.len ? ", " : "", r->unit_id[run->final_unit[i]]);
+			}
+		cd[n] = Int64GetDatum(r->child_id[g]);
+		jd[n++] = CStringGetTextDatum(psprintf("{\"children\": [%s], \"units\": [%s], \"rule\": \"%s\"}",
+											   kids.data, units.data, r->shared_lottery ? "shared_lottery" : "own_lottery"));
+	}
+	v[0] = Int64GetDatum(r->round_id);
+	v[1] = skolval_make_array(INT8OID, cd, NULL, n);
+	v[2] = skolval_make_array(TEXTOID, jd, NULL, n);
+	write_rows("resolved multiples issues",
+			   "UPDATE skolval.data_issue i SET resolved_at = pg_catalog.now(),"
+			   " resolution = 'no longer found by a later allocation'"
+			   " WHERE i.round_id" EQ "$1 AND i.category" EQ "'multiples_split'::pg_catalog.text"
+			   " AND i.resolved_at IS NULL AND NOT EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(c, j)"
+			   " WHERE u.c" EQ "i.child_id AND u.j::pg_catalog.jsonb OPERATOR(pg_catalog.=) i.detail)",
+			   3, t, v, NULL, SPI_OK_UPDATE);
+	if (n == 0)
+		return;
+	write_rows("multiples issues",
+			   "INSERT INTO skolval.data_issue (category, severity, child_id, round_id, message, detail)"
+			   " SELECT 'multiples_split', 'warning', u.c, $1,"
+			   " pg_catalog.format('children %s (multiples at one address, round rule %s) are placed at different units %s',"
+			   " pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.j::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'children')), ', '),"
+			   " u.j::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'rule',"
+			   " pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.j::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'units')), ', ')),"
+			   " u.j::pg_catalog.jsonb"
+			   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(c, j)"
+			   " WHERE NOT EXISTS (SELECT FROM skolval.data_issue i WHERE i.round_id" EQ "$1 AND i.resolved_at IS NULL"
+			   " AND i.category" EQ "'multiples_split'::pg_catalog.text AND i.child_id" EQ "u.c"
+			   " AND i.detail OPERATOR(pg_catalog.=) u.j::pg_catalog.jsonb)",
+			   3, t, v, NULL, SPI_OK_INSERT);
+}
+
 static int64
 store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz started_at)
 {
@@ -569,11 +634,17 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				nh_right,
 				buf;
 	const SvCriterion *dist_c = skolval_criterion_find("distance");
+	bool	   *split = palloc0(sizeof(bool) * Max(C, 1));
 	bool		near_home_first = r->n_criteria > 0 && r->criteria[0]->fact == SV_FACT_NEAR_HOME;
 	char	   *start_sv = skolval_date_sv(r->start_date);
 	long		secs;
 	int			usecs;
 	SPITupleTable *t;
+
+	/* Multiples placed at different units. */
+	for (int i = 0; i < C; i++)
+		if (run->final_unit[i] != run->final_unit[r->multiple_group[i]])
+			split[r->multiple_group[i]] = true;
 
 	/* Counts. */
 	for (int a = 0; a < A; a++)
@@ -743,6 +814,12 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 					kc = criterion_at(r, i);
 					if (i > 0 && r->key[(size_t) a * r->n_keys + i - 1] < r->key[(size_t) la * r->n_keys + i - 1])
 						wish_crit[a] = "earlier_round";
+					else if (i == r->n_keys)
+					{
+						/* equal on every criterion and lottery number: multiples (child id order) */
+						wish_crit[a] = "multiples";
+						kc = NULL;
+					}
 					else
 						wish_crit[a] = kc->name;
 					initStringInfo(&buf);
@@ -757,6 +834,9 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 					appendStringInfo(&s, skolval_sv("Önskemål %d, %s: ingen plats. "), r->app_rank[a], r->unit_name[u]);
 				if (r->seats[u] == 0)
 					appendStringInfoString(&s, skolval_sv("Skolan hade inga platser i förskoleklass."));
+				else if (wish_crit[a] && strcmp(wish_crit[a], "multiples") == 0)
+					appendStringInfo(&s, skolval_sv("Skolan hade %s och %d sökande. Ert barn och den sist antagna är flerlingar med samma lottnummer och lika på varje kriterium; den sista platsen gick till syskonet (flerlingar med samma lottnummer tas i den ordning de är registrerade)."),
+									 seats_sv(r->seats[u]), applicants[u]);
 				else if (wish_crit[a] && strcmp(wish_crit[a], "earlier_round") == 0)
 					appendStringInfo(&s, skolval_sv("Skolan hade %s och %d sökande; platserna hade redan fördelats till barn som valt skolan i en tidigare omgång."),
 									 seats_sv(r->seats[u]), applicants[u]);
@@ -838,6 +918,8 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				dc = "administrative";
 			else if (run->m.first_rejected_wish[u] < 0)
 				dc = "free_seat";
+			else if (key_difference(r, got, run->m.first_rejected_wish[u]) == r->n_keys)
+				dc = "multiples";
 			else
 				dc = criterion_at(r, key_difference(r, got, run->m.first_rejected_wish[u]))->name;
 
@@ -926,6 +1008,11 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 										 r->unit_name[u], skolval_value_sv(dist_c, run->walking[i], false));
 				}
 			}
+
+			if (split[r->multiple_group[i]])
+				appendStringInfoString(&ms, r->shared_lottery ?
+									   skolval_sv(" Ert barn och dess syskon på samma adress (flerlingar) har samma lottnummer men fick inte plats på samma skola: det fanns inte plats för dem alla på en skola de hade samma rätt till.") :
+									   skolval_sv(" Ert barn och dess syskon på samma adress (flerlingar) har var sitt lottnummer och fick inte plats på samma skola."));
 
 			/* The explanation as JSON. */
 			initStringInfo(&buf);
@@ -1136,7 +1223,10 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 
 	/* Writes: a what-if run writes its run only. */
 	if (!what_if)
+	{
 		store_sibling_issues(run);
+		store_multiples_issues(run);
+	}
 	run_id = store_run(run, fp, created_by, started_at);
 	step_done("texts and storing the run", &step);
 	if (!what_if)

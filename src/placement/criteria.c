@@ -33,6 +33,7 @@ const SvCriterion skolval_criteria[] = {
 const SvReason skolval_reasons[] = {
 	{"free_seat", "lediga platser"},
 	{"administrative", "administrativ placering på en kommunal skola med ledig plats"},
+	{"multiples", "ordningen mellan flerlingar med samma lottnummer"},
 	{NULL, NULL}
 };
 

@@ -375,6 +375,124 @@ read_siblings(SvRound *r)
 	SPI_freetuptable(t);
 }
 
+/* ---- multiples ------------------------------------------------------------------------------ */
+
+static int
+group_find(int *g, int x)
+{
+	while (g[x] != x)
+		x = g[x] = g[g[x]];
+	return x;
+}
+
+/*
+ * Twins and other multiples: cohort children who are siblings (sibling_pair), born the same day
+ * and registered at the same address on the cohort date (compared trimmed and case-insensitively)
+ * or within 1 m of each other.  multiple_group[c] is the lowest child index of c's group (c
+ * itself when it has none); groups are closed under the relation (union-find).
+ */
+static void
+read_multiples(SvRound *r)
+{
+	Oid			t1[1] = {INT8ARRAYOID};
+	Oid			c2[2] = {INT8OID, INT8OID};
+	Oid			c1[1] = {INT8OID};
+	Oid			ct[1] = {TEXTOID};
+	Datum		v[4];
+	SPITupleTable *t;
+	int		   *pa,
+			   *pb;
+	int			n = 0;
+	char	   *postgis,
+			   *sql;
+
+	r->multiple_group = palloc(sizeof(int) * Max(r->n_children, 1));
+	for (int c = 0; c < r->n_children; c++)
+		r->multiple_group[c] = c;
+	v[0] = int64_array(r->child_id, r->n_children);
+	t = skolval_round_query(r, "siblings in the cohort",
+							"SELECT s.child_id, s.sibling_id FROM skolval.sibling s"
+							" WHERE s.child_id" EQ "ANY ($1) AND s.sibling_id" EQ "ANY ($1)"
+							" AND s.child_id OPERATOR(pg_catalog.<) s.sibling_id",
+							1, t1, v, 2, c2);
+	pa = palloc(sizeof(int) * Max(t->numvals, 1));
+	pb = palloc(sizeof(int) * Max(t->numvals, 1));
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int			a = find_id(r->child_id, r->n_children, skolval_get_int64(t, i, 1, NULL));
+		int			b = find_id(r->child_id, r->n_children, skolval_get_int64(t, i, 2, NULL));
+
+		if (a >= 0 && b >= 0)
+		{
+			pa[n] = a;
+			pb[n++] = b;
+		}
+	}
+	SPI_freetuptable(t);
+	if (n == 0)
+		return;
+
+	t = skolval_round_query(r, "the PostGIS schema",
+							"SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_extension e"
+							" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "e.extnamespace"
+							" WHERE e.extname" EQ "'postgis'::pg_catalog.name",
+							0, NULL, NULL, 1, ct);
+	if (t->numvals != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("allocate needs the extension postgis")));
+	postgis = skolval_get_text(t, 0, 1);
+	SPI_freetuptable(t);
+	{
+		int64	   *ca = palloc(sizeof(int64) * n),
+				   *cb = palloc(sizeof(int64) * n),
+				   *ra = palloc(sizeof(int64) * n),
+				   *rb = palloc(sizeof(int64) * n);
+		Oid			t4[4] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+
+		for (int i = 0; i < n; i++)
+		{
+			ca[i] = r->child_id[pa[i]];
+			cb[i] = r->child_id[pb[i]];
+			ra[i] = r->residence_id[pa[i]];
+			rb[i] = r->residence_id[pb[i]];
+		}
+		v[0] = int64_array(ca, n);
+		v[1] = int64_array(cb, n);
+		v[2] = int64_array(ra, n);
+		v[3] = int64_array(rb, n);
+		sql = psprintf("SELECT p.i FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+					   " pg_catalog.unnest($4)) WITH ORDINALITY AS p(a, b, ra, rb, i)"
+					   " CROSS JOIN LATERAL (SELECT x.birth_date FROM skolval.child x WHERE x.child_id" EQ "p.a LIMIT 1) ka"
+					   " CROSS JOIN LATERAL (SELECT y.birth_date FROM skolval.child y WHERE y.child_id" EQ "p.b LIMIT 1) kb"
+					   " CROSS JOIN LATERAL (SELECT x.address, x.home FROM skolval.residence x"
+					   " WHERE x.residence_id" EQ "p.ra LIMIT 1) ha"
+					   " CROSS JOIN LATERAL (SELECT y.address, y.home FROM skolval.residence y"
+					   " WHERE y.residence_id" EQ "p.rb LIMIT 1) hb"
+					   " WHERE ka.birth_date" EQ "kb.birth_date"
+					   " AND (pg_catalog.lower(pg_catalog.btrim(ha.address))" EQ "pg_catalog.lower(pg_catalog.btrim(hb.address))"
+					   " OR %s.st_dwithin(ha.home, hb.home, 1::pg_catalog.float8))",
+					   quote_identifier(postgis));
+		t = skolval_round_query(r, "multiples", sql, 4, t4, v, 1, c1);
+	}
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int64		k = skolval_get_int64(t, i, 1, NULL) - 1;
+		int			x,
+					y;
+
+		if (k < 0 || k >= n)
+			elog(ERROR, "allocate: multiples pair out of range");
+		x = group_find(r->multiple_group, pa[k]);
+		y = group_find(r->multiple_group, pb[k]);
+		if (x != y)
+			r->multiple_group[Max(x, y)] = Min(x, y);
+	}
+	SPI_freetuptable(t);
+	for (int c = 0; c < r->n_children; c++)
+		r->multiple_group[c] = group_find(r->multiple_group, c);
+}
+
 /* ---- the round ----------------------------------------------------------------------------- */
 
 void
@@ -410,7 +528,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 
 	/* The round and its rules. */
 	{
-		Oid			c[8] = {TEXTOID, TEXTOID, DATEOID, DATEOID, INT8OID, TEXTARRAYOID, FLOAT8OID, TEXTOID};
+		Oid			c[9] = {TEXTOID, TEXTOID, DATEOID, DATEOID, INT8OID, TEXTARRAYOID, FLOAT8OID, TEXTOID, TEXTOID};
 		ArrayType  *crit;
 		Datum	   *elems;
 		bool	   *enulls;
@@ -419,9 +537,9 @@ skolval_round_read(SvRound *r, int64 round_id)
 		t = skolval_round_query(r, "the round",
 								"SELECT r.name, r.school_form::pg_catalog.text, r.start_date,"
 								" COALESCE(r.cohort_date, r.start_date), r.lottery_seed, r.criteria,"
-								" r.near_home_distance_m, r.status"
+								" r.near_home_distance_m, r.status, r.multiples_rule"
 								" FROM skolval.placement_round r WHERE r.round_id" EQ "$1",
-								1, t_id, vr, 8, c);
+								1, t_id, vr, 9, c);
 		if (t->numvals != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
@@ -444,6 +562,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 		}
 		r->near_home_m = skolval_get_float8(t, 0, 7, NULL);
 		r->status = skolval_get_text(t, 0, 8);
+		r->shared_lottery = strcmp(skolval_get_text(t, 0, 9), "shared_lottery") == 0;
 		SPI_freetuptable(t);
 
 		if (ARR_NDIM(crit) > 1)
@@ -888,6 +1007,10 @@ skolval_round_read(SvRound *r, int64 round_id)
 	r->lottery = palloc(sizeof(double) * r->n_children);
 	for (int c = 0; c < r->n_children; c++)
 		r->lottery[c] = sv_random_unit((uint64_t) r->lottery_seed, lottery_stream, (uint64_t) r->child_id[c]);
+	read_multiples(r);
+	if (r->shared_lottery)
+		for (int c = 0; c < r->n_children; c++)
+			r->lottery[c] = r->lottery[r->multiple_group[c]];
 	for (int a = 0; a < r->n_apps; a++)
 	{
 		int			c = r->app_child[a];

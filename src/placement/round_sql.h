@@ -30,6 +30,7 @@ typedef struct SvRound
 	const SvCriterion **criteria;
 	double		near_home_m;
 	char	   *status;
+	bool		shared_lottery; /* multiples_rule = 'shared_lottery' */
 	int64		network_id;
 	char	   *network_hash;	/* NULL when the network has none */
 
@@ -38,6 +39,7 @@ typedef struct SvRound
 	int64	   *child_id;
 	int64	   *residence_id;
 	double	   *lottery;
+	int		   *multiple_group; /* lowest child index of the child's multiples, or itself */
 	int64	   *nearest_unit;	/* -1: none (municipal, offering the form, with seats) */
 	double	   *nearest_m;		/* whole metres (skolval_metres) */
 	double	   *second_m;

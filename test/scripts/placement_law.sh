@@ -122,7 +122,37 @@ SELECT 'sql: relative proximity decisive but never explained', count(*)
 SELECT 'sql: cut-off text of a unit nobody was admitted to', count(*)
   FROM skolval.placement_unit u WHERE u.run_id = $run AND u.admitted = 0 AND u.oversubscribed
    AND u.cutoff_sv NOT LIKE 'Inget barn antogs%';
-DROP TABLE law_d, law_muni, law_nh, law_p;
+-- Multiples: cohort siblings born the same day at the same address.
+CREATE TEMP TABLE law_twins AS
+SELECT s.child_id AS a, s.sibling_id AS b
+  FROM skolval.sibling s
+  JOIN skolval.child ca ON ca.child_id = s.child_id JOIN skolval.child cb ON cb.child_id = s.sibling_id
+  JOIN skolval.round_home ha ON ha.round_id = 1 AND ha.child_id = s.child_id
+  JOIN skolval.round_home hb ON hb.round_id = 1 AND hb.child_id = s.sibling_id
+  JOIN skolval.residence ra ON ra.residence_id = ha.residence_id
+  JOIN skolval.residence rb ON rb.residence_id = hb.residence_id
+ WHERE s.child_id < s.sibling_id AND ca.birth_date = cb.birth_date
+   AND (lower(btrim(ra.address)) = lower(btrim(rb.address)) OR ST_DWithin(ra.home, rb.home, 1));
+SELECT 'sql: multiples with different lottery numbers under the shared_lottery rule', count(*)
+  FROM law_twins t JOIN law_p pa ON pa.child_id = t.a JOIN law_p pb ON pb.child_id = t.b
+ WHERE pa.lottery_number <> pb.lottery_number
+   AND (SELECT multiples_rule FROM skolval.placement_round WHERE round_id = 1) = 'shared_lottery';
+SELECT 'sql: multiples split without saying so in both motivations', count(*)
+  FROM law_twins t JOIN law_p pa ON pa.child_id = t.a JOIN law_p pb ON pb.child_id = t.b
+ WHERE pa.unit_id <> pb.unit_id AND (pa.motivation_sv NOT LIKE '%(flerlingar)%' OR pb.motivation_sv NOT LIKE '%(flerlingar)%');
+SELECT 'sql: multiples split without an open data issue (real runs)', count(*)
+  FROM law_twins t JOIN law_p pa ON pa.child_id = t.a JOIN law_p pb ON pb.child_id = t.b
+ WHERE pa.unit_id <> pb.unit_id
+   AND NOT (SELECT what_if FROM skolval.placement_run WHERE run_id = $run)
+   AND NOT EXISTS (SELECT FROM skolval.data_issue i WHERE i.round_id = 1 AND i.category = 'multiples_split'
+                      AND i.resolved_at IS NULL AND i.detail -> 'children' @> to_jsonb(ARRAY[t.a, t.b]));
+SELECT 'sql: multiples told that the other one''s lottery number decided', count(*)
+  FROM law_twins t JOIN skolval.placement_wish w ON w.run_id = $run AND w.child_id IN (t.a, t.b)
+ WHERE w.decisive_criterion = 'lottery'
+   AND (w.child_values ->> 'lottery') = (w.cutoff_values ->> 'lottery');
+SELECT 'info: multiples pairs ' || count(*) || ', placed apart ' || count(*) FILTER (WHERE pa.unit_id <> pb.unit_id), 0
+  FROM law_twins t JOIN law_p pa ON pa.child_id = t.a JOIN law_p pb ON pb.child_id = t.b;
+DROP TABLE law_d, law_muni, law_nh, law_p, law_twins;
 SQL
 }
 

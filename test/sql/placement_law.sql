@@ -21,6 +21,10 @@
 --   at the one municipal unit with seats left, Fjärrskolan (3,910 m), never at Ekskolan (310 m,
 --   free, but independent). c2 and c4 are placed at Fjärrskolan by their near-home claims.
 SET datestyle = ISO;
+SET client_min_messages = warning;
+SELECT skolval._demo_clear(true);
+DELETE FROM skolval.settings;
+RESET client_min_messages;
 SELECT skolval.set_four_eyes(false, 'single-user regression test (placement_law.sql)');
 CREATE FUNCTION pg_temp.expect_error(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
@@ -101,3 +105,43 @@ SELECT (SELECT input_fingerprint FROM skolval.placement_run WHERE run_id = 2)
        (SELECT count(*) FROM (SELECT child_id, unit_id, kind, motivation_sv FROM skolval.placement WHERE run_id = 2
                               EXCEPT SELECT child_id, unit_id, kind, motivation_sv FROM skolval.placement WHERE run_id = 3) d)
          AS differing_placements;
+
+-- Twins (multiples): c7 and c8, siblings born the same day at Strandvägen 7, no wishes; their
+-- only near-home unit Sjöskolan has one seat. By default they share one lottery number (the
+-- lower child's), so they tie on every criterion; one gets Sjöskolan, the other is placed
+-- administratively; the split is a data issue and both motivations say so, and the refused
+-- twin's text says what decided (not "lottery", which was equal).
+INSERT INTO skolval.child (child_id, personal_number)
+VALUES (7, skolval.personal_number_make('2022-03-03', 7)), (8, skolval.personal_number_make('2022-03-03', 8));
+INSERT INTO skolval.residence (child_id, municipality_code, address, home, valid_from)
+VALUES (7, '1281', 'Strandvägen 7', pg_temp.pt(250), '2022-03-03'), (8, '1281', ' strandvägen 7', pg_temp.pt(250), '2022-03-03');
+INSERT INTO skolval.sibling VALUES (7, 8);
+INSERT INTO skolval.placement_round (round_id, name, municipality_code, start_date, cohort_birth_year, lottery_seed)
+VALUES (2, 'Tvillingar HT2028', '1281', '2028-08-21', 2022, 11);
+SELECT skolval.round_fill_cohort(2);
+INSERT INTO skolval.round_capacity VALUES (2, 3, 1), (2, 4, 5);
+SELECT ok FROM skolval.compute_distances(2);
+SELECT run_id FROM skolval.allocate(2);
+SELECT p.child_id, u.name, p.kind, p.decisive_criterion, p.lottery_number = (SELECT q.lottery_number FROM skolval.placement q WHERE q.run_id = p.run_id AND q.child_id = 7) AS shared_lottery,
+       p.motivation_sv LIKE '%(flerlingar) har samma lottnummer men fick inte plats på samma skola%' AS split_said
+  FROM skolval.placement p JOIN skolval.unit u USING (unit_id) WHERE p.run_id = 4 ORDER BY p.child_id;
+SELECT child_id, rank, outcome, decisive_criterion, explanation_sv FROM skolval.placement_wish WHERE run_id = 4 AND outcome = 'rejected';
+SELECT category, severity, child_id, message, detail FROM skolval.data_issue WHERE round_id = 2 AND resolved_at IS NULL;
+-- Each twin its own lottery number: still split (one seat), now decided by the lottery.
+UPDATE skolval.placement_round SET multiples_rule = 'own_lottery' WHERE round_id = 2;
+SELECT run_id FROM skolval.allocate(2);
+SELECT p.child_id, u.name, p.kind, p.motivation_sv LIKE '%(flerlingar) har var sitt lottnummer%' AS split_said
+  FROM skolval.placement p JOIN skolval.unit u USING (unit_id) WHERE p.run_id = 5 ORDER BY p.child_id;
+SELECT decisive_criterion FROM skolval.placement_wish WHERE run_id = 5 AND outcome = 'rejected';
+-- Two seats at Sjöskolan: kept together, and the split issue is resolved.
+UPDATE skolval.round_capacity SET seats = 2 WHERE round_id = 2 AND unit_id = 3;
+UPDATE skolval.placement_round SET multiples_rule = DEFAULT WHERE round_id = 2;
+SELECT run_id FROM skolval.allocate(2);
+SELECT p.child_id, u.name, p.kind FROM skolval.placement p JOIN skolval.unit u USING (unit_id) WHERE p.run_id = 6 ORDER BY 1;
+SELECT count(*) FILTER (WHERE resolved_at IS NULL) AS open, count(*) FILTER (WHERE resolved_at IS NOT NULL) AS resolved
+  FROM skolval.data_issue WHERE round_id = 2 AND category = 'multiples_split';
+
+-- Leave skolval empty for the tests that follow.
+SET client_min_messages = warning;
+SELECT skolval._demo_clear(true);
+DELETE FROM skolval.settings;
