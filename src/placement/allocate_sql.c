@@ -505,8 +505,8 @@ store_sibling_issues(SvRun *run)
 	Datum	   *cd = palloc(sizeof(Datum) * Max(r->n_apps, 1));
 	Datum	   *ud = palloc(sizeof(Datum) * Max(r->n_apps, 1));
 	Datum	   *rd = palloc(sizeof(Datum) * Max(r->n_apps, 1));
-	Datum		v[5];
-	Oid			t[5] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT2ARRAYOID, DATEOID};
+	Datum		v[6];
+	Oid			t[6] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT2ARRAYOID, DATEOID, DATEOID};
 
 	for (int a = 0; a < r->n_apps; a++)
 		if (r->app_sibling_claim[a] && SV_FACT(r, a, SV_FACT_SIBLING) == 0)
@@ -520,6 +520,7 @@ store_sibling_issues(SvRun *run)
 	v[2] = skolval_make_array(INT8OID, ud, NULL, n);
 	v[3] = skolval_make_array(INT2OID, rd, NULL, n);
 	v[4] = DateADTGetDatum(r->start_date);
+	v[5] = DateADTGetDatum(r->on_day);
 	write_rows("resolved sibling issues",
 			   "UPDATE skolval.data_issue i SET resolved_at = pg_catalog.now(),"
 			   " resolution = 'no longer found by a later allocation'"
@@ -533,14 +534,16 @@ store_sibling_issues(SvRun *run)
 	write_rows("sibling issues",
 			   "INSERT INTO skolval.data_issue (category, severity, child_id, unit_id, round_id, message, detail)"
 			   " SELECT 'unverified_sibling_claim', 'warning', u.c, u.un, $1,"
-			   " pg_catalog.format('child %s: the application claims a sibling at unit %s, but the register shows"
-			   " no sibling at the same address in F-3 there on %s', u.c, u.un, $5),"
+			   " pg_catalog.format('child %s: the application claims a sibling at unit %s, but no sibling registered"
+			   " at the same address on %s is enrolled there in grades F-3 on the start date %s"
+			   " (its enrollment on the start date, or the one current before the register ends, with the grade"
+			   " projected to the start date)', u.c, u.un, $6, $5),"
 			   " pg_catalog.jsonb_build_object('rank', u.rk)"
 			   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(c, un, rk)"
 			   " WHERE NOT EXISTS (SELECT FROM skolval.data_issue i WHERE i.round_id" EQ "$1 AND i.resolved_at IS NULL"
 			   " AND i.category" EQ "'unverified_sibling_claim'::pg_catalog.text AND i.child_id" EQ "u.c"
 			   " AND i.unit_id" EQ "u.un)",
-			   5, t, v, NULL, SPI_OK_INSERT);
+			   6, t, v, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -948,6 +951,14 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 						appendStringInfo(&ms, "%s%s", any ? " " : "", wish_text[a]);
 						any = true;
 						any_rn |= wish_crit[a] && strcmp(wish_crit[a], "relative_proximity") == 0;
+					}
+				/* a sibling claim the register did not confirm, where it could have mattered */
+				for (int a = r->app_start[i]; a < r->app_start[i + 1]; a++)
+					if (r->app_sibling_claim[a] && SV_FACT(r, a, SV_FACT_SIBLING) == 0 && strcmp(wish_outcome[a], "not_needed") != 0)
+					{
+						appendStringInfo(&ms, skolval_sv("%sNi angav ett syskon på %s. Enligt elevregistret går inget syskon på samma adress i förskoleklass–årskurs 3 där vid skolstarten den %s, så syskonförtur gavs inte."),
+										 any ? " " : "", r->unit_name[r->app_unit[a]], start_sv);
+						any = true;
 					}
 				if (any_rn)
 					appendStringInfoString(&ms, skolval_sv(" Relativ närhet är hur mycket längre ert barn skulle gå till den kommunala skola som annars ligger närmast (den näst närmaste, när den sökta skolan är den närmaste): gångvägen dit minus gångvägen till den sökta skolan. Ett negativt värde betyder att den andra skolan ligger närmare hemmet än den sökta."));

@@ -259,22 +259,48 @@ read_siblings(SvRound *r)
 		return;
 	qsort(sibs, n_sibs, sizeof(int64), cmp_int64);
 
+	/*
+	 * Each sibling's placement as it will be on the start date: its enrollment in förskoleklass or
+	 * grundskola valid on the start date, or, when the register ends before it, its latest one
+	 * that is valid on the cohort date or ended at most 120 days before the start (the school year
+	 * before).  The grade is projected to the start date: one grade up for every school year
+	 * (from 1 July) between the enrollment's start and the round's start date.
+	 */
 	v[0] = int64_array(sibs, n_sibs);
 	v[1] = DateADTGetDatum(r->start_date);
-	t = skolval_round_query(r, "siblings' enrollments",
-							"SELECT e.child_id, e.unit_id FROM skolval.enrollment e"
-							" WHERE e.child_id" EQ "ANY ($1)"
-							" AND e.school_form::pg_catalog.text" EQ "ANY ('{forskoleklass,grundskola}'::pg_catalog.text[])"
-							" AND e.grade" GE "0 AND e.grade" LE "3"
-							" AND e.valid_from" LE "$2 AND (e.valid_to IS NULL OR e.valid_to" GE "$2)",
-							2, t2, v, 2, c2);
-	n_enrol = (int) t->numvals;
-	enrol_sib = palloc(sizeof(int64) * Max(n_enrol, 1));
-	enrol_unit = palloc(sizeof(int64) * Max(n_enrol, 1));
-	for (int i = 0; i < n_enrol; i++)
 	{
-		enrol_sib[i] = skolval_get_int64(t, i, 1, NULL);
-		enrol_unit[i] = skolval_get_int64(t, i, 2, NULL);
+		Oid			t3[3] = {INT8ARRAYOID, DATEOID, DATEOID};
+		Oid			c5[5] = {INT8OID, INT8OID, INT4OID, INT4OID, BOOLOID};
+		Datum		v3[3] = {v[0], v[1], DateADTGetDatum(r->on_day)};
+
+		t = skolval_round_query(r, "siblings' enrollments",
+								"SELECT e.child_id, e.unit_id, e.grade::pg_catalog.int4,"
+								" ((pg_catalog.date_part('year', $2) OPERATOR(pg_catalog.-) CASE WHEN pg_catalog.date_part('month', $2) OPERATOR(pg_catalog.<) 7::pg_catalog.float8 THEN 1::pg_catalog.float8 ELSE 0::pg_catalog.float8 END)"
+								" OPERATOR(pg_catalog.-) (pg_catalog.date_part('year', e.valid_from) OPERATOR(pg_catalog.-) CASE WHEN pg_catalog.date_part('month', e.valid_from) OPERATOR(pg_catalog.<) 7::pg_catalog.float8 THEN 1::pg_catalog.float8 ELSE 0::pg_catalog.float8 END))::pg_catalog.int4,"
+								" (e.valid_to IS NULL OR e.valid_to" GE "$2)"
+								" FROM skolval.enrollment e"
+								" WHERE e.child_id" EQ "ANY ($1)"
+								" AND e.school_form::pg_catalog.text" EQ "ANY ('{forskoleklass,grundskola}'::pg_catalog.text[])"
+								" AND e.grade IS NOT NULL AND e.valid_from" LE "$2"
+								" AND (e.valid_to IS NULL OR e.valid_to" GE "$3 OR e.valid_to" GE "($2 OPERATOR(pg_catalog.-) 120))"
+								" ORDER BY e.child_id, (e.valid_to IS NULL OR e.valid_to" GE "$2) DESC, e.valid_from DESC, e.unit_id",
+								3, t3, v3, 5, c5);
+	}
+	n_enrol = 0;
+	enrol_sib = palloc(sizeof(int64) * Max(t->numvals, 1));
+	enrol_unit = palloc(sizeof(int64) * Max(t->numvals, 1));
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int64		sib = skolval_get_int64(t, i, 1, NULL);
+		int			grade = (int) skolval_get_int64(t, i, 3, NULL) + (int) skolval_get_int64(t, i, 4, NULL);
+
+		/* the first row per sibling is its placement on the start date */
+		if (i > 0 && skolval_get_int64(t, i - 1, 1, NULL) == sib)
+			continue;
+		if (grade < 0 || grade > 3)
+			continue;
+		enrol_sib[n_enrol] = sib;
+		enrol_unit[n_enrol++] = skolval_get_int64(t, i, 2, NULL);
 	}
 	SPI_freetuptable(t);
 	if (n_enrol == 0)
