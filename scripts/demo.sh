@@ -234,6 +234,12 @@ read -r doc_run doc_child doc_payrun doc_unit <<<"$(run_psql -At -F ' ' <<'SQL'
 SET client_min_messages = warning;
 SELECT skolval.configure_documents(board_address => 'Box 100, 999 99 Exempelstad',
                                    contact => 'Barn- och skolförvaltningen, 0999-12 34 56') \g /dev/null
+-- law (issue 13): the example's unconfirmed sibling claims block publication until an
+-- administrator records why the run may be published anyway (audited)
+SELECT skolval.override_blocking_issues(r.run_id, 'Exempelkommun: the unconfirmed sibling claims have been checked with the families')
+  FROM skolval.placement_run r
+ WHERE r.status = 'draft' AND NOT r.what_if
+   AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null
 SELECT skolval.publish(r.run_id) FROM skolval.placement_run r
  WHERE r.status = 'draft' AND NOT r.what_if
    AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null

@@ -160,6 +160,20 @@ BEGIN
 END
 $audit_results$;
 
+-- law (issue 13): overrides of blocking data issues before publication are logged too.
+DO $audit_override$
+BEGIN
+  CREATE OR REPLACE TRIGGER audit_insert AFTER INSERT ON skolval.publish_override REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
+  CREATE OR REPLACE TRIGGER audit_update AFTER UPDATE ON skolval.publish_override REFERENCING OLD TABLE AS old_rows
+    NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
+  CREATE OR REPLACE TRIGGER audit_delete AFTER DELETE ON skolval.publish_override REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
+  CREATE OR REPLACE TRIGGER audit_truncate BEFORE TRUNCATE ON skolval.publish_override
+    FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
+END
+$audit_override$;
+
 -- The log itself is append-only, for every role and in every session_replication_role.
 CREATE OR REPLACE FUNCTION skolval._audit_log_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$

@@ -170,6 +170,16 @@ SELECT p.child_id, u.name, p.kind, p.decisive_criterion FROM skolval.placement p
 SELECT child_id, unit_id, message FROM skolval.data_issue WHERE round_id = 3 AND category = 'unverified_sibling_claim' AND resolved_at IS NULL;
 SELECT substring(motivation_sv FROM 'Ni angav ett syskon[^.]*\.[^.]*\.') AS sibling_sentence FROM skolval.placement WHERE run_id = 7 AND child_id = 10;
 
+-- Publication waits for the open blocking issue (c10's unconfirmed sibling claim) unless an
+-- administrator records why the run may be published anyway; the override is audited.
+SELECT pg_temp.expect_error($$ SELECT skolval.publish(7) $$);
+SELECT pg_temp.expect_error($$ SELECT skolval.override_blocking_issues(7, '  ') $$);
+SELECT override_id IS NULL AS nothing_recorded FROM skolval.override_blocking_issues(6, 'nothing to override');
+SELECT run_id, issue_ids = ARRAY(SELECT issue_id FROM skolval.data_issue WHERE round_id = 3 AND resolved_at IS NULL) AS covers_open_issues, reason
+  FROM skolval.override_blocking_issues(7, 'Vårdnadshavarna har fått besked; syskonet börjar årskurs 4.');
+SELECT run_id, status FROM skolval.publish(7);
+SELECT action, table_name, new_row ->> 'reason' AS reason FROM skolval.audit_log WHERE table_name = 'publish_override';
+
 -- Leave skolval empty for the tests that follow.
 SET client_min_messages = warning;
 SELECT skolval._demo_clear(true);
