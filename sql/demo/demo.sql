@@ -772,6 +772,17 @@ BEGIN
                     FROM pg_temp._demo_unit u
                    WHERE u.category IN ('municipal_school', 'independent_school')) v) w
    ORDER BY w.unit_id;
+  -- law (issue 13): the municipality places administratively only at its own units, so they
+  -- hold a seat for every child of the cohort; a shortfall goes to the largest municipal unit.
+  UPDATE skolval.round_capacity c
+     SET seats = c.seats + (children - (SELECT sum(x.seats) FROM skolval.round_capacity x
+                                          JOIN skolval.unit u ON u.unit_id = x.unit_id
+                                         WHERE x.round_id = rid AND u.organizer = 'municipal'))::integer
+   WHERE c.round_id = rid
+     AND c.unit_id = (SELECT x.unit_id FROM skolval.round_capacity x JOIN skolval.unit u ON u.unit_id = x.unit_id
+                       WHERE x.round_id = rid AND u.organizer = 'municipal' ORDER BY x.seats DESC, x.unit_id LIMIT 1)
+     AND (SELECT sum(x.seats) FROM skolval.round_capacity x JOIN skolval.unit u ON u.unit_id = x.unit_id
+           WHERE x.round_id = rid AND u.organizer = 'municipal') < children;
 
   -- Wishes: the candidates near home and the popular schools scored by distance, popularity
   -- and noise (a logit choice).  A twin usually wishes what the other twin wishes (same

@@ -161,16 +161,21 @@ END
 $audit_results$;
 
 -- law (issue 13): overrides of blocking data issues before publication are logged too.
+-- So are independent units' admission rules and queues, which decide places as the register does.
 DO $audit_override$
+DECLARE
+  t text;
 BEGIN
-  CREATE OR REPLACE TRIGGER audit_insert AFTER INSERT ON skolval.publish_override REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
-  CREATE OR REPLACE TRIGGER audit_update AFTER UPDATE ON skolval.publish_override REFERENCING OLD TABLE AS old_rows
-    NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
-  CREATE OR REPLACE TRIGGER audit_delete AFTER DELETE ON skolval.publish_override REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
-  CREATE OR REPLACE TRIGGER audit_truncate BEFORE TRUNCATE ON skolval.publish_override
-    FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows();
+  FOREACH t IN ARRAY ARRAY['publish_override', 'unit_admission', 'unit_queue'] LOOP
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_insert AFTER INSERT ON skolval.%I REFERENCING NEW TABLE AS new_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_update AFTER UPDATE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
+                              'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_delete AFTER DELETE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_truncate BEFORE TRUNCATE ON skolval.%I '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+  END LOOP;
 END
 $audit_override$;
 

@@ -312,8 +312,8 @@ run_admin(SvRun *run)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("administrative placement failed for %d children of round \"%s\"", n_todo - placed, r->name),
-				 errdetail("No unit with a free seat is among the 100 nearest units of these children."),
-				 errhint("Add seats near them in skolval.round_capacity.")));
+				 errdetail("No municipal unit with a free seat is among the 100 nearest municipal units of these children; the municipality never places a child at an independent unit it did not apply to."),
+				 errhint("Add seats at municipal units in skolval.round_capacity: they must hold every child the independent units do not admit.")));
 }
 
 /* ---- the fingerprint ------------------------------------------------------------------------- */
@@ -405,23 +405,25 @@ key_difference(const SvRound *r, int a, int b)
 	return 0;
 }
 
-/* The criterion at key position i (1-based): the round's, or the lottery after them. */
+/* The criterion at key position i (1-based) at unit u: the unit's, or the lottery after them. */
 static const SvCriterion *
-criterion_at(const SvRound *r, int i)
+criterion_at(const SvRound *r, int u, int i)
 {
-	if (i >= 1 && i <= r->n_criteria)
-		return r->criteria[i - 1];
+	int			n = r->unit_crit_start[u + 1] - r->unit_crit_start[u];
+
+	if (i >= 1 && i <= n)
+		return r->unit_crit[r->unit_crit_start[u] + i - 1];
 	return skolval_criterion_find("lottery");
 }
 
-/* The application's value per criterion as a JSON object; app < 0: every value null. */
+/* The application's value per criterion of unit u as a JSON object; app < 0: every value null. */
 static void
-criteria_json(StringInfo buf, const SvRound *r, int app)
+criteria_json(StringInfo buf, const SvRound *r, int u, int app)
 {
 	appendStringInfoChar(buf, '{');
-	for (int i = 0; i < r->n_criteria; i++)
+	for (int i = 0; i < r->unit_crit_start[u + 1] - r->unit_crit_start[u]; i++)
 	{
-		const SvCriterion *c = r->criteria[i];
+		const SvCriterion *c = r->unit_crit[r->unit_crit_start[u] + i];
 
 		if (i > 0)
 			appendStringInfoString(buf, ", ");
@@ -435,15 +437,15 @@ criteria_json(StringInfo buf, const SvRound *r, int app)
 
 /* "skola nära hemmet ja, relativ närhet 588 m, ..."; NULL when no criterion has a text. */
 static char *
-criteria_sv(const SvRound *r, int app)
+criteria_sv(const SvRound *r, int u, int app)
 {
 	StringInfoData s;
 	bool		any = false;
 
 	initStringInfo(&s);
-	for (int i = 0; i < r->n_criteria; i++)
+	for (int i = 0; i < r->unit_crit_start[u + 1] - r->unit_crit_start[u]; i++)
 	{
-		const SvCriterion *c = r->criteria[i];
+		const SvCriterion *c = r->unit_crit[r->unit_crit_start[u] + i];
 		char	   *v = skolval_value_sv(c, app < 0 ? 0 : SV_FACT(r, app, c->fact),
 										 app < 0 || SV_FACT_NULL(r, app, c->fact));
 
@@ -750,14 +752,14 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			if (over)
 			{
 				initStringInfo(&buf);
-				criteria_json(&buf, r, la);
+				criteria_json(&buf, r, u, la);
 				d[8][u] = jsonb_datum(buf.data);
 				if (la < 0)
 					d[9][u] = CStringGetTextDatum(skolval_sv(r->seats[u] == 0 ?
 															 "Inget barn antogs: skolan hade inga platser." :
 															 "Inget barn antogs."));
 				else
-					d[9][u] = text_or_null(criteria_sv(r, la), &n[9][u]);
+					d[9][u] = text_or_null(criteria_sv(r, u, la), &n[9][u]);
 			}
 		}
 		v[0] = Int64GetDatum(run_id);
@@ -803,7 +805,7 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			wish_cutoff[a] = NULL;
 			wish_text[a] = NULL;
 			initStringInfo(&buf);
-			criteria_json(&buf, r, a);
+			criteria_json(&buf, r, u, a);
 			wish_json[a] = buf.data;
 			if (strcmp(wish_outcome[a], "rejected") == 0)
 			{
@@ -814,7 +816,7 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				{
 					int			i = key_difference(r, a, la);
 
-					kc = criterion_at(r, i);
+					kc = criterion_at(r, u, i);
 					if (i > 0 && r->key[(size_t) a * r->n_keys + i - 1] < r->key[(size_t) la * r->n_keys + i - 1])
 						wish_crit[a] = "earlier_round";
 					else if (i == r->n_keys)
@@ -826,7 +828,7 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 					else
 						wish_crit[a] = kc->name;
 					initStringInfo(&buf);
-					criteria_json(&buf, r, la);
+					criteria_json(&buf, r, u, la);
 					wish_cutoff[a] = buf.data;
 				}
 				initStringInfo(&s);
@@ -835,6 +837,9 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 									 skolval_value_sv(skolval_criterion_find("distance"), SV_FACT(r, a, SV_FACT_WALKING), false));
 				else
 					appendStringInfo(&s, skolval_sv("Önskemål %d, %s: ingen plats. "), r->app_rank[a], r->unit_name[u]);
+				if (r->unit_rules_sv[u])
+					appendStringInfo(&s, skolval_sv("%s är en fristående skola och antar efter sina egna regler (%s); beskedet är skolans, inte kommunens. "),
+									 r->unit_name[u], r->unit_rules_sv[u]);
 				if (r->seats[u] == 0)
 					appendStringInfoString(&s, skolval_sv("Skolan hade inga platser i förskoleklass."));
 				else if (wish_crit[a] && strcmp(wish_crit[a], "multiples") == 0)
@@ -924,11 +929,13 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			else if (key_difference(r, got, run->m.first_rejected_wish[u]) == r->n_keys)
 				dc = "multiples";
 			else
-				dc = criterion_at(r, key_difference(r, got, run->m.first_rejected_wish[u]))->name;
+				dc = criterion_at(r, u, key_difference(r, got, run->m.first_rejected_wish[u]))->name;
 
 			initStringInfo(&ds);
 			appendStringInfo(&ds, skolval_sv("Ert barn erbjuds plats i förskoleklass på %s från den %s"), r->unit_name[u], start_sv);
-			if (kind == SV_KIND_WISH)
+			if (kind == SV_KIND_WISH && r->unit_rules_sv[u])
+				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d). Platsen är skolans erbjudande enligt dess egna urvalsregler."), r->app_rank[got]);
+			else if (kind == SV_KIND_WISH)
 				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d)."), r->app_rank[got]);
 			else if (kind == SV_KIND_NEAR_HOME_OFFER)
 				appendStringInfo(&ds, skolval_sv(", en kommunal skola nära hemmet (%s gångväg)."),
@@ -965,6 +972,9 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				if (any)
 					appendStringInfoChar(&ms, ' ');
 			}
+			if (kind == SV_KIND_WISH && r->unit_rules_sv[u])
+				appendStringInfo(&ms, skolval_sv("%s är en fristående skola och antar efter sina egna regler: %s. Platsen är skolans erbjudande enligt de reglerna, inte ett beslut av kommunen enligt 9 kap. 15 § skollagen, och den kan inte överklagas hos kommunen; frågor om antagningen ställs till skolan. "),
+								 r->unit_name[u], r->unit_rules_sv[u]);
 			if (kind == SV_KIND_WISH && strcmp(dc, "free_seat") == 0)
 				appendStringInfo(&ms, skolval_sv("%s hade plats för alla som sökte dit."), r->unit_name[u]);
 			else if (kind == SV_KIND_WISH)

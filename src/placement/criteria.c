@@ -27,6 +27,10 @@ const SvCriterion skolval_criteria[] = {
 	{"lottery", "lottning",
 		"lägre lottnummer går före",
 	SV_VALUE_NUMBER, false, SV_FACT_LOTTERY},
+	/* Independent units' own rules only (unit_admission), never a round's. */
+	{"queue_date", "kötid",
+		"barn som har stått längre i skolans kö går före",
+	SV_VALUE_DATE, false, SV_FACT_QUEUE_DATE},
 	{NULL, NULL, NULL, SV_VALUE_NUMBER, false, SV_N_FACTS}
 };
 
@@ -86,6 +90,8 @@ skolval_value_kind_name(SvValueKind kind)
 			return "metres";
 		case SV_VALUE_NUMBER:
 			return "number";
+		case SV_VALUE_DATE:
+			return "date";
 	}
 	return "?";
 }

@@ -22,6 +22,7 @@
 
 #include "common/prng.h"
 #include "placement/round_sql.h"
+#include "placement/texts_sql.h"
 
 #define EQ " OPERATOR(pg_catalog.=) "
 #define LE " OPERATOR(pg_catalog.<=) "
@@ -519,6 +520,129 @@ read_multiples(SvRound *r)
 		r->multiple_group[c] = group_find(r->multiple_group, c);
 }
 
+/* ---- independent units' own rules -------------------------------------------------------- */
+
+static const char *const default_profile[] = {"queue_date", "sibling", "distance", "lottery"};
+
+/*
+ * Each unit's criteria: the round's for a municipal unit; for an independent unit its own from
+ * unit_admission, or the default profile (queue date, sibling, distance, lottery).  Then every
+ * application's queue date at its unit (unit_queue), SV_NO_QUEUE_DATE without one.
+ */
+static void
+read_unit_rules(SvRound *r)
+{
+	Oid			t1[1] = {INT8ARRAYOID};
+	Oid			c3[3] = {INT8OID, TEXTARRAYOID, TEXTOID};
+	Datum		v[2];
+	SPITupleTable *t;
+	int64	   *indep = palloc(sizeof(int64) * Max(r->n_units, 1));
+	int			n_indep = 0,
+				n = 0;
+	int		   *prof_row = palloc(sizeof(int) * Max(r->n_units, 1));
+
+	for (int u = 0; u < r->n_units; u++)
+	{
+		prof_row[u] = -1;
+		if (!r->municipal[u])
+			indep[n_indep++] = r->unit_id[u];
+	}
+	r->unit_crit_start = palloc(sizeof(int) * (r->n_units + 1));
+	r->unit_crit = palloc(sizeof(SvCriterion *) * Max(r->n_units * Max(r->n_criteria, 4), 1));
+	r->unit_rules_sv = palloc0(sizeof(char *) * Max(r->n_units, 1));
+	r->any_own_rules = n_indep > 0;
+	v[0] = int64_array(indep, n_indep);
+	t = skolval_round_query(r, "the independent units' rules",
+							"SELECT a.unit_id, a.criteria, a.rules_sv FROM skolval.unit_admission a"
+							" WHERE a.unit_id" EQ "ANY ($1)",
+							1, t1, v, 3, c3);
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int			u = find_id(r->unit_id, r->n_units, skolval_get_int64(t, i, 1, NULL));
+
+		if (u >= 0)
+			prof_row[u] = (int) i;
+	}
+	for (int u = 0; u < r->n_units; u++)
+	{
+		r->unit_crit_start[u] = n;
+		if (r->municipal[u])
+		{
+			for (int i = 0; i < r->n_criteria; i++)
+				r->unit_crit[n++] = r->criteria[i];
+			continue;
+		}
+		if (prof_row[u] < 0)
+		{
+			for (int i = 0; i < 4; i++)
+				r->unit_crit[n++] = skolval_criterion_find(default_profile[i]);
+			r->unit_rules_sv[u] = pstrdup(skolval_sv("kötid, syskon på skolan, gångavstånd till skolan, lottning"));
+			continue;
+		}
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(t->vals[prof_row[u]], t->tupdesc, 2, &isnull);
+			Datum	   *elems;
+			bool	   *enulls;
+			int			ne;
+
+			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &ne);
+			for (int i = 0; i < ne; i++)
+			{
+				const SvCriterion *c = enulls[i] ? NULL : skolval_criterion_find(TextDatumGetCString(elems[i]));
+
+				if (c == NULL || c->fact == SV_FACT_NEAR_HOME || c->fact == SV_FACT_ACTIVE_CHOICE ||
+					c->fact == SV_FACT_RELATIVE_PROXIMITY)
+					ereport(ERROR,
+							(errcode(ERRCODE_CHECK_VIOLATION),
+							 errmsg("unit " INT64_FORMAT ": criterion \"%s\" is not one an independent unit admits by",
+									r->unit_id[u], enulls[i] ? "NULL" : TextDatumGetCString(elems[i])),
+							 errhint("Use queue_date, sibling, distance and lottery in skolval.unit_admission.criteria.")));
+				for (int j = r->unit_crit_start[u]; j < n; j++)
+					if (r->unit_crit[j] == c)
+						ereport(ERROR,
+								(errcode(ERRCODE_CHECK_VIOLATION),
+								 errmsg("unit " INT64_FORMAT ": criterion \"%s\" is listed twice", r->unit_id[u], c->name)));
+				r->unit_crit[n++] = c;
+			}
+			r->unit_rules_sv[u] = skolval_get_text(t, prof_row[u], 3);
+		}
+	}
+	r->unit_crit_start[r->n_units] = n;
+	SPI_freetuptable(t);
+
+	/* Queue dates. */
+	for (int a = 0; a < r->n_apps; a++)
+		SV_FACT(r, a, SV_FACT_QUEUE_DATE) = SV_NO_QUEUE_DATE;
+	if (n_indep == 0)
+		return;
+	{
+		Oid			t2[2] = {INT8ARRAYOID, INT8ARRAYOID};
+		Oid			c3d[3] = {INT8OID, INT8OID, DATEOID};
+
+		v[1] = int64_array(r->child_id, r->n_children);
+		t = skolval_round_query(r, "the independent units' queues",
+								"SELECT q.unit_id, q.child_id, q.queue_date FROM skolval.unit_queue q"
+								" WHERE q.unit_id" EQ "ANY ($1) AND q.child_id" EQ "ANY ($2)",
+								2, t2, v, 3, c3d);
+	}
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int			u = find_id(r->unit_id, r->n_units, skolval_get_int64(t, i, 1, NULL));
+		int			c = find_id(r->child_id, r->n_children, skolval_get_int64(t, i, 2, NULL));
+		bool		isnull;
+		DateADT		day = DatumGetDateADT(SPI_getbinval(t->vals[i], t->tupdesc, 3, &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		if (u < 0 || c < 0 || isnull)
+			continue;
+		for (int a = r->app_start[c]; a < r->app_start[c + 1]; a++)
+			if (r->app_unit[a] == u)
+				SV_FACT(r, a, SV_FACT_QUEUE_DATE) = (double) day;
+	}
+	SPI_freetuptable(t);
+}
+
 /* ---- the round ----------------------------------------------------------------------------- */
 
 void
@@ -616,6 +740,11 @@ skolval_round_read(SvRound *r, int64 round_id)
 					ereport(ERROR,
 							(errcode(ERRCODE_CHECK_VIOLATION),
 							 errmsg("round \"%s\": criterion \"%s\" is listed twice", r->name, name)));
+			if (r->criteria[i]->fact == SV_FACT_QUEUE_DATE)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("round \"%s\": criterion \"queue_date\" belongs to independent units' own rules, not to a round", r->name),
+						 errhint("Set an independent unit's rules in skolval.unit_admission.")));
 			if (r->criteria[i]->fact == SV_FACT_LOTTERY)
 				lottery_in = true;
 		}
@@ -1029,6 +1158,8 @@ skolval_round_read(SvRound *r, int64 round_id)
 		}
 	}
 
+	read_unit_rules(r);
+
 	/* The facts of every application. */
 	r->lottery = palloc(sizeof(double) * r->n_children);
 	for (int c = 0; c < r->n_children; c++)
@@ -1073,19 +1204,37 @@ skolval_round_read(SvRound *r, int64 round_id)
 	read_siblings(r);
 
 	/*
-	 * The priority keys: one number per criterion in the round's order, lower first; the
-	 * lottery (if not among the criteria) and the child id make every key unique.
+	 * The priority keys: one number per criterion of the applied unit (the round's for a
+	 * municipal unit, its own for an independent one), in order, lower first; then the lottery
+	 * (if not among them), zeros up to a common length, and the child id last, so that every key
+	 * is unique.  Keys are only ever compared within one unit, whose applications share one
+	 * layout.
 	 */
-	r->n_keys = r->n_criteria + (lottery_in ? 0 : 1) + 1;
-	r->key = palloc(sizeof(double) * r->n_keys * Max(r->n_apps, 1));
+	{
+		int			most = r->n_criteria + (lottery_in ? 0 : 1);
+
+		for (int u = 0; u < r->n_units; u++)
+		{
+			int			len = r->unit_crit_start[u + 1] - r->unit_crit_start[u];
+			bool		lot = false;
+
+			for (int j = r->unit_crit_start[u]; j < r->unit_crit_start[u + 1]; j++)
+				lot |= r->unit_crit[j]->fact == SV_FACT_LOTTERY;
+			most = Max(most, len + (lot ? 0 : 1));
+		}
+		r->n_keys = most + 1;
+	}
+	r->key = palloc0(sizeof(double) * r->n_keys * Max(r->n_apps, 1));
 	for (int a = 0; a < r->n_apps; a++)
 	{
 		double	   *k = r->key + (size_t) a * r->n_keys;
+		int			u = r->app_unit[a];
 		int			i = 0;
+		bool		lot = false;
 
-		for (; i < r->n_criteria; i++)
+		for (int j = r->unit_crit_start[u]; j < r->unit_crit_start[u + 1]; j++, i++)
 		{
-			const SvCriterion *cr = r->criteria[i];
+			const SvCriterion *cr = r->unit_crit[j];
 
 			if (SV_FACT_NULL(r, a, cr->fact))
 				ereport(ERROR,
@@ -1094,11 +1243,12 @@ skolval_round_read(SvRound *r, int64 round_id)
 								r->name, cr->name, r->child_id[r->app_child[a]], r->unit_id[r->app_unit[a]]),
 						 errdetail("The child has no nearest municipal unit offering the round's school form.")));
 			k[i] = skolval_criterion_key(cr, SV_FACT(r, a, cr->fact));
+			lot |= cr->fact == SV_FACT_LOTTERY;
 		}
-		if (!lottery_in)
+		if (!lot)
 			k[i++] = SV_FACT(r, a, SV_FACT_LOTTERY);
-		k[i++] = (double) r->child_id[r->app_child[a]];
-		Assert(i == r->n_keys);
+		Assert(i < r->n_keys);
+		k[r->n_keys - 1] = (double) r->child_id[r->app_child[a]];
 	}
 	/* The CSR the core reads. */
 	Assert(r->app_start[0] == 0 && r->app_start[r->n_children] == r->n_apps);

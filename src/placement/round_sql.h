@@ -60,6 +60,14 @@ typedef struct SvRound
 	int		   *seats;
 	char	  **unit_name;
 	bool	   *municipal;
+	/*
+	 * Each unit's criteria (CSR over the units): the round's for a municipal unit, an
+	 * independent unit's own (unit_admission, or the default profile) for an independent one.
+	 */
+	int		   *unit_crit_start;	/* [n_units + 1] */
+	const SvCriterion **unit_crit;
+	char	  **unit_rules_sv;	/* an independent unit's published rules; NULL for a municipal unit */
+	bool		any_own_rules;
 	int64		seats_offering;	/* seats at capacity units offering the form */
 
 	/* applications, by child then rank: CSR over the children */

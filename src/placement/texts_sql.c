@@ -115,6 +115,10 @@ skolval_value_sv(const SvCriterion *c, double v, bool isnull)
 			return isnull ? NULL : metres_sv(v);
 		case SV_VALUE_NUMBER:
 			return isnull ? NULL : number_sv(v);
+		case SV_VALUE_DATE:
+			if (isnull)
+				return NULL;
+			return v >= SV_NO_QUEUE_DATE ? pstrdup(skolval_sv("ingen köplats")) : skolval_date_sv((DateADT) v);
 	}
 	return NULL;
 }
@@ -179,6 +183,19 @@ skolval_append_json_value(StringInfo buf, const SvCriterion *c, double v, bool i
 			break;
 		case SV_VALUE_NUMBER:
 			skolval_append_float(buf, v);
+			break;
+		case SV_VALUE_DATE:
+			if (v >= SV_NO_QUEUE_DATE)
+				appendStringInfoString(buf, "null");
+			else
+			{
+				int			y,
+							m,
+							d;
+
+				j2date((int) v + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+				appendStringInfo(buf, "\"%04d-%02d-%02d\"", y, m, d);
+			}
 			break;
 	}
 }

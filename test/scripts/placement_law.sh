@@ -43,6 +43,8 @@ export_run() {
 \copy (SELECT a.child_id, a.unit_id FROM skolval.placement_applications(1) a WHERE a.sibling = 1) TO '$out/siblings.csv' CSV HEADER
 \copy (SELECT p.child_id, p.lottery_number FROM skolval.placement p WHERE p.run_id = $run) TO '$out/lottery.csv' CSV HEADER
 \copy (SELECT p.child_id, p.unit_id, p.kind FROM skolval.placement p WHERE p.run_id = $run) TO '$out/result.csv' CSV HEADER
+\copy (SELECT a.unit_id, a.criteria FROM skolval.unit_admission a) TO '$out/admission.csv' CSV HEADER
+\copy (SELECT q.unit_id, q.child_id, q.queue_date - date '2000-01-01' AS queue_day FROM skolval.unit_queue q) TO '$out/queue.csv' CSV HEADER
 SQL
 }
 
@@ -119,6 +121,14 @@ SELECT 'sql: negative metres written with an ASCII hyphen', count(*)
   FROM law_p p WHERE p.motivation_sv ~ '(^| )-[0-9]';
 SELECT 'sql: relative proximity decisive but never explained', count(*)
   FROM law_p p WHERE p.motivation_sv LIKE '%Avgörande var relativ närhet%' AND p.motivation_sv NOT LIKE '%Relativ närhet är%';
+SELECT 'sql: place at an independent unit not said to be the school''s offer under its own rules', count(*)
+  FROM law_p p JOIN skolval.unit u USING (unit_id)
+ WHERE u.organizer = 'independent' AND (p.decision_sv NOT LIKE '%skolans erbjudande enligt dess egna urvalsregler%'
+       OR p.motivation_sv NOT LIKE '%kan inte överklagas hos kommunen%');
+SELECT 'sql: independent unit admitting by near home, active choice or relative proximity', count(*)
+  FROM skolval.placement_unit pu JOIN skolval.unit u USING (unit_id)
+ WHERE pu.run_id = $run AND u.organizer = 'independent'
+   AND (pu.cutoff_values ? 'near_home' OR pu.cutoff_values ? 'active_choice' OR pu.cutoff_values ? 'relative_proximity');
 SELECT 'sql: cut-off text of a unit nobody was admitted to', count(*)
   FROM skolval.placement_unit u WHERE u.run_id = $run AND u.admitted = 0 AND u.oversubscribed
    AND u.cutoff_sv NOT LIKE 'Inget barn antogs%';
@@ -190,6 +200,17 @@ UPDATE skolval.round_capacity c
                     ELSE c.seats + (SELECT seats FROM most) END
  WHERE c.round_id = 1 AND c.unit_id IN ((SELECT unit_id FROM most), (SELECT unit_id FROM least));
 UPDATE skolval.placement_round SET near_home_distance_m = $(near_for_seed "$seed") WHERE round_id = 1;
+-- Independent units by their own rules: queue dates for half of the children who wished one
+-- (some on the same day), and for the lowest-numbered one its own profile (distance first).
+SELECT setseed($seed / 7.0);
+INSERT INTO skolval.unit_queue (unit_id, child_id, queue_date)
+SELECT w.unit_id, w.child_id, date '2022-01-01' + floor(random() * 900)::int
+  FROM skolval.wish w JOIN skolval.unit u USING (unit_id)
+ WHERE w.round_id = 1 AND u.organizer = 'independent' AND random() < 0.5;
+INSERT INTO skolval.unit_admission (unit_id, criteria, rules_sv)
+SELECT min(u.unit_id), '{distance,queue_date,lottery}', 'Närmast skolan först, sedan kötid och lottning'
+  FROM skolval.unit u JOIN skolval.round_capacity c ON c.unit_id = u.unit_id AND c.round_id = 1
+ WHERE u.organizer = 'independent';
 -- Uneven seats: every other municipal unit with seats gets between 0.3 and 1.7 times the mean,
 -- and the least wished one what is missing for all children (plus two), so that near-home demand
 -- exceeds the seats of some units and administrative placement has work to do.

@@ -56,6 +56,9 @@ def main(d):
         wishes[int(w["child_id"])].append(int(w["unit_id"]))
     sibling = {(int(s["child_id"]), int(s["unit_id"])) for s in read(f"{d}/siblings.csv")}
     lottery = {int(x["child_id"]): float(x["lottery_number"]) for x in read(f"{d}/lottery.csv")}
+    # Independent units admit by their own rules: unit_admission, else the default profile.
+    profile = {int(x["unit_id"]): x["criteria"].strip("{}").split(",") for x in read(f"{d}/admission.csv")}
+    queue = {(int(x["unit_id"]), int(x["child_id"])): int(x["queue_day"]) for x in read(f"{d}/queue.csv")}
     result = {int(p["child_id"]): (int(p["unit_id"]), p["kind"]) for p in read(f"{d}/result.csv")}
     children = sorted(home)
 
@@ -79,13 +82,14 @@ def main(d):
                 rn = nearest[0] - dm[u]
             fact = dict(near_home=1 if u in nh[c] else 0, active_choice=1 if u in wishes[c] else 0,
                         sibling=1 if (c, u) in sibling else 0, relative_proximity=rn,
-                        distance=dm[u], lottery=lottery[c])
+                        distance=dm[u], lottery=lottery[c], queue_date=queue.get((u, c), 1e9))
+            crit = criteria if units[u]["municipal"] else profile.get(u, ["queue_date", "sibling", "distance", "lottery"])
             k = []
-            for cr in criteria:
+            for cr in crit:
                 v = fact[cr]
                 k.append(1 - v if cr in ("near_home", "active_choice", "sibling")
                          else -v if cr == "relative_proximity" else v)
-            if "lottery" not in criteria:
+            if "lottery" not in crit:
                 k.append(lottery[c])
             k.append(c)
             key[(c, u)] = tuple(k)

@@ -9,10 +9,12 @@
 --   Fjärrskolan  municipal,   x = 4000, 3 seats
 -- Children: c1 x=90 wishes Friskolan; c2 x=3810 wishes Sjöskolan (3,510 m: not near home);
 -- c3 x=150 wishes Friskolan; c4 x=4100 no wish; c5 x=250 no wish; c6 x=120 wishes Friskolan.
---   Friskolan: c1, c3 and c6 apply, 2 seats. Near home is "nej" for all (independent). Relative
---   proximity against Sjöskolan, the nearest municipal unit WITH seats (not Nollskolan, 10–50 m
---   away but seatless): c1 210−110 = 100, c3 150−50 = 100, c6 180−80 = 100 — an exact tie,
---   so walking decides: c3 (50 m) and c6 (80 m) are admitted, c1 (110 m) is not.
+--   Friskolan (independent, 2 seats) admits by its own rules (unit_admission): kötid, syskon,
+--   avstånd, lottning. c6 has stood in its queue since 2024; c1 and c3 are not in it and have
+--   no sibling there, so walking decides between them: c6 and c3 (50 m) are admitted, c1
+--   (110 m) is not. Ekskolan has no profile of its own: the default (kötid, syskon, avstånd,
+--   lottning). Relative proximity, at municipal units, is measured against Sjöskolan, the
+--   nearest municipal unit WITH seats — never Nollskolan, 10–50 m away but seatless.
 --   c1 keeps its near-home claim on Sjöskolan (210 m). Sjöskolan (1 seat): c2's wish (not near
 --   home) loses to every near-home claim; between c1 and c5 (both near home, no active choice)
 --   relative proximity ties again (Fjärrskolan 3,910−210 = 3,700 and 3,750−50 = 3,700) and
@@ -59,6 +61,21 @@ SELECT skolval.round_fill_cohort(1);
 INSERT INTO skolval.round_capacity VALUES (1, 1, 0), (1, 2, 2), (1, 3, 1), (1, 4, 3), (1, 5, 1);
 INSERT INTO skolval.wish (round_id, child_id, rank, unit_id) VALUES
   (1, 1, 1, 2), (1, 2, 1, 3), (1, 3, 1, 2), (1, 6, 1, 2);
+-- Friskolan's rules and queue come through staging; a wrong row loads nothing and is named.
+INSERT INTO skolval.staging_unit_admission (unit_code, criteria, rules_sv) VALUES
+  ('F', 'queue_date, sibling, distance, lottery', 'Friskolans antagningsregler: kötid, syskon på skolan, avstånd till skolan, lottning'),
+  ('S', 'queue_date', 'x');
+INSERT INTO skolval.staging_unit_queue (unit_code, personal_number, queue_date)
+SELECT 'F', personal_number, '2024-05-02' FROM skolval.child WHERE child_id = 6
+UNION ALL SELECT 'F', '19990101-0000', '2024-13-01';
+SELECT pg_temp.expect_error($$ SELECT * FROM skolval.unit_rules_merge() $$);
+SELECT count(*) AS loaded FROM skolval.unit_admission;
+DELETE FROM skolval.staging_unit_admission WHERE unit_code = 'S';
+DELETE FROM skolval.staging_unit_queue WHERE queue_date = '2024-13-01';
+SELECT * FROM skolval.unit_rules_merge();
+SELECT unit_id, criteria, child_id, queue_date FROM skolval.unit_admission JOIN skolval.unit_queue USING (unit_id);
+-- A profile may only use an independent school's criteria.
+SELECT pg_temp.expect_error($$ INSERT INTO skolval.unit_admission VALUES (5, '{relative_proximity}', 'x') $$);
 SELECT ok FROM skolval.compute_distances(1);
 
 -- A unit on a vertex snaps to the lower of the two edges that meet there.
@@ -86,6 +103,13 @@ SELECT decision_sv, motivation_sv FROM skolval.placement WHERE run_id = 2 AND ch
 SELECT decision_sv, motivation_sv FROM skolval.placement WHERE run_id = 2 AND child_id = 4;
 SELECT u.name, pu.seats, pu.admitted, pu.placed, pu.cutoff_sv
   FROM skolval.placement_unit pu JOIN skolval.unit u USING (unit_id) WHERE pu.run_id = 2 ORDER BY u.name;
+-- A place at Friskolan is the school's offer under its own rules, with no municipal appeal.
+SELECT decision_sv, substring(motivation_sv FROM 'Friskolan är en fristående skola[^;]*;[^.]*\.') AS own_rules
+  FROM skolval.placement WHERE run_id = 2 AND child_id = 6;
+-- queue_date belongs to independent units, never to a round (23514).
+UPDATE skolval.placement_round SET criteria = '{near_home,queue_date,lottery}' WHERE round_id = 1;
+SELECT pg_temp.expect_error($$ SELECT skolval.allocate(1, what_if => true) $$);
+UPDATE skolval.placement_round SET criteria = DEFAULT WHERE round_id = 1;
 
 -- Reload the network and the round's tables in reverse physical order, recompute from scratch:
 -- the same snap and the same run.
