@@ -426,3 +426,11 @@ CREATE TABLE skolval.staging_unit_queue (
   queue_date       text
 );
 COMMENT ON TABLE skolval.staging_unit_queue IS 'Staged queues of independent units (kötid): unit code, the child''s personal number, the queue date; a unit present here gets exactly these rows in unit_queue (unit_rules_merge())';
+COMMENT ON COLUMN skolval.staging_unit_admission.source_row IS 'Row number of the load, named in errors';
+COMMENT ON COLUMN skolval.staging_unit_admission.unit_code IS 'Code of the independent unit';
+COMMENT ON COLUMN skolval.staging_unit_admission.criteria IS 'Its criteria in order, separated by commas: queue_date, sibling, distance, lottery';
+COMMENT ON COLUMN skolval.staging_unit_admission.rules_sv IS 'Its published admission rules in Swedish';
+COMMENT ON COLUMN skolval.staging_unit_queue.source_row IS 'Row number of the load, named in errors';
+COMMENT ON COLUMN skolval.staging_unit_queue.unit_code IS 'Code of the independent unit';
+COMMENT ON COLUMN skolval.staging_unit_queue.personal_number IS 'The child''s personal identity number';
+COMMENT ON COLUMN skolval.staging_unit_queue.queue_date IS 'Since when the child stands in the queue, YYYY-MM-DD';
