@@ -226,7 +226,7 @@ BEGIN
   -- no address, only the child's reference.
   SELECT (100 + row_number() OVER ())::integer, 'recipient', NULL, l
     FROM unnest(CASE WHEN d.protected_identity
-                     THEN ARRAY['Barn-id ' || d.child_id, 'Skyddad identitet:', 'skickas via Skatteverket']
+                     THEN ARRAY['Barn-id ' || d.child_id::pg_catalog.text, 'Skyddad identitet:', 'skickas via Skatteverket']
                      ELSE array_remove(ARRAY['Till vårdnadshavare för',
                                              nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                              d.address,
@@ -234,7 +234,7 @@ BEGIN
   UNION ALL
   SELECT (200 + o)::integer, 'fact', f.label, f.body
     FROM (VALUES
-      (1, 'Barn', CASE WHEN d.protected_identity THEN 'Barn-id ' || d.child_id || ' (skyddad identitet)'
+      (1, 'Barn', CASE WHEN d.protected_identity THEN 'Barn-id ' || d.child_id::pg_catalog.text || ' (skyddad identitet)'
                        ELSE concat_ws(', ', nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                       skolval.personal_number_display(d.personal_number)) END),
       (2, 'Skola', d.unit_name || coalesce(', ' || un.address, '')),
