@@ -43,7 +43,11 @@ q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate
 IFS='|' read -r c c_name c_pn c_unit <<<"$(q -c "SELECT d.child_id, d.given_name || ' ' || d.family_name,
        skolval.personal_number_display(d.personal_number), d.unit_name
   FROM skolval.placement_decision d WHERE d.run_id = 1 AND NOT d.protected_identity AND (d.kind = 'administrative' OR d.wish_rank > 1)
+   AND EXISTS (SELECT 1 FROM skolval.placement_wish w JOIN skolval.unit u ON u.unit_id = w.unit_id
+                WHERE w.run_id = 1 AND w.child_id = d.child_id AND w.outcome = 'rejected' AND NOT w.implicit
+                  AND w.rank = 1 AND u.organizer::text = 'municipal')
  ORDER BY d.child_id LIMIT 1")"
+[ -n "$c" ] || fail "no child whose first wish, at a municipal unit, was turned away"
 fetch "skolval.decision_letter(1, $c)" "$work/letter.pdf"
 t=$(pdf_text "$work/letter.pdf")
 has "$t" "Exempelkommun" "letter: the municipality"
