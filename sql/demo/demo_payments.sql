@@ -20,7 +20,8 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Run skolval.demo_municipality() first.';
   END IF;
-  IF EXISTS (SELECT 1 FROM skolval.payment_category) OR EXISTS (SELECT 1 FROM skolval.payment_run) THEN
+  IF EXISTS (SELECT 1 FROM skolval.payment_category) OR EXISTS (SELECT 1 FROM skolval.payment_run)
+     OR EXISTS (SELECT 1 FROM skolval.organizer) THEN
     RAISE EXCEPTION 'payment configuration already exists'
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Run skolval.demo_municipality(replace => true) for a fresh example municipality.';
@@ -90,7 +91,32 @@ BEGIN
    WHERE u.organizer = 'independent' AND e.school_form = 'grundskola' AND e.valid_to < '2026-06-30'
    ORDER BY e.enrollment_id LIMIT 1;
 
+  -- The organizers (huvudmän) of the independent units, paid by bankgiro: one per organizer name,
+  -- with an organisation number (Luhn check digit) and a bankgiro number, running their units
+  -- since 2000 (skolval.unit_organizer). Grants are paid to them (skolval.payment_payees()).
+  INSERT INTO skolval.organizer (name, kind, organization_number, bankgiro)
+  SELECT n.name, 'independent',
+         pg_catalog.substr(n.nine, 1, 6) || '-' || pg_catalog.substr(n.nine, 7, 3)
+           || ((10 - (SELECT pg_catalog.sum(CASE WHEN i.i % 2 = 1
+                                                  THEN (2 * pg_catalog.substr(n.nine, i.i, 1)::pg_catalog.int4) / 10
+                                                       + (2 * pg_catalog.substr(n.nine, i.i, 1)::pg_catalog.int4) % 10
+                                                  ELSE pg_catalog.substr(n.nine, i.i, 1)::pg_catalog.int4 END)
+                        FROM pg_catalog.generate_series(1, 9) i(i)) % 10) % 10)::pg_catalog.text,
+         (5000 + n.k)::pg_catalog.text || '-' || pg_catalog.lpad(((n.k * 4513 + seed) % 10000)::pg_catalog.text, 4, '0')
+    FROM (SELECT o.name, o.k,
+                 '5569' || pg_catalog.lpad(((o.k * 7919 + seed) % 100000)::pg_catalog.text, 5, '0') AS nine
+            FROM (SELECT x.name, pg_catalog.row_number() OVER (ORDER BY x.name) AS k
+                    FROM (SELECT DISTINCT coalesce(u.organizer_name, u.name) AS name
+                            FROM skolval.unit u WHERE u.organizer = 'independent') x) o) n
+   ORDER BY n.k;
+  INSERT INTO skolval.unit_organizer (unit_id, valid_from, organizer_id)
+  SELECT u.unit_id, date '2000-01-01', o.organizer_id
+    FROM skolval.unit u JOIN skolval.organizer o ON o.name = coalesce(u.organizer_name, u.name) AND o.kind = 'independent'
+   WHERE u.organizer = 'independent'
+   ORDER BY u.unit_id;
+
   RETURN QUERY VALUES
+    ('organizers', (SELECT pg_catalog.count(*) FROM skolval.organizer)),
     ('payment categories', (SELECT pg_catalog.count(*) FROM skolval.payment_category)),
     ('rates', (SELECT pg_catalog.count(*) FROM skolval.payment_rate)),
     ('cost accounts', (SELECT pg_catalog.count(*) FROM skolval.cost_account)),

@@ -691,20 +691,20 @@ END $$;
 
 CREATE OR REPLACE FUNCTION skolval.payment_statement_categories(run_id bigint, unit_id bigint)
 RETURNS TABLE (sort_order integer, category text, children bigint, base numeric, premises numeric,
-               admin numeric, vat numeric, amount numeric)
+               admin numeric, vat numeric, amount numeric, kind text)
 LANGUAGE sql STABLE STRICT AS $$
   SELECT min(coalesce(c.sort_order, 1000000) + CASE WHEN pr.kind = 'supplement' THEN 2000000 ELSE 0 END)::integer,
          pr.category_name, count(DISTINCT pr.child_id),
-         sum(pr.base), sum(pr.premises), sum(pr.admin), sum(pr.vat), sum(pr.amount)
+         sum(pr.base), sum(pr.premises), sum(pr.admin), sum(pr.vat), sum(pr.amount), pr.kind::pg_catalog.text
     FROM skolval.payment_row pr
     LEFT JOIN skolval._document_category_order(payment_statement_categories.run_id) c ON c.category_code = pr.category_code
    WHERE pr.run_id = payment_statement_categories.run_id AND pr.unit_id = payment_statement_categories.unit_id
      AND pr.corrects_month IS NULL AND NOT pr.held
    GROUP BY pr.kind, pr.category_name
-   ORDER BY 1, 2
+   ORDER BY 1, pr.category_name COLLATE skolval.sv_se
 $$;
 COMMENT ON FUNCTION skolval.payment_statement_categories(bigint, bigint) IS
-  'A statement''s table per category: for the run''s own month (not corrections, not held rows) the children counted and the amounts (base, premises, administration, VAT, total) of one unit; supplements (Tilläggsbelopp) last';
+  'A statement''s table per category: for the run''s own month (not corrections, not held rows) the children counted and the amounts (base, premises, administration, VAT, total) of one unit, and the kind of row (grant or supplement); supplements (Tilläggsbelopp) last';
 
 CREATE OR REPLACE FUNCTION skolval.payment_statement_children(run_id bigint, unit_id bigint)
 RETURNS TABLE (section text, corrects_month date, name text, birth_date date, category text,
@@ -737,7 +737,7 @@ LANGUAGE sql STABLE STRICT AS $$
             FROM r WHERE r.protected
            GROUP BY r.section, r.corrects_month) x
    ORDER BY CASE x.section WHEN 'month' THEN 1 WHEN 'correction' THEN 2 ELSE 3 END, x.corrects_month,
-            x.last, x.name, x.birth_date, x.kind, x.row_no
+            x.last, x.name COLLATE skolval.sv_se, x.birth_date, x.kind, x.row_no
 $$;
 COMMENT ON FUNCTION skolval.payment_statement_children(bigint, bigint) IS
   'A statement''s list of individuals of one unit: section month (paid for the run''s month), correction (for an earlier month, corrects_month) or held (computed, not paid, with the reason). Children with protected identity are never named: they are one line "Barn med skyddad identitet" per section with their number and amount';
@@ -770,10 +770,11 @@ BEGIN
   SELECT * INTO u FROM skolval._document_units('payment', run.run_id) x WHERE x.unit_id = payment_statement_content.unit_id;
   month_text := skolval.month_sv(run.month);
   SELECT coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS month_amount,
-         coalesce(sum(pr.base) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS base,
-         coalesce(sum(pr.premises) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS premises,
-         coalesce(sum(pr.admin) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS admin,
-         coalesce(sum(pr.vat) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS vat,
+         coalesce(sum(pr.base) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL AND pr.kind::pg_catalog.text <> 'supplement'), 0) AS base,
+         coalesce(sum(pr.premises) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL AND pr.kind::pg_catalog.text <> 'supplement'), 0) AS premises,
+         coalesce(sum(pr.admin) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL AND pr.kind::pg_catalog.text <> 'supplement'), 0) AS admin,
+         coalesce(sum(pr.vat) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL AND pr.kind::pg_catalog.text <> 'supplement'), 0) AS vat,
+         coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL AND pr.kind::pg_catalog.text = 'supplement'), 0) AS supplement,
          coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NOT NULL), 0) AS corrections,
          coalesce(sum(pr.amount) FILTER (WHERE NOT pr.held), 0) AS to_pay,
          coalesce(sum(pr.amount) FILTER (WHERE pr.held), 0) AS held
@@ -825,22 +826,37 @@ BEGIN
                            || coalesce(' (fyra ögon avstängt: ' || run.four_eyes_off_reason || ')', '')),
       (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at)),
       -- When it is paid (the payment day of the rules stored with the run).
-      (10, 'Utbetalningsdag', skolval.date_sv(skolval._payment_pay_date(run.month, run.rules)))
+      (10, 'Utbetalningsdag', skolval.date_sv(skolval._payment_pay_date(run.month, run.rules))),
+      -- Who is paid: the organizers paid for the unit's rows, as recorded when the run was approved.
+      (11, 'Betalas till',
+           (SELECT pg_catalog.string_agg(p.name
+                     || coalesce(', organisationsnummer ' || p.organization_number, ', organisationsnummer saknas')
+                     || coalesce(', bankgiro ' || p.bankgiro, ', IBAN ' || p.iban, ', bankgiro och IBAN saknas')
+                     || coalesce(', referens ' || p.payment_reference, '')
+                     || CASE WHEN p.organization_number IS NULL OR (p.bankgiro IS NULL AND p.iban IS NULL)
+                             THEN ' (beloppet innehålls tills uppgifterna finns)' ELSE '' END,
+                     '; ' ORDER BY p.name COLLATE skolval.sv_se, p.organizer_id)
+              FROM skolval._run_payees(run.run_id) p
+             WHERE p.organizer_id IN (SELECT rp.organizer_id FROM skolval._payment_row_payees(run.run_id) rp
+                                       WHERE rp.unit_id = u.unit_id)))
     ) f(o, label, body)
    WHERE f.body IS NOT NULL
   UNION ALL
   -- Per category, with a total row.
-  SELECT 200, 'table', 'Belopp per kategori', 'l28,r8,r15,r13,r11,r11,r15',
-         ARRAY['Kategori', 'Barn', 'Grundbelopp', 'Lokaler', 'Adm.', 'Moms', 'Summa']
+  -- Supplements (tilläggsbelopp) are amounts decided for a child, not grundbelopp: their own column.
+  SELECT 200, 'table', 'Belopp per kategori', 'l20,r6,r14,r12,r11,r11,r12,r14',
+         ARRAY['Kategori', 'Barn', 'Grundbelopp', 'Lokaler', 'Adm.', 'Moms', 'Tillägg', 'Summa']
   UNION ALL
-  SELECT (200 + row_number() OVER (ORDER BY c.sort_order, c.category))::integer, 'row', NULL, NULL,
-         ARRAY[c.category, c.children::text, skolval.amount_sv(c.base), skolval.amount_sv(c.premises),
-               skolval.amount_sv(c.admin), skolval.amount_sv(c.vat), skolval.amount_sv(c.amount)]
+  SELECT (200 + row_number() OVER (ORDER BY c.sort_order, c.category COLLATE skolval.sv_se))::integer, 'row', NULL, NULL,
+         CASE WHEN c.kind = 'supplement'
+              THEN ARRAY[c.category, c.children::text, '', '', '', '', skolval.amount_sv(c.amount), skolval.amount_sv(c.amount)]
+              ELSE ARRAY[c.category, c.children::text, skolval.amount_sv(c.base), skolval.amount_sv(c.premises),
+                         skolval.amount_sv(c.admin), skolval.amount_sv(c.vat), '', skolval.amount_sv(c.amount)] END
     FROM skolval.payment_statement_categories(run.run_id, u.unit_id) c
   UNION ALL
   SELECT 299, 'row', NULL, 'total',
          ARRAY[pg_catalog.format('Summa %s (varje barn en gång)', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
-               skolval.amount_sv(t.admin), skolval.amount_sv(t.vat), skolval.amount_sv(t.month_amount)]
+               skolval.amount_sv(t.admin), skolval.amount_sv(t.vat), skolval.amount_sv(t.supplement), skolval.amount_sv(t.month_amount)]
   UNION ALL
   -- The rates used: the yearly amounts of the run's stored rules for the categories on the statement.
   SELECT 5000, 'table', 'Belopp per år som använts', 'l40,r15,r15,r15,r15',
@@ -899,11 +915,12 @@ BEGIN
       (2, E'\u00A0\u00A0\u00A0varav grundbelopp och lokaler', skolval.amount_sv(t.base + t.premises), NULL),
       (3, E'\u00A0\u00A0\u00A0varav administration', skolval.amount_sv(t.admin), NULL),
       (4, E'\u00A0\u00A0\u00A0varav moms', skolval.amount_sv(t.vat), NULL),
-      (5, 'Korrigeringar för tidigare månader', skolval.amount_sv(t.corrections), NULL),
-      (6, 'Att betala', skolval.amount_sv(t.to_pay) || ' kr', 'total'),
-      (7, 'Innehålls (betalas när felet är rättat)', skolval.amount_sv(t.held), NULL)
+      (5, E'\u00A0\u00A0\u00A0varav tilläggsbelopp', skolval.amount_sv(t.supplement), NULL),
+      (6, 'Korrigeringar för tidigare månader', skolval.amount_sv(t.corrections), NULL),
+      (7, 'Att betala', skolval.amount_sv(t.to_pay) || ' kr', 'total'),
+      (8, 'Innehålls (betalas när felet är rättat)', skolval.amount_sv(t.held), NULL)
     ) v(o, l, v, st)
-   WHERE v.o <> 7 OR has_held
+   WHERE (v.o <> 8 OR has_held) AND (v.o <> 5 OR t.supplement <> 0)
   UNION ALL
   SELECT 400000 + o, 'section', h, b, NULL
     FROM (VALUES
@@ -949,15 +966,12 @@ COMMENT ON FUNCTION skolval.payment_statements(bigint) IS
 
 CREATE OR REPLACE FUNCTION skolval.payment_file_rows(run_id bigint)
 RETURNS TABLE ("Rad" integer, "Månad" date, "Avser månad" date, "Enhetskod" text, "Enhet" text, "Huvudman" text,
-               "Barn-id" bigint, "Namn" text, "Födelsedatum" date, "Typ" text, "Kategorikod" text, "Kategori" text,
+               "Barn-id" bigint, "Typ" text, "Kategorikod" text, "Kategori" text,
                "Räknedag" date, "Dagar" integer, "Grundbelopp" numeric, "Lokaler" numeric, "Administration" numeric,
                "Moms" numeric, "Belopp" numeric, "Förvaltning" text, "Konto" text, "Innehålls" text, "Anmärkning" text)
 LANGUAGE sql STABLE STRICT AS $$
   SELECT pr.row_no, r.month, pr.corrects_month, u.unit_code, u.name, u.organizer_name,
          pr.child_id,
-         CASE WHEN c.protected THEN 'skyddad identitet'
-              ELSE nullif(btrim(concat_ws(', ', c.family_name, c.given_name)), '') END,
-         CASE WHEN c.protected THEN NULL ELSE c.birth_date END,
          CASE pr.kind WHEN 'grant' THEN 'grundbelopp' ELSE 'tilläggsbelopp' END,
          pr.category_code, pr.category_name, pr.count_date,
          CASE WHEN pr.days_in_month > 1 THEN pr.days::integer END,
@@ -967,20 +981,20 @@ LANGUAGE sql STABLE STRICT AS $$
     FROM skolval.payment_row pr
     JOIN skolval.payment_run r ON r.run_id = pr.run_id
     LEFT JOIN skolval._document_units('payment', payment_file_rows.run_id) u ON u.unit_id = pr.unit_id
-    LEFT JOIN skolval._document_children('payment', payment_file_rows.run_id) c ON c.child_id = pr.child_id
    WHERE pr.run_id = payment_file_rows.run_id
    ORDER BY pr.row_no
 $$;
 COMMENT ON FUNCTION skolval.payment_file_rows(bigint) IS
-  'Sheet "Rader" of the payment file: every row of a payment run (held rows and corrections included, marked), one column per field. A child with protected identity has the name "skyddad identitet" and no birth date, only the child id';
+  'Sheet "Rader" of the payment file: every row of a payment run (held rows and corrections included, marked), one column per field. Children are named by their child id only: the finance office needs no names or birth dates (the unit''s statement names them)';
 
 CREATE OR REPLACE FUNCTION skolval.payment_file_units(run_id bigint)
-RETURNS TABLE ("Enhetskod" text, "Enhet" text, "Huvudman" text, "Barn" bigint, "Grundbelopp" numeric,
+RETURNS TABLE ("Enhetskod" text, "Enhet" text, "Huvudman" text, "Betalningsmottagare" text, "Organisationsnummer" text,
+               "Barn" bigint, "Grundbelopp" numeric,
                "Lokaler" numeric, "Administration" numeric, "Moms" numeric, "Bidrag för månaden" numeric,
                "Korrigeringar" numeric, "Att betala" numeric, "Innehålls" numeric)
 LANGUAGE sql STABLE STRICT AS $$
   WITH per_unit AS (
-    SELECT u.unit_code, u.name, u.organizer_name,
+    SELECT pr.unit_id AS uid, u.unit_code, u.name, u.organizer_name,
            count(DISTINCT pr.child_id) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL) AS children,
            coalesce(sum(pr.base) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS base,
            coalesce(sum(pr.premises) FILTER (WHERE NOT pr.held AND pr.corrects_month IS NULL), 0) AS premises,
@@ -993,13 +1007,19 @@ LANGUAGE sql STABLE STRICT AS $$
       FROM skolval.payment_row pr
       LEFT JOIN skolval._document_units('payment', payment_file_units.run_id) u ON u.unit_id = pr.unit_id
      WHERE pr.run_id = payment_file_units.run_id
-     GROUP BY u.unit_code, u.name, u.organizer_name)
+     GROUP BY pr.unit_id, u.unit_code, u.name, u.organizer_name)
   SELECT * FROM (
-    SELECT p.unit_code, p.name, p.organizer_name, p.children, p.base, p.premises, p.admin, p.vat,
+    SELECT p.unit_code, p.name, p.organizer_name, pay.payees, pay.numbers, p.children, p.base, p.premises, p.admin, p.vat,
            p.month_amount, p.corrections, p.to_pay, p.held
       FROM per_unit p
+      LEFT JOIN LATERAL (
+        SELECT pg_catalog.string_agg(o.name, '; ' ORDER BY o.name COLLATE skolval.sv_se, o.organizer_id) AS payees,
+               pg_catalog.string_agg(coalesce(o.organization_number, 'saknas'), '; ' ORDER BY o.name COLLATE skolval.sv_se, o.organizer_id) AS numbers
+          FROM skolval._run_payees(payment_file_units.run_id) o
+         WHERE o.organizer_id IN (SELECT rp.organizer_id FROM skolval._payment_row_payees(payment_file_units.run_id) rp
+                                  WHERE rp.unit_id = p.uid)) pay ON true
     UNION ALL
-    SELECT 'Summa', NULL, NULL,
+    SELECT 'Summa', NULL, NULL, NULL, NULL,
            (SELECT count(DISTINCT pr.child_id) FROM skolval.payment_row pr
              WHERE pr.run_id = payment_file_units.run_id AND NOT pr.held AND pr.corrects_month IS NULL),
            coalesce(sum(p.base), 0), coalesce(sum(p.premises), 0), coalesce(sum(p.admin), 0), coalesce(sum(p.vat), 0),
@@ -1008,7 +1028,21 @@ LANGUAGE sql STABLE STRICT AS $$
   ORDER BY x.unit_code = 'Summa' AND x.name IS NULL, x.unit_code
 $$;
 COMMENT ON FUNCTION skolval.payment_file_units(bigint) IS
-  'Sheet "Per enhet" of the payment file: per unit the children and amounts of the month (not held), corrections, the amount to pay and the amount held, and a last row "Summa" (the run''s total to pay equals payment_run.amount)';
+  'Sheet "Per enhet" of the payment file: per unit its payee(s) and organisation number(s) (as recorded with an approved run), the children and amounts of the month (not held), corrections, the amount to pay and the amount held, and a last row "Summa" (the run''s total to pay equals payment_run.amount)';
+
+CREATE OR REPLACE FUNCTION skolval.payment_file_payees(run_id bigint)
+RETURNS TABLE ("Betalningsdag" date, "Betalningsmottagare" text, "Organisationsnummer" text, "Bankgiro" text,
+               "IBAN" text, "Referens" text, "Enheter" text, "Att betala" numeric, "Varav korrigeringar" numeric,
+               "Innehålls" numeric, "Fel" text)
+LANGUAGE sql STABLE STRICT AS $$
+  SELECT p.payment_date, p.payee, p.organization_number, p.bankgiro, p.iban, p.payment_reference, p.units,
+         p.amount, p.corrections, p.held_amount, p.problem
+    FROM skolval.payment_run r
+    CROSS JOIN LATERAL skolval.payment_payees(r.run_id) p
+   WHERE r.run_id = payment_file_payees.run_id AND r.status::pg_catalog.text <> 'draft'
+$$;
+COMMENT ON FUNCTION skolval.payment_file_payees(bigint) IS
+  'Sheet "Betalningar" of the payment file: one line per payee of an approved or locked run (skolval.payment_payees()): payment date, payee, organisation number, bankgiro or IBAN, reference, units, amount to pay, corrections, held amount and why. Empty for a draft, which is not paid';
 
 CREATE OR REPLACE FUNCTION skolval.payment_file_administrations(run_id bigint)
 RETURNS TABLE ("Förvaltning" text, "Konto" text, "Skolform" text, "Barn" bigint, "Rader" bigint,
@@ -1034,7 +1068,7 @@ LANGUAGE sql STABLE STRICT AS $$
            coalesce(sum(p.rows), 0)::bigint, coalesce(sum(p.base), 0), coalesce(sum(p.premises), 0),
            coalesce(sum(p.admin), 0), coalesce(sum(p.vat), 0), coalesce(sum(p.amount), 0)
       FROM per_adm p) x
-  ORDER BY x.administration = 'Summa' AND x.account IS NULL, x.administration, x.account, x.school_form
+  ORDER BY x.administration = 'Summa' AND x.account IS NULL, x.administration COLLATE skolval.sv_se, x.account, x.school_form
 $$;
 COMMENT ON FUNCTION skolval.payment_file_administrations(bigint) IS
   'Sheet "Per förvaltning" of the payment file: the paid rows (corrections included, held rows not) per administration (förvaltning), account and school form, and a last row "Summa"';
@@ -1043,7 +1077,7 @@ CREATE OR REPLACE FUNCTION skolval.payment_xlsx(run_id bigint) RETURNS bytea
   LANGUAGE c STRICT VOLATILE
   AS 'MODULE_PATHNAME', 'skolval_payment_xlsx';
 COMMENT ON FUNCTION skolval.payment_xlsx(bigint) IS
-  'The payment file of a run as XLSX (libxlsxwriter): sheets "Rader" (skolval.payment_file_rows()), "Per enhet" (payment_file_units()) and "Per förvaltning" (payment_file_administrations()); numbers as numbers with "#,##0.00" formats, dates as dates, totals as stored values (no formulas). Written to a private temporary directory and always removed';
+  'The payment file of a run as XLSX (libxlsxwriter): sheets "Betalningar" (skolval.payment_file_payees()), "Rader" (payment_file_rows()), "Per enhet" (payment_file_units()) and "Per förvaltning" (payment_file_administrations()); numbers as numbers with "#,##0.00" formats, dates as dates, totals as stored values (no formulas). Written to a private temporary directory and always removed';
 
 -- Runs decided before this version recorded their documents: record them now, from the
 -- register as it is (the best that can be had); runs decided from now on are recorded when

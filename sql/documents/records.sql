@@ -149,6 +149,25 @@ LANGUAGE sql STABLE AS $$
    WHERE NOT EXISTS (SELECT 1 FROM skolval.document_record d WHERE d.kind = 'payment' AND d.run_id = _document_category_order.run_id)
 $$;
 
+-- The payees of a run: as recorded when it was approved (skolval.document_record_payee), or, for
+-- a draft (or a run decided before payees were recorded), the organizers as they are now.
+CREATE OR REPLACE FUNCTION skolval._run_payees(run_id bigint)
+RETURNS TABLE (organizer_id bigint, name text, kind text, organization_number text, bankgiro text, iban text,
+               payment_reference text)
+LANGUAGE sql STABLE AS $$
+  SELECT p.organizer_id, p.name, p.organizer_kind, p.organization_number, p.bankgiro, p.iban, p.payment_reference
+    FROM skolval.document_record_payee p
+   WHERE p.kind = 'payment' AND p.run_id = _run_payees.run_id
+  UNION ALL
+  SELECT o.organizer_id, o.name, o.kind, o.organization_number, o.bankgiro, o.iban, o.payment_reference
+    FROM skolval.organizer o
+   WHERE o.organizer_id IN (SELECT rp.organizer_id FROM skolval._payment_row_payees(_run_payees.run_id) rp)
+     AND NOT EXISTS (SELECT 1 FROM skolval.document_record_payee p
+                      WHERE p.kind = 'payment' AND p.run_id = _run_payees.run_id)
+$$;
+COMMENT ON FUNCTION skolval._run_payees(bigint) IS
+  'The payees of a payment run: as recorded when the run was approved, else (a draft) the organizers paid for its rows as they are now';
+
 -- Record a decided run: its settings, children, units (and the routes of a placement run's
 -- map; payment: the category order). Once per run: a run already recorded is left as it was.
 CREATE OR REPLACE FUNCTION skolval._record_documents(kind text, run_id bigint) RETURNS boolean
@@ -199,6 +218,13 @@ BEGIN
   IF kind = 'payment' THEN
     INSERT INTO skolval.document_record_category (kind, run_id, category_code, sort_order)
     SELECT 'payment', _record_documents.run_id, pc.category_code, pc.sort_order FROM skolval.payment_category pc;
+    -- the payees as they are now, when the run is approved (or locked at once)
+    INSERT INTO skolval.document_record_payee (kind, run_id, organizer_id, name, organizer_kind, organization_number,
+                                               bankgiro, iban, payment_reference)
+    SELECT 'payment', _record_documents.run_id, o.organizer_id, o.name, o.kind, o.organization_number, o.bankgiro,
+           o.iban, o.payment_reference
+      FROM skolval.organizer o
+     WHERE o.organizer_id IN (SELECT p.organizer_id FROM skolval._payment_row_payees(_record_documents.run_id) p);
   END IF;
   RETURN true;
 END $$;
@@ -252,7 +278,8 @@ DO $guards$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['document_record', 'document_record_child', 'document_record_unit', 'document_record_category'] LOOP
+  FOREACH t IN ARRAY ARRAY['document_record', 'document_record_child', 'document_record_unit', 'document_record_category',
+                           'document_record_payee'] LOOP
     EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON skolval.%I FOR EACH ROW EXECUTE FUNCTION skolval._document_record_guard()', t || '_guard', t);
     EXECUTE pg_catalog.format('ALTER TABLE skolval.%I ENABLE ALWAYS TRIGGER %I', t, t || '_guard');
   END LOOP;

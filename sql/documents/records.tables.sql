@@ -108,3 +108,31 @@ COMMENT ON COLUMN skolval.document_record_category.kind IS 'Always payment';
 COMMENT ON COLUMN skolval.document_record_category.run_id IS 'The payment run';
 COMMENT ON COLUMN skolval.document_record_category.category_code IS 'The category';
 COMMENT ON COLUMN skolval.document_record_category.sort_order IS 'Its sort order then';
+
+-- Per decided payment run: the payees as they were when the run was approved (task "pay",
+-- issue 14): the payee file, the SIE file, the statements and the payment file of an approved
+-- or locked run show these, whatever the organizer table says later.
+CREATE TABLE skolval.document_record_payee (
+  kind                 text NOT NULL CONSTRAINT document_record_payee_payment CHECK (kind = 'payment'),
+  run_id               bigint NOT NULL,
+  organizer_id         bigint NOT NULL,
+  name                 text,
+  organizer_kind       text,
+  organization_number  text,
+  bankgiro             text,
+  iban                 text,
+  payment_reference    text,
+  PRIMARY KEY (kind, run_id, organizer_id),
+  FOREIGN KEY (kind, run_id) REFERENCES skolval.document_record
+);
+COMMENT ON TABLE skolval.document_record_payee IS
+  'Per decided payment run and organizer paid in it: the payee as it was when the run was approved (name, organisation number, bankgiro, IBAN, payment reference)';
+COMMENT ON COLUMN skolval.document_record_payee.kind IS 'Always payment';
+COMMENT ON COLUMN skolval.document_record_payee.run_id IS 'The payment run';
+COMMENT ON COLUMN skolval.document_record_payee.organizer_id IS 'The organizer (no foreign key)';
+COMMENT ON COLUMN skolval.document_record_payee.name IS 'Its name then';
+COMMENT ON COLUMN skolval.document_record_payee.organizer_kind IS 'municipal or independent then';
+COMMENT ON COLUMN skolval.document_record_payee.organization_number IS 'Organisation number then';
+COMMENT ON COLUMN skolval.document_record_payee.bankgiro IS 'Bankgiro then';
+COMMENT ON COLUMN skolval.document_record_payee.iban IS 'IBAN then';
+COMMENT ON COLUMN skolval.document_record_payee.payment_reference IS 'The payment reference it wanted then';

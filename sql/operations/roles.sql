@@ -121,7 +121,8 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.payment_run, skolval.payment_
   FROM skolval_admin;
 -- The records of decided documents are written only by the trigger that records a run.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_record, skolval.document_record_child,
-                   skolval.document_record_unit, skolval.document_record_category FROM skolval_admin;
+                   skolval.document_record_unit, skolval.document_record_category,
+                   skolval.document_record_payee FROM skolval_admin;
 -- The server opens the font files document_settings names: setting them is for the superuser.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolval_admin;
 -- Retroactive rate decisions are recorded only by skolval.revise_payment_rates() (task "pay").

@@ -70,6 +70,23 @@ COMMENT ON FUNCTION skolval.payment_flags_sv(text[]) IS 'A payment row''s flags 
 -- The payees of a run: who is paid, from the organizer stored on the rows (who ran the unit on
 -- the counted days), else the unit's current organizer period. A payee without organisation
 -- number, or without bankgiro and IBAN, is not paid: problem says why, and its amount is held.
+-- Who is paid for each row of a run: the organizer the row was computed for, else the unit's
+-- organizer on the month's last day (dated: skolval.unit_organizer); NULL when the unit has none.
+CREATE OR REPLACE FUNCTION skolval._payment_row_payees(run_id bigint)
+RETURNS TABLE (row_no integer, unit_id bigint, organizer_id bigint)
+LANGUAGE sql STABLE AS $$
+  SELECT pr.row_no, pr.unit_id,
+         coalesce(pr.organizer_id,
+                  (SELECT uo.organizer_id FROM skolval.unit_organizer uo
+                    WHERE uo.unit_id = pr.unit_id AND uo.valid_from <= (r.month + interval '1 month')::date - 1
+                      AND (uo.valid_to IS NULL OR uo.valid_to >= r.month)
+                    ORDER BY uo.valid_from DESC LIMIT 1))
+    FROM skolval.payment_row pr JOIN skolval.payment_run r ON r.run_id = pr.run_id
+   WHERE pr.run_id = _payment_row_payees.run_id
+$$;
+COMMENT ON FUNCTION skolval._payment_row_payees(bigint) IS
+  'Per row of a payment run the organizer paid for it: the row''s own, else the unit''s organizer (unit_organizer) valid at the end of the month; NULL when the unit has none';
+
 CREATE OR REPLACE FUNCTION skolval.payment_payees(run_id bigint)
 RETURNS TABLE (month date, payment_date date, organizer_id bigint, payee text,
                organization_number text, bankgiro text, iban text, payment_reference text, units text,
@@ -80,12 +97,10 @@ DECLARE
 BEGIN
   RETURN QUERY
   WITH r AS (
-    SELECT pr.*, coalesce(pr.organizer_id,
-                          (SELECT uo.organizer_id FROM skolval.unit_organizer uo
-                            WHERE uo.unit_id = pr.unit_id AND uo.valid_from <= (run.month + interval '1 month')::date - 1
-                              AND (uo.valid_to IS NULL OR uo.valid_to >= run.month)
-                            ORDER BY uo.valid_from DESC LIMIT 1)) AS payee_id
-      FROM skolval.payment_row pr WHERE pr.run_id = run.run_id),
+    SELECT pr.*, rp.organizer_id AS payee_id
+      FROM skolval.payment_row pr
+      JOIN skolval._payment_row_payees(run.run_id) rp ON rp.row_no = pr.row_no
+     WHERE pr.run_id = run.run_id),
   g AS (
     SELECT r.payee_id, CASE WHEN r.payee_id IS NULL THEN r.unit_id END AS orphan_unit,
            pg_catalog.string_agg(DISTINCT u.unit_code, ', ') AS units,
@@ -102,7 +117,8 @@ BEGIN
          g.units AS c9,
          CASE WHEN p.problem IS NULL THEN g.amount ELSE 0 END AS c10, CASE WHEN p.problem IS NULL THEN g.corrections ELSE 0 END AS c11,
          g.n AS c12, g.held + CASE WHEN p.problem IS NULL THEN 0 ELSE g.amount END AS c13, p.problem AS c14
-    FROM g LEFT JOIN skolval.organizer o ON o.organizer_id = g.payee_id
+    -- the payee as recorded when the run was approved (skolval.document_record_payee)
+    FROM g LEFT JOIN skolval._run_payees(run.run_id) o ON o.organizer_id = g.payee_id
     CROSS JOIN LATERAL (SELECT CASE
              WHEN o.organizer_id IS NULL THEN pg_catalog.format('unit %s has no organizer (skolval.unit_organizer): nothing is paid until it has one', g.orphan_unit)
              WHEN o.kind <> 'independent' THEN pg_catalog.format('organizer %s is municipal: grants are not paid to it', o.organizer_id)

@@ -450,6 +450,7 @@ static const struct
 	const char *sql;
 	bool		totals;
 }			xlsx_sheets[] = {
+	{"Betalningar", "SELECT * FROM skolval.payment_file_payees($1)", false},
 	{"Rader", "SELECT * FROM skolval.payment_file_rows($1)", false},
 	{"Per enhet", "SELECT * FROM skolval.payment_file_units($1)", true},
 	{"Per förvaltning", "SELECT * FROM skolval.payment_file_administrations($1)", true},

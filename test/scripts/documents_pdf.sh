@@ -151,7 +151,7 @@ has_not "$t" "$pp_birth" "statement: the protected child's birth date is not pri
 # The payment file
 # ---------------------------------------------------------------------------------------
 fetch "skolval.payment_xlsx(2)" "$work/payments.xlsx"
-assert_eq "xlsx: rows, amount paid from 'Rader', 'Per enhet' and 'Per förvaltning' totals, protected name absent" \
+assert_eq "xlsx: rows, amount paid from 'Rader', 'Per enhet' and 'Per förvaltning' totals and from the payees, no names or birth dates" \
     "$run_rows $run_amount $run_amount $run_amount no" \
     "$(python3 - "$work/payments.xlsx" "$pp_given" "$pp_family" <<'PY'
 import re, sys, zipfile, xml.etree.ElementTree as ET
@@ -162,8 +162,8 @@ strings = [''.join(t.text or '' for t in si.iter('{%s}t' % ns['m']))
            for si in ET.fromstring(z.read('xl/sharedStrings.xml')).findall('m:si', ns)]
 book = ET.fromstring(z.read('xl/workbook.xml'))
 names = [s.get('name') for s in book.find('m:sheets', ns)]
-assert names == ['Rader', 'Per enhet', 'Per förvaltning'], names
-assert b'<f>' not in b''.join(z.read('xl/worksheets/sheet%d.xml' % i) for i in (1, 2, 3)), 'a formula'
+assert names == ['Betalningar', 'Rader', 'Per enhet', 'Per förvaltning'], names
+assert b'<f>' not in b''.join(z.read('xl/worksheets/sheet%d.xml' % i) for i in (1, 2, 3, 4)), 'a formula'
 def sheet(i):
     rows = []
     for row in ET.fromstring(z.read('xl/worksheets/sheet%d.xml' % i)).iter('{%s}row' % ns['m']):
@@ -180,14 +180,19 @@ def sheet(i):
         rows.append(cells)
     header = rows[0]
     return [{header[k]: r.get(k) for k in header} for r in rows[1:]]
-rader, units, adms = sheet(1), sheet(2), sheet(3)
+payees, rader, units, adms = sheet(1), sheet(2), sheet(3), sheet(4)
+# the finance office needs no names or birth dates: the rows name children by child id only
+assert 'Namn' not in rader[0] and 'Födelsedatum' not in rader[0], sorted(rader[0])
+assert all(r['Barn-id'] is not None for r in rader)
+# a draft is not paid: no payees yet; the units name who will be paid
+assert payees == [], payees
+assert all(r['Betalningsmottagare'] and r['Organisationsnummer'] for r in units if r['Enhetskod'] != 'Summa'), units
 # numbers are numbers and dates are dates (serial numbers), not text
 assert all(isinstance(r['Belopp'], Decimal) and isinstance(r['Månad'], Decimal) for r in rader)
 paid = sum(r['Belopp'] for r in rader if r['Innehålls'] == 'nej')
 unit_total = [r for r in units if r['Enhetskod'] == 'Summa'][0]['Att betala']
 adm_total = [r for r in adms if r['Förvaltning'] == 'Summa'][0]['Belopp']
 name_in = any(sys.argv[2] + ' ' in s or sys.argv[3] + ', ' + sys.argv[2] == s for s in strings)
-assert 'skyddad identitet' in strings
 print(len(rader), '%.2f' % paid, '%.2f' % unit_total, '%.2f' % adm_total, 'yes' if name_in else 'no')
 PY
 )"
@@ -239,6 +244,29 @@ has "$t" "$e_family, Ella"$'\xef\xbf\xbd'"Li"$'\xef\xbf\xbd' "emoji statement: e
 has "$t" "Bidrag till $unit_name, april 2026" "emoji statement: the rest extracts unchanged"
 
 q -c "SELECT skolval.approve_payment_run(2)" >/dev/null
+# Approved: the payment file's first sheet holds the payees, who are paid the run's amount.
+fetch "skolval.payment_xlsx(2)" "$work/payments-approved.xlsx"
+assert_eq "xlsx of the approved run: the payees are paid the run's amount, each with organisation number and bankgiro" \
+    "$run_amount 0" "$(python3 - "$work/payments-approved.xlsx" <<'PY'
+import re, sys, zipfile, xml.etree.ElementTree as ET
+from decimal import Decimal
+ns = {'m': 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'}
+z = zipfile.ZipFile(sys.argv[1])
+strings = [''.join(t.text or '' for t in si.iter('{%s}t' % ns['m']))
+           for si in ET.fromstring(z.read('xl/sharedStrings.xml')).findall('m:si', ns)]
+rows = []
+for row in ET.fromstring(z.read('xl/worksheets/sheet1.xml')).iter('{%s}row' % ns['m']):
+    cells = {}
+    for c in row.findall('m:c', ns):
+        v = c.find('m:v', ns)
+        cells[re.match(r'[A-Z]+', c.get('r')).group(0)] = None if v is None else strings[int(v.text)] if c.get('t') == 's' else Decimal(v.text)
+    rows.append(cells)
+head = rows[0]
+payees = [{head[k]: r.get(k) for k in head} for r in rows[1:]]
+bad = [p for p in payees if p['Fel'] is not None or not re.fullmatch(r'\d{6}-\d{4}', p['Organisationsnummer'] or '') or not p['Bankgiro']]
+print('%.2f' % sum(p['Att betala'] for p in payees), len(bad))
+PY
+)"
 fetch "skolval.payment_statement(2, $unit)" "$work/statement-approved.pdf"
 fetch "skolval.payment_statement(1, $unit)" "$work/statement-locked.pdf"
 # A letter with a real bold font: a second embedded font, with its own ToUnicode CMap.

@@ -52,7 +52,7 @@ ns = {'m': 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'}
 z = zipfile.ZipFile(sys.argv[1])
 strings = [''.join(t.text or '' for t in si.iter('{%s}t' % ns['m']))
            for si in ET.fromstring(z.read('xl/sharedStrings.xml')).findall('m:si', ns)]
-for i in (1, 2, 3):
+for i in (1, 2, 3, 4):
     for row in ET.fromstring(z.read('xl/worksheets/sheet%d.xml' % i)).iter('{%s}row' % ns['m']):
         cells = []
         for c in row.findall('m:c', ns):
@@ -112,6 +112,8 @@ DELETE FROM skolval.residence r USING skolval.round_home h
  WHERE h.residence_id = r.residence_id AND h.round_id = 1
    AND h.child_id = (SELECT min(p.child_id) FROM skolval.placement p WHERE p.run_id = $run AND p.child_id > $letter_child AND p.child_id <> $route_child);
 UPDATE skolval.payment_category SET sort_order = 1000 - sort_order;
+-- the payees change too: another name, bankgiro and reference (recorded with the run when it was approved)
+UPDATE skolval.organizer SET name = 'Ny huvudman AB ' || organizer_id::text, bankgiro = '9999-9999', payment_reference = 'Ny referens';
 SELECT skolval.configure(municipality_name => 'Nya kommunen');
 SELECT skolval.configure_documents(board_name => 'Nya nämnden', board_address => 'Box 2, 111 11 Nystad', contact => 'Ny kontakt');
 SQL
