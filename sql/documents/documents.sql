@@ -1079,6 +1079,172 @@ CREATE OR REPLACE FUNCTION skolval.payment_xlsx(run_id bigint) RETURNS bytea
 COMMENT ON FUNCTION skolval.payment_xlsx(bigint) IS
   'The payment file of a run as XLSX (libxlsxwriter): sheets "Betalningar" (skolval.payment_file_payees()), "Rader" (payment_file_rows()), "Per enhet" (payment_file_units()) and "Per förvaltning" (payment_file_administrations()); numbers as numbers with "#,##0.00" formats, dates as dates, totals as stored values (no formulas). Written to a private temporary directory and always removed';
 
+-- ---------------------------------------------------------------------------------------
+-- The IKE invoice basis (interkommunal ersättning): a PDF per home municipality and an XLSX of
+-- the month (issue 14 item 10). From skolval.ike_basis(): the children registered in another
+-- municipality and placed at units in ours on the month's count date, by the agreed price list.
+-- A child with protected identity is invoiced but never named: child id only.
+-- ---------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION skolval.ike_file_children(month date)
+RETURNS TABLE ("Månad" date, "Räknedag" date, "Hemkommun" text, "Barn-id" bigint, "Personnummer" text,
+               "Enhetskod" text, "Enhet" text, "Skolform" text, "Årskurs" smallint, "Kategorikod" text,
+               "Kategori" text, "Pris per år" numeric, "Belopp" numeric, "Fel" text)
+LANGUAGE sql STABLE STRICT AS $$
+  SELECT b.month, b.count_date, b.home_municipality, b.child_id,
+         CASE WHEN c.protected_identity THEN 'skyddad identitet' ELSE skolval.personal_number_display(c.personal_number) END,
+         b.unit_code, b.unit_name, b.school_form, b.grade, b.category_code, b.category_name, b.annual_amount,
+         CASE WHEN b.problem IS NULL THEN b.amount END, b.problem
+    FROM skolval.ike_basis(ike_file_children.month) b
+    LEFT JOIN skolval.child c ON c.child_id = b.child_id
+   ORDER BY b.home_municipality, b.unit_code COLLATE skolval.sv_se, b.child_id
+$$;
+COMMENT ON FUNCTION skolval.ike_file_children(date) IS
+  'Sheet "Barn" of the IKE workbook: per child registered elsewhere and placed here on the count date, its home municipality, personal number (the home municipality checks it; "skyddad identitet" instead for a protected child), unit, category, price and amount; Fel says why a child cannot be invoiced (no amount then)';
+
+CREATE OR REPLACE FUNCTION skolval.ike_file_municipalities(month date)
+RETURNS TABLE ("Hemkommun" text, "Kategorikod" text, "Kategori" text, "Barn" bigint, "Belopp" numeric,
+               "Kan inte faktureras" bigint)
+LANGUAGE sql STABLE STRICT AS $$
+  WITH b AS (SELECT * FROM skolval.ike_basis(ike_file_municipalities.month)),
+  g AS (
+    SELECT b.home_municipality, b.category_code, b.category_name,
+           count(*) FILTER (WHERE b.problem IS NULL) AS children,
+           coalesce(sum(b.amount) FILTER (WHERE b.problem IS NULL), 0) AS amount,
+           count(*) FILTER (WHERE b.problem IS NOT NULL) AS problems
+      FROM b GROUP BY 1, 2, 3)
+  SELECT x.home_municipality, x.category_code, x.category_name, x.children, x.amount, x.problems FROM (
+    SELECT g.*, 0 AS last FROM g
+    UNION ALL
+    SELECT 'Summa', NULL, NULL, coalesce(sum(g.children), 0)::bigint, coalesce(sum(g.amount), 0),
+           coalesce(sum(g.problems), 0)::bigint, 1 FROM g) x
+  ORDER BY x.last, x.home_municipality, x.category_code COLLATE skolval.sv_se
+$$;
+COMMENT ON FUNCTION skolval.ike_file_municipalities(date) IS
+  'Sheet "Per kommun" of the IKE workbook: per home municipality and category the children invoiced and the amount, the children that cannot be invoiced (no category or price), and a last row "Summa"';
+
+CREATE OR REPLACE FUNCTION skolval.ike_xlsx(month date) RETURNS bytea
+  LANGUAGE c STRICT VOLATILE
+  AS 'MODULE_PATHNAME', 'skolval_ike_xlsx';
+COMMENT ON FUNCTION skolval.ike_xlsx(date) IS
+  'The IKE basis of a month as XLSX (libxlsxwriter): sheets "Per kommun" (skolval.ike_file_municipalities()) and "Barn" (ike_file_children()); the same data gives the same bytes';
+
+CREATE OR REPLACE FUNCTION skolval.ike_invoice_content(month date, home_municipality text)
+RETURNS TABLE (ord integer, part text, label text, body text, cells text[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  s record;
+  muni text;
+  m date;
+  cd date;
+  month_text text;
+  n_children integer;
+  n_protected integer;
+  total numeric;
+  n_problems integer;
+BEGIN
+  IF ike_invoice_content.month IS NULL OR ike_invoice_content.home_municipality IS NULL THEN
+    RAISE EXCEPTION 'ike_invoice_content(): % must not be NULL',
+                    CASE WHEN ike_invoice_content.month IS NULL THEN 'month' ELSE 'home_municipality' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF ike_invoice_content.home_municipality !~ '^[0-9]{4}$' THEN
+    RAISE EXCEPTION 'ike_invoice_content(): home_municipality must be a four-digit municipality code, not %',
+                    pg_catalog.quote_literal(ike_invoice_content.home_municipality)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO s FROM skolval.document_setup();
+  muni := skolval._document_municipality();
+  m := skolval._payment_month(ike_invoice_content.month);
+  cd := skolval.payment_count_date(m);
+  month_text := skolval.month_sv(m);
+  SELECT count(*) FILTER (WHERE b.problem IS NULL), count(*) FILTER (WHERE b.problem IS NULL AND c.protected_identity),
+         coalesce(sum(b.amount) FILTER (WHERE b.problem IS NULL), 0), count(*) FILTER (WHERE b.problem IS NOT NULL)
+    INTO n_children, n_protected, total, n_problems
+    FROM skolval.ike_basis(m) b LEFT JOIN skolval.child c ON c.child_id = b.child_id
+   WHERE b.home_municipality = ike_invoice_content.home_municipality;
+
+  RETURN QUERY
+  WITH b AS MATERIALIZED (
+    SELECT x.*, coalesce(c.protected_identity, false) AS protected, c.personal_number, c.given_name, c.family_name
+      FROM skolval.ike_basis(m) x LEFT JOIN skolval.child c ON c.child_id = x.child_id
+     WHERE x.home_municipality = ike_invoice_content.home_municipality)
+  SELECT (row_number() OVER ())::integer, x.part, x.label, x.body, NULL::text[]
+    FROM (VALUES
+      ('sender', NULL, muni),
+      ('sender_unit', NULL, s.board_name),
+      ('doc_kind', NULL, 'FAKTURAUNDERLAG'),
+      ('date', NULL, 'Interkommunal ersättning ' || month_text),
+      ('reference', NULL, pg_catalog.format('Hemkommun %s, räknedag %s', ike_invoice_content.home_municipality, cd)),
+      ('title', NULL, pg_catalog.format('Interkommunal ersättning från kommun %s, %s', ike_invoice_content.home_municipality, month_text)),
+      ('running_head', NULL, pg_catalog.format('IKE %s · kommun %s', month_text, ike_invoice_content.home_municipality)),
+      ('footer', NULL, muni || ' · ' || s.board_name || ' · interkommunal ersättning (IKE)')
+    ) x(part, label, body)
+   WHERE x.body IS NOT NULL
+  UNION ALL
+  SELECT (100 + f.o)::integer, 'fact', f.label, f.body, NULL
+    FROM (VALUES
+      (1, 'Hemkommun', 'Kommunkod ' || ike_invoice_content.home_municipality),
+      (2, 'Månad', month_text),
+      (3, 'Räknedag', skolval.date_sv(cd) || ': barn som är folkbokförda i hemkommunen och placerade hos oss denna dag'),
+      (4, 'Barn', n_children::text),
+      (5, 'Att fakturera', skolval.amount_sv(total) || ' kr'),
+      (6, 'Kan inte faktureras', CASE WHEN n_problems > 0 THEN pg_catalog.format('%s barn (se nedan)', n_problems) END)
+    ) f(o, label, body)
+   WHERE f.body IS NOT NULL
+  UNION ALL
+  SELECT 200, 'table', 'Per kategori', 'l46,r10,r22,r22', ARRAY['Kategori', 'Barn', 'Pris per år', 'Belopp']
+  UNION ALL
+  SELECT (200 + row_number() OVER (ORDER BY g.category_name COLLATE skolval.sv_se, g.annual))::integer, 'row', NULL, NULL,
+         ARRAY[g.category_name, g.children::text, skolval.amount_sv(g.annual), skolval.amount_sv(g.amount)]
+    FROM (SELECT b.category_name, b.annual_amount AS annual, count(*) AS children, sum(b.amount) AS amount
+            FROM b WHERE b.problem IS NULL GROUP BY 1, 2) g
+  UNION ALL
+  SELECT 299, 'row', NULL, 'total', ARRAY['Summa', n_children::text, '', skolval.amount_sv(total)]
+  UNION ALL
+  SELECT 10000, 'table', 'Barn', 'l22,l30,l30,r18', ARRAY['Personnummer', 'Namn', 'Enhet, kategori', 'Belopp']
+  UNION ALL
+  SELECT (10000 + row_number() OVER (ORDER BY k.last, k.sort_name COLLATE skolval.sv_se, k.child_id))::integer, 'row', NULL, NULL,
+         ARRAY[k.pn, k.name, k.unit, skolval.amount_sv(k.amount)]
+    FROM (SELECT 0 AS last, b.child_id, skolval.personal_number_display(b.personal_number) AS pn,
+                 coalesce(nullif(pg_catalog.btrim(concat_ws(', ', b.family_name, b.given_name)), ''), 'Barn-id ' || b.child_id::pg_catalog.text) AS name,
+                 coalesce(nullif(pg_catalog.btrim(concat_ws(', ', b.family_name, b.given_name)), ''), '') AS sort_name,
+                 b.unit_name || ', ' || b.category_name AS unit, b.amount
+            FROM b WHERE b.problem IS NULL AND NOT b.protected
+          UNION ALL
+          -- children with protected identity: invoiced, never named; the home municipality asks
+          -- for the child ids through a protected channel
+          SELECT 1, NULL, '', pg_catalog.format('Barn med skyddad identitet (%s)', count(*)), '', '', sum(b.amount)
+            FROM b WHERE b.problem IS NULL AND b.protected HAVING count(*) > 0) k
+  UNION ALL
+  SELECT 20000, 'table', 'Kan inte faktureras förrän felet är rättat', 'l18,l82', ARRAY['Barn-id', 'Fel']
+   WHERE n_problems > 0
+  UNION ALL
+  SELECT (20000 + row_number() OVER (ORDER BY b.child_id))::integer, 'row', NULL, NULL,
+         ARRAY[b.child_id::text, CASE WHEN b.category_code IS NULL THEN 'ingen (eller mer än en) kategori passar placeringen'
+                                      ELSE 'inget IKE-pris för kategorin ' || b.category_code || ' på räknedagen' END]
+    FROM b WHERE b.problem IS NOT NULL
+  UNION ALL
+  SELECT 400000 + t.o, 'section', t.h, t.b, NULL
+    FROM (VALUES
+      (1, 'Så räknas ersättningen',
+          'Ersättningen för ett barn är en tolftedel av årspriset för barnets kategori enligt den överenskomna prislistan: hemkommunens eget pris när ett sådant finns, annars det allmänna. Barnet räknas på månadens räknedag om det då är folkbokfört i hemkommunen och placerat vid en enhet i vår kommun.'),
+      (2, 'Skyddad identitet',
+          CASE WHEN n_protected > 0 THEN 'Barn med skyddad identitet faktureras som andra barn men namnges inte i underlaget.' END),
+      (3, 'Frågor', CASE WHEN s.contact IS NOT NULL THEN 'Frågor om underlaget: ' || s.contact || '.' END)
+    ) t(o, h, b)
+   WHERE t.b IS NOT NULL
+  ORDER BY 1;
+END $$;
+COMMENT ON FUNCTION skolval.ike_invoice_content(date, text) IS
+  'The content of the IKE invoice basis for one home municipality and month, part by part in print order: letterhead, facts (home municipality, month, count date, children, amount), the amounts per category, the children (personal number, name, unit and category, amount; children with protected identity one unnamed line), those that cannot be invoiced and why, explanations';
+
+CREATE OR REPLACE FUNCTION skolval.ike_invoice(month date, home_municipality text) RETURNS bytea
+  LANGUAGE c STRICT VOLATILE
+  AS 'MODULE_PATHNAME', 'skolval_ike_invoice';
+COMMENT ON FUNCTION skolval.ike_invoice(date, text) IS
+  'The IKE invoice basis (fakturaunderlag) for one home municipality and month as a PDF: skolval.ike_invoice_content() laid out like a payment statement, DejaVu Sans embedded';
+
 -- Runs decided before this version recorded their documents: record them now, from the
 -- register as it is (the best that can be had); runs decided from now on are recorded when
 -- they are published, approved or locked (sql/documents/records.sql).

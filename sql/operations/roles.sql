@@ -210,7 +210,7 @@ BEGIN
       JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
-     WHERE p.proname = ANY (ARRAY['payment_payees', 'payment_payee_file', 'payment_sie', 'ike_basis'])
+     WHERE p.proname = ANY (ARRAY['payment_payees', 'payment_payee_file', 'payment_sie', 'ike_basis', 'ike_invoice_content'])
   LOOP
     EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER', f);
   END LOOP;

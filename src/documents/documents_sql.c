@@ -34,6 +34,8 @@
 PG_FUNCTION_INFO_V1(skolval_decision_letter);
 PG_FUNCTION_INFO_V1(skolval_payment_statement);
 PG_FUNCTION_INFO_V1(skolval_payment_xlsx);
+PG_FUNCTION_INFO_V1(skolval_ike_invoice);
+PG_FUNCTION_INFO_V1(skolval_ike_xlsx);
 
 /* ---------------------------------------------------------------------------------------
  * Shared helpers
@@ -327,11 +329,13 @@ parse_columns(report_table *t, const char *spec)
 	}
 }
 
-Datum
-skolval_payment_statement(PG_FUNCTION_ARGS)
+/*
+ * A report (a payment statement, an IKE invoice basis) from its content query: parts in print
+ * order (ord, part, label, body, cells), laid out by the statement renderer.
+ */
+static bytea *
+render_report(const char *what, const char *content_fn, const char *sql, int nargs, Oid *types, Datum *values)
 {
-	Oid			types[2] = {INT8OID, INT8OID};
-	Datum		values[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
 	font_paths	fonts;
 	statement_input in;
 	report_table *table = NULL;
@@ -345,9 +349,7 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 	use_interrupt_hook();
 	sv_spi_connect(&spi);
 	get_fonts(&spi, &fonts);
-	n = sv_spi_select(&spi, "skolval.payment_statement_content()",
-					  "SELECT c.part, c.label, c.body, c.cells FROM skolval.payment_statement_content($1, $2) c ORDER BY c.ord",
-					  2, types, values, 4, statement_types);
+	n = sv_spi_select(&spi, content_fn, sql, nargs, types, values, 4, statement_types);
 
 	memset(&in, 0, sizeof(in));
 	in.font_path = fonts.regular;
@@ -429,27 +431,52 @@ skolval_payment_statement(PG_FUNCTION_ARGS)
 			b->section.text = body;
 		}
 		else
-			elog(ERROR, "unknown payment statement part \"%s\"", part);
+			elog(ERROR, "unknown %s part \"%s\"", what, part);
 	}
 	if (in.sender == NULL || in.title == NULL)
-		elog(ERROR, "skolval.payment_statement_content() returned no sender or title");
+		elog(ERROR, "%s returned no sender or title", content_fn);
 
 	kind = sv_pdf_statement_render(&in, &out, &fail);
-	result = take_output(kind, &out, &fail, "payment statement", &fonts);
+	result = take_output(kind, &out, &fail, what, &fonts);
 	sv_spi_finish(&spi);
-	PG_RETURN_BYTEA_P(result);
+	return result;
+}
+
+Datum
+skolval_payment_statement(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {INT8OID, INT8OID};
+	Datum		values[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
+
+	PG_RETURN_BYTEA_P(render_report("payment statement", "skolval.payment_statement_content()",
+									"SELECT c.part, c.label, c.body, c.cells FROM skolval.payment_statement_content($1, $2) c ORDER BY c.ord",
+									2, types, values));
+}
+
+/* skolval.ike_invoice(month, home_municipality): the IKE invoice basis for one home municipality. */
+Datum
+skolval_ike_invoice(PG_FUNCTION_ARGS)
+{
+	Oid			types[2] = {DATEOID, TEXTOID};
+	Datum		values[2] = {PG_GETARG_DATUM(0), PG_GETARG_DATUM(1)};
+
+	PG_RETURN_BYTEA_P(render_report("IKE invoice basis", "skolval.ike_invoice_content()",
+									"SELECT c.part, c.label, c.body, c.cells FROM skolval.ike_invoice_content($1, $2) c ORDER BY c.ord",
+									2, types, values));
 }
 
 /* ---------------------------------------------------------------------------------------
  * skolval.payment_xlsx(run_id)
  * --------------------------------------------------------------------------------------- */
 
-static const struct
+typedef struct
 {
 	const char *name;
 	const char *sql;
 	bool		totals;
-}			xlsx_sheets[] = {
+} xlsx_sheet_def;
+
+static const xlsx_sheet_def xlsx_sheets[] = {
 	{"Betalningar", "SELECT * FROM skolval.payment_file_payees($1)", false},
 	{"Rader", "SELECT * FROM skolval.payment_file_rows($1)", false},
 	{"Per enhet", "SELECT * FROM skolval.payment_file_units($1)", true},
@@ -457,6 +484,15 @@ static const struct
 };
 
 #define N_XLSX_SHEETS lengthof(xlsx_sheets)
+
+/* The IKE basis of a month (skolval.ike_xlsx): per home municipality and category, and per child. */
+static const xlsx_sheet_def ike_sheets[] = {
+	{"Per kommun", "SELECT * FROM skolval.ike_file_municipalities($1)", true},
+	{"Barn", "SELECT * FROM skolval.ike_file_children($1)", false},
+};
+
+#define N_IKE_SHEETS lengthof(ike_sheets)
+#define MAX_XLSX_SHEETS 8
 
 /* One query's result as a sheet: the column names are the headers, the types decide the cells. */
 static void
@@ -602,13 +638,16 @@ read_back(const char *path)
 	return result;
 }
 
-Datum
-skolval_payment_xlsx(PG_FUNCTION_ARGS)
+/*
+ * A workbook: the head query gives the title and the creation time (so the same data gives the
+ * same bytes), then one sheet per query. what names it in errors.
+ */
+static bytea *
+write_workbook(const char *what, const char *head_sql, const char *missing, const xlsx_sheet_def *defs, int n_defs,
+			   int nargs, Oid *types, Datum *values)
 {
-	Oid			types[1] = {INT8OID};
-	Datum		values[1] = {PG_GETARG_DATUM(0)};
 	xlsx_input	in;
-	xlsx_sheet	sheets[N_XLSX_SHEETS];
+	xlsx_sheet	sheets[MAX_XLSX_SHEETS];
 	char		base[MAXPGPATH];
 	char		dir[MAXPGPATH];
 	char		path[MAXPGPATH];
@@ -616,31 +655,26 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 	SvSpi		spi;
 	uint64		n;
 
+	Assert(n_defs <= MAX_XLSX_SHEETS);
 	use_interrupt_hook();
 	sv_spi_connect(&spi);
-	n = sv_spi_select(&spi, "the payment run",
-					  "SELECT 'Utbetalningar '::pg_catalog.text OPERATOR(pg_catalog.||) skolval.month_sv(r.month),"
-					  "       pg_catalog.extract('epoch'::pg_catalog.text, r.created_at)::pg_catalog.int8"
-					  "  FROM skolval.payment_run r WHERE r.run_id OPERATOR(pg_catalog.=) $1", 1, types, values,
-					  2, xlsx_head_types);
+	n = sv_spi_select(&spi, what, head_sql, nargs, types, values, 2, xlsx_head_types);
 	if (n != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_NO_DATA_FOUND),
-				 errmsg("payment run %lld does not exist", (long long) PG_GETARG_INT64(0))));
+		ereport(ERROR, (errcode(ERRCODE_NO_DATA_FOUND), errmsg("%s", missing)));
 	memset(&in, 0, sizeof(in));
 	in.title = sv_spi_text_required(&spi, 0, 1);
 	in.created = (time_t) sv_spi_int8_required(&spi, 0, 2);
 	memset(sheets, 0, sizeof(sheets));
-	for (int i = 0; i < (int) N_XLSX_SHEETS; i++)
+	for (int i = 0; i < n_defs; i++)
 	{
 		CHECK_FOR_INTERRUPTS();
-		(void) sv_spi_select_any(&spi, xlsx_sheets[i].name, xlsx_sheets[i].sql, 1, types, values);
-		sheets[i].name = xlsx_sheets[i].name;
-		sheets[i].last_row_bold = xlsx_sheets[i].totals;
+		(void) sv_spi_select_any(&spi, defs[i].name, defs[i].sql, nargs, types, values);
+		sheets[i].name = defs[i].name;
+		sheets[i].last_row_bold = defs[i].totals;
 		fill_sheet(&sheets[i]);
 	}
 	in.sheets = sheets;
-	in.n_sheets = N_XLSX_SHEETS;
+	in.n_sheets = n_defs;
 
 	/*
 	 * A private directory under the default tablespace's pgsql_tmp, named with the temporary
@@ -652,7 +686,7 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 	snprintf(dir, sizeof(dir), "%s/%sskolval_xlsx_%d_XXXXXX", base, PG_TEMP_FILE_PREFIX, MyProcPid);
 	if (mkdtemp(dir) == NULL)
 		ereport(ERROR, (errcode_for_file_access(), errmsg("could not create temporary directory \"%s\": %m", dir)));
-	snprintf(path, sizeof(path), "%s/payment.xlsx", dir);
+	snprintf(path, sizeof(path), "%s/workbook.xlsx", dir);
 	in.path = path;
 	in.tmpdir = dir;
 
@@ -662,7 +696,7 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 		doc_fail_kind kind = sv_xlsx_write(&in, &fail);
 
 		if (kind != DOC_OK)
-			report_failure(&fail, "payment file", NULL);
+			report_failure(&fail, what, NULL);
 		result = read_back(path);
 	}
 	PG_FINALLY();
@@ -671,5 +705,33 @@ skolval_payment_xlsx(PG_FUNCTION_ARGS)
 	}
 	PG_END_TRY();
 	sv_spi_finish(&spi);
-	PG_RETURN_BYTEA_P(result);
+	return result;
+}
+
+Datum
+skolval_payment_xlsx(PG_FUNCTION_ARGS)
+{
+	Oid			types[1] = {INT8OID};
+	Datum		values[1] = {PG_GETARG_DATUM(0)};
+	char		missing[64];
+
+	snprintf(missing, sizeof(missing), "payment run %lld does not exist", (long long) PG_GETARG_INT64(0));
+	PG_RETURN_BYTEA_P(write_workbook("payment file",
+									 "SELECT 'Utbetalningar '::pg_catalog.text OPERATOR(pg_catalog.||) skolval.month_sv(r.month),"
+									 "       pg_catalog.extract('epoch'::pg_catalog.text, r.created_at)::pg_catalog.int8"
+									 "  FROM skolval.payment_run r WHERE r.run_id OPERATOR(pg_catalog.=) $1",
+									 missing, xlsx_sheets, N_XLSX_SHEETS, 1, types, values));
+}
+
+/* skolval.ike_xlsx(month): the IKE basis of a month as a workbook, dated the month's first day. */
+Datum
+skolval_ike_xlsx(PG_FUNCTION_ARGS)
+{
+	Oid			types[1] = {DATEOID};
+	Datum		values[1] = {PG_GETARG_DATUM(0)};
+
+	PG_RETURN_BYTEA_P(write_workbook("IKE basis",
+									 "SELECT 'Interkommunal ersättning '::pg_catalog.text OPERATOR(pg_catalog.||) skolval.month_sv($1),"
+									 "       (($1 OPERATOR(pg_catalog.-) '1970-01-01'::pg_catalog.date) OPERATOR(pg_catalog.*) 86400)::pg_catalog.int8",
+									 "no month", ike_sheets, N_IKE_SHEETS, 1, types, values));
 }
