@@ -314,7 +314,7 @@ CREATE OR REPLACE TRIGGER placement_run_decisions AFTER UPDATE OF status ON skol
 -- The decision in words: a decision, not an offer.
 CREATE OR REPLACE FUNCTION skolval.decision_sentence_sv(school_form text, unit_name text, start_date date, kind text, wish_rank integer)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN 'Ert barn placeras i '
        || CASE school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
                            WHEN 'fritidshem' THEN 'fritidshem' WHEN 'forskola' THEN 'förskola' ELSE school_form END
@@ -1140,7 +1140,7 @@ BEGIN
    WHERE o.outbox_id IS NULL OR o.channel <> 'paper' OR o.status <> 'sent' OR o.control_notice_at IS NOT NULL OR at < o.sent_at
    ORDER BY i.id LIMIT 1;
   IF FOUND THEN
-    RAISE EXCEPTION 'outbox_control_notice(): outbox row % takes no control notice at %', bad.id, at
+    RAISE EXCEPTION 'outbox_control_notice(): outbox row % takes no control notice now', bad.id
       USING ERRCODE = 'object_not_in_prerequisite_state',
             DETAIL = CASE WHEN bad.channel IS NULL THEN 'There is no such row.'
                           ELSE pg_catalog.format('Channel %s, status %s, sent %s, control notice %s.', bad.channel, bad.status,
@@ -1168,7 +1168,7 @@ COMMENT ON FUNCTION skolval.outbox_control_notice(bigint[], timestamptz) IS
 -- ---------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION skolval.decision_delivery(child_id bigint, run_id bigint DEFAULT NULL)
-RETURNS TABLE (run_id bigint, case_number text, guardian_id bigint, recipient text, channels text[], sent_at timestamptz,
+RETURNS TABLE (published_run_id bigint, case_number text, guardian_id bigint, recipient text, channels text[], sent_at timestamptz,
                delivered_on date, delivered_by text, appeal_deadline date)
 LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
 BEGIN

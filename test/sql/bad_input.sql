@@ -379,6 +379,21 @@ INSERT INTO null_meaning VALUES
   ('placement_map_svg', 'child_id', 'the whole round'), ('reconcile_payments', 'to_month', 'from_month only'),
   ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
   ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
+-- issue 15 (delivery): sample values and documented NULLs of the delivery functions
+INSERT INTO null_sample VALUES
+  ('batch_id', '1'), ('batch_size', '10'), ('case_prefix', '''BSN'''), ('channel', '''paper'''),
+  ('claim_timeout', '''1 hour'''), ('delegation', '''Delegation 1'''), ('delivered_at', 'now()'),
+  ('delivered_on', '''2027-03-20'''), ('disagreement_rule', '''no_choice'''),
+  ('forwarding_address', 'ARRAY[''Skatteverket'']'), ('kind', '''wish'''), ('max_attempts', '3'),
+  ('outbox_id', '1'), ('outbox_ids', 'ARRAY[1]::bigint[]'), ('read_at', 'now()'), ('role_title', '''Handläggare'''),
+  ('school_form', '''forskoleklass'''), ('sent_at', 'now()'), ('start_date', '''2027-08-16'''),
+  ('unit_name', '''Skolan'''), ('wish_rank', '1'), ('worker', '''probe'''), ('year', '2027');
+INSERT INTO null_meaning VALUES
+  ('configure_delivery', 'case_prefix', 'keep'), ('configure_delivery', 'disagreement_rule', 'keep'),
+  ('configure_delivery', 'forwarding_address', 'keep'), ('configure_delivery', 'max_attempts', 'keep'),
+  ('configure_delivery', 'claim_timeout', 'keep'), ('decision_delivery', 'run_id', 'every published run'),
+  ('outbox_mark_sent', 'sent_at', 'now'), ('outbox_control_notice', 'sent_at', 'now'),
+  ('outbox_mark_delivered', 'delivered_at', 'only read'), ('outbox_mark_delivered', 'read_at', 'only delivered');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
   f record;
