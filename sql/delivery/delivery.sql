@@ -1298,3 +1298,17 @@ BEGIN
   END LOOP;
 END
 $audit_delivery$;
+
+CREATE OR REPLACE FUNCTION skolval.outbox_payload(outbox_ids bigint[])
+RETURNS TABLE (outbox_id bigint, channel text, pdf bytea, json jsonb)
+LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
+BEGIN
+  PERFORM skolval._delivery_require('outbox_payload', 'skolval_mailer', 'skolval_admin');
+  IF outbox_payload.outbox_ids IS NULL THEN
+    RAISE EXCEPTION 'outbox_payload(): outbox_ids must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  RETURN QUERY SELECT o.outbox_id, o.channel, o.pdf, o.json FROM skolval.outbox o
+   WHERE o.outbox_id = ANY (outbox_payload.outbox_ids) ORDER BY o.postal_order, o.outbox_id;
+END $$;
+COMMENT ON FUNCTION skolval.outbox_payload(bigint[]) IS
+  'For the mail robot and the e-service: the PDF (digital mailbox) and the JSON of outbox rows, in postal order';

@@ -39,5 +39,10 @@ GRANT EXECUTE ON FUNCTION skolval.outbox_claim(text, integer, text),
                           skolval.outbox_mark_delivered(bigint, timestamptz, timestamptz),
                           skolval.outbox_control_notice(bigint[], timestamptz),
                           skolval.delivery_print_file(bigint),
+                          skolval.outbox_payload(bigint[]),
                           skolval.delivery_letter(bigint),
                           skolval.delivery_letter_content(bigint) TO skolval_mailer;
+-- The letters are laid out in C, reading internals: run as the owner (each reads only through
+-- delivery_letter_content(), which checks the caller).
+ALTER FUNCTION skolval.delivery_letter(bigint) SECURITY DEFINER;
+ALTER FUNCTION skolval.delivery_print_file(bigint) SECURITY DEFINER;
