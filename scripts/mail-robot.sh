@@ -12,6 +12,7 @@
 #   -o OUTDIR   where letters go: paper: utskrift-BATCH.pdf (every letter of the batch in postal
 #               order), digital mailbox: brev-OUTBOXID.pdf, e-service: beslut-OUTBOXID.json
 #   -x          fail every claimed row instead ("printer jammed"), to try the retries
+#   -1          one batch only, then stop
 #   -t SECONDS  when nothing is waiting, listen on channel skolval_outbox for up to SECONDS for
 #               new work before giving up (default 0: stop at once)
 #
@@ -20,11 +21,11 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-db=$SKOLVAL_DB channel=paper batch=100 worker="robot-$$" outdir= jam=0 wait_s=0
-while getopts "d:c:n:w:o:xt:" opt; do
+db=$SKOLVAL_DB channel=paper batch=100 worker="robot-$$" outdir= jam=0 wait_s=0 once=0
+while getopts "d:c:n:w:o:xt:1" opt; do
     case $opt in
         d) db=$OPTARG ;; c) channel=$OPTARG ;; n) batch=$OPTARG ;; w) worker=$OPTARG ;;
-        o) outdir=$OPTARG ;; x) jam=1 ;; t) wait_s=$OPTARG ;;
+        o) outdir=$OPTARG ;; x) jam=1 ;; t) wait_s=$OPTARG ;; 1) once=1 ;;
         *) sed -n '2,20p' "$0" >&2; exit 2 ;;
     esac
 done
@@ -70,4 +71,5 @@ while :; do
         psql_r -v ids="{$list}" <<<"SELECT count(*) FROM skolval.outbox_control_notice(:'ids'::bigint[])" >/dev/null
     fi
     echo "batch $b: $n rows claimed by $worker, sent"
+    [ "$once" = 1 ] && break
 done
