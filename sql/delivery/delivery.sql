@@ -366,6 +366,19 @@ SELECT s.source_row,
   FROM skolval.staging_guardian s;
 COMMENT ON VIEW skolval.staging_guardian_parsed IS 'staging_guardian with every column parsed (NULL where a value is unknown or invalid); what guardian_staging_merge() loads';
 
+COMMENT ON COLUMN skolval.staging_guardian_parsed.source_row IS 'Row number in the file';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.child_personal_number IS 'The child''s personal identity number, 12 digits (NULL: invalid)';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.guardian_personal_number IS 'The guardian''s personal identity number, 12 digits (NULL: invalid)';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.given_name IS 'Given name, trimmed';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.family_name IS 'Family name, trimmed';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.address IS 'Postal address, trimmed';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.postal_code IS 'Postal code, trimmed';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.postal_town IS 'Postal town, trimmed';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.channel IS 'digital_mailbox or paper (NULL: unknown)';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.custody IS 'Has custody (NULL: not a yes/no value)';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.guardian_protection IS 'none, sekretessmarkering or skyddad_folkbokforing (NULL: unknown)';
+COMMENT ON COLUMN skolval.staging_guardian_parsed.child_protection IS 'none, sekretessmarkering or skyddad_folkbokforing (NULL: unknown)';
+
 CREATE OR REPLACE FUNCTION skolval.guardian_staging_check()
 RETURNS TABLE (source_row bigint, column_name text, value text, problem text)
 LANGUAGE sql STABLE AS $$
@@ -781,7 +794,7 @@ BEGIN
            'start_date', r.start_date,
            'placement', p.kind, 'wish_rank', p.wish_rank,
            'decision', skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank),
-           'motivation', p.motivation_sv,
+           'motivation', pg_catalog.regexp_replace(p.motivation_sv, 'erbjuds (därför )?plats (i förskoleklass )?på ', 'placeras \1\2vid ', 'g'),
            'appeal', pg_catalog.jsonb_build_object(
               'route', CASE WHEN ap.contested THEN 'forvaltningsbesvar' ELSE 'laglighetsprovning' END,
               'text', CASE WHEN ap.contested
@@ -1312,3 +1325,12 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION skolval.outbox_payload(bigint[]) IS
   'For the mail robot and the e-service: the PDF (digital mailbox) and the JSON of outbox rows, in postal order';
+
+COMMENT ON FUNCTION skolval._delivery_protected_child(bigint) IS
+  'The child has protected identity (child.protected_identity or a kind in child_protection); an unknown child counts as protected';
+COMMENT ON FUNCTION skolval._outbox_claimed(bigint[], text, text) IS
+  'Lock the outbox rows and raise object_not_in_prerequisite_state unless every one is claimed by the worker and not yet reported';
+COMMENT ON FUNCTION skolval._outbox_delivery(skolval.outbox) IS
+  'The day an outbox row counts as delivered: paper two weeks after sending with a control notice in time (förenklad delgivning), digital mailbox the earlier of delivered and read, e-service when read; NULL otherwise';
+COMMENT ON FUNCTION skolval._delivery_fonts() IS
+  'The fonts of delivery letters: the documents'' regular font, and their bold font or DejaVu Sans Bold';
