@@ -401,6 +401,10 @@ INSERT INTO null_meaning VALUES
   ('placement_map_svg', 'child_id', 'the whole round'), ('reconcile_payments', 'to_month', 'from_month only'),
   ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
   ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
+-- Task "pay" (issue 14): retroactive rate decisions.
+INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('decision_ref', '''BSN 2026/1'''),
+  ('invoice', '''personnummer;enhetskod;fran;till;belopp'''), ('flags', '''{owed}''');
+INSERT INTO null_meaning VALUES ('revise_payment_rates', 'decision_ref', 'no decision reference');
 -- issue 15 (delivery): sample values and documented NULLs of the delivery functions
 INSERT INTO null_sample VALUES
   ('batch_id', '1'), ('batch_size', '10'), ('case_prefix', '''BSN'''), ('channel', '''paper'''),
