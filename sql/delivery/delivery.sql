@@ -297,9 +297,11 @@ BEGIN
     JOIN (SELECT x.child_id, pg_catalog.row_number() OVER (ORDER BY x.child_id)::integer AS k
             FROM skolval.placement x WHERE x.run_id = NEW.run_id) k ON k.child_id = p.child_id
    WHERE p.run_id = NEW.run_id;
+  -- a warning, not an error: it is written while the run is being published, and publish()
+  -- refuses while a round has open errors (issue 13); delivery_enqueue() refuses the run instead
   IF m.round_id IS NULL THEN
     INSERT INTO skolval.data_issue (category, severity, round_id, message, detail)
-    VALUES ('decision_maker_missing', 'error', NEW.round_id,
+    VALUES ('decision_maker_missing', 'warning', NEW.round_id,
             pg_catalog.format('placement run %s was published without a decision maker for its round: its decisions cannot be sent', NEW.run_id),
             pg_catalog.jsonb_build_object('run_id', NEW.run_id, 'decisions', n));
   END IF;

@@ -160,6 +160,25 @@ BEGIN
 END
 $audit_results$;
 
+-- law (issue 13): overrides of blocking data issues before publication are logged too.
+-- So are independent units' admission rules and queues, which decide places as the register does.
+DO $audit_override$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['publish_override', 'unit_admission', 'unit_queue'] LOOP
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_insert AFTER INSERT ON skolval.%I REFERENCING NEW TABLE AS new_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_update AFTER UPDATE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
+                              'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_delete AFTER DELETE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_truncate BEFORE TRUNCATE ON skolval.%I '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+  END LOOP;
+END
+$audit_override$;
+
 -- The log itself is append-only, for every role and in every session_replication_role.
 CREATE OR REPLACE FUNCTION skolval._audit_log_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
