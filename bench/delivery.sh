@@ -26,6 +26,7 @@ SELECT count(*) FROM skolval.compute_distances(1);
 SELECT count(*) FROM skolval.allocate(1);
 SELECT count(*) FROM skolval.demo_guardians(1);
 SELECT count(*) FROM skolval.set_decision_maker(1, 'Handläggare', 'Karin Lind', 'Delegationsordningen punkt 4.2');
+SELECT count(*) FROM skolval.override_blocking_issues(1, 'benchmark: the example''s unconfirmed sibling claims are known');
 SELECT count(*) FROM skolval.publish(1);
 ANALYZE;
 SQL

@@ -27,6 +27,7 @@ q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_guardians($seed)" \
   -c "SELECT count(*) FROM skolval.set_decision_maker(1, 'Handläggare, antagningsenheten', 'Karin Lind', 'Delegationsordningen punkt 4.2')" \
   -c "SELECT count(*) FROM skolval.configure_documents(board_address => 'Box 100, 999 99 Exempelstad', contact => 'Barn- och skolförvaltningen')" \
+  -c "SELECT count(*) FROM skolval.override_blocking_issues(1, 'test: the example''s unconfirmed sibling claims are known')" \
   -c "SELECT count(*) FROM skolval.publish(1)" >/dev/null
 
 # Case numbers: one per child, consecutive in the configured series of the decision's year.
