@@ -149,14 +149,106 @@ LANGUAGE sql STABLE AS $$
    WHERE NOT EXISTS (SELECT 1 FROM skolval.document_record d WHERE d.kind = 'payment' AND d.run_id = _document_category_order.run_id)
 $$;
 
+-- The routes of many homes to their units at once, each equal to skolval.route(residence_id,
+-- unit_id, network_id): one pgr_withPoints call over every pair (the network is read and the
+-- graph built once, not once per child; a route per child made publishing 1,500 children take
+-- minutes). A pair route() refuses (not snapped, off the network, moved since it was snapped, no
+-- path) gets NULL, as the record keeps it; a home and unit on one edge go through route().
+CREATE OR REPLACE FUNCTION skolval._routes(network_id bigint, residence_ids bigint[], unit_ids bigint[])
+RETURNS TABLE (residence_id bigint, unit_id bigint, route geometry)
+LANGUAGE plpgsql AS $$
+DECLARE
+  points_sql text;
+  pairs_sql text;
+  one record;
+  line geometry;
+BEGIN
+  CREATE TEMPORARY TABLE IF NOT EXISTS pg_temp.skolval_route_pair (
+    residence_id bigint, unit_id bigint, home geometry, h_pid bigint, h_edge bigint, h_fraction float8,
+    u_pid bigint, u_edge bigint, u_fraction float8, u_location geometry) ON COMMIT DROP;
+  TRUNCATE pg_temp.skolval_route_pair;
+  -- the pairs route() would draw: both points snapped to the network on edges, the home where it was snapped
+  INSERT INTO pg_temp.skolval_route_pair
+  SELECT x.residence_id, x.unit_id, r.home,
+         pg_catalog.dense_rank() OVER (ORDER BY x.residence_id), hs.edge_id, hs.fraction,
+         pg_catalog.dense_rank() OVER (ORDER BY x.unit_id), us.edge_id, us.fraction, u.location
+    FROM (SELECT DISTINCT p.residence_id, p.unit_id
+            FROM ROWS FROM (pg_catalog.unnest(_routes.residence_ids), pg_catalog.unnest(_routes.unit_ids)) p(residence_id, unit_id)
+           WHERE p.residence_id IS NOT NULL AND p.unit_id IS NOT NULL) x
+    JOIN skolval.residence r ON r.residence_id = x.residence_id AND r.home IS NOT NULL
+    JOIN skolval.unit u ON u.unit_id = x.unit_id
+    JOIN skolval.snap hs ON hs.network_id = _routes.network_id AND hs.point_kind = 'home' AND hs.ref_id = x.residence_id
+    JOIN skolval.snap us ON us.network_id = _routes.network_id AND us.point_kind = 'unit' AND us.ref_id = x.unit_id
+   WHERE hs.edge_id IS NOT NULL AND us.edge_id IS NOT NULL
+     AND (hs.source_point IS NOT DISTINCT FROM r.home OR ST_Equals(hs.source_point, r.home));
+  -- unit points numbered after the homes
+  UPDATE pg_temp.skolval_route_pair p SET u_pid = p.u_pid OPERATOR(pg_catalog.+) m.n
+    FROM (SELECT pg_catalog.max(q.h_pid) AS n FROM pg_temp.skolval_route_pair q) m;
+
+  -- a home and its unit on one edge: route() cuts the edge itself
+  FOR one IN SELECT p.residence_id, p.unit_id FROM pg_temp.skolval_route_pair p WHERE p.h_edge OPERATOR(pg_catalog.=) p.u_edge LOOP
+    BEGIN
+      line := skolval.route(one.residence_id, one.unit_id, _routes.network_id);
+    EXCEPTION WHEN OTHERS THEN
+      line := NULL;
+    END;
+    residence_id := one.residence_id; unit_id := one.unit_id; route := line;
+    RETURN NEXT;
+  END LOOP;
+
+  SELECT pg_catalog.string_agg(pg_catalog.format('(%s,%s,%s)', v.pid, v.edge_id, v.fraction), ',')
+    INTO points_sql
+    FROM (SELECT DISTINCT p.h_pid AS pid, p.h_edge AS edge_id, p.h_fraction AS fraction FROM pg_temp.skolval_route_pair p
+           WHERE p.h_edge OPERATOR(pg_catalog.<>) p.u_edge
+          UNION
+          SELECT DISTINCT p.u_pid, p.u_edge, p.u_fraction FROM pg_temp.skolval_route_pair p
+           WHERE p.h_edge OPERATOR(pg_catalog.<>) p.u_edge) v;
+  IF points_sql IS NULL THEN
+    RETURN;
+  END IF;
+  SELECT pg_catalog.string_agg(pg_catalog.format('(%s,%s)', OPERATOR(pg_catalog.-) p.h_pid, OPERATOR(pg_catalog.-) p.u_pid), ',')
+    INTO pairs_sql
+    FROM pg_temp.skolval_route_pair p WHERE p.h_edge OPERATOR(pg_catalog.<>) p.u_edge;
+
+  RETURN QUERY
+  WITH path AS MATERIALIZED (
+    SELECT pg_catalog.abs(q.start_pid) AS h_pid, pg_catalog.abs(q.end_pid) AS u_pid, q.seq, q.node, q.edge,
+           pg_catalog.lead(q.node) OVER (PARTITION BY q.start_pid, q.end_pid ORDER BY q.seq) AS next_node
+      FROM pgr_withPoints(skolval.network_edges_sql(_routes.network_id),
+                          'SELECT v.pid::pg_catalog.int8 AS pid, v.edge_id::pg_catalog.int8 AS edge_id, '
+                          'v.fraction::pg_catalog.float8 AS fraction FROM (VALUES ' || points_sql || ') v(pid, edge_id, fraction)',
+                          'SELECT v.source::pg_catalog.int8 AS source, v.target::pg_catalog.int8 AS target FROM (VALUES '
+                          || pairs_sql || ') v(source, target)',
+                          directed => false) q),
+  pieces AS (
+    SELECT p.residence_id, p.unit_id,
+           pg_catalog.array_agg(CASE WHEN pos.a OPERATOR(pg_catalog.<=) pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
+                                     ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY w.seq) AS pieces
+      FROM pg_temp.skolval_route_pair p
+      JOIN path w ON w.h_pid OPERATOR(pg_catalog.=) p.h_pid AND w.u_pid OPERATOR(pg_catalog.=) p.u_pid
+      JOIN skolval.edge x ON x.network_id = _routes.network_id AND x.edge_id = w.edge
+      CROSS JOIN LATERAL (SELECT
+          CASE WHEN w.node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) p.h_pid THEN p.h_fraction
+               WHEN w.node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) p.u_pid THEN p.u_fraction
+               WHEN w.node OPERATOR(pg_catalog.=) x.source THEN 0::pg_catalog.float8 ELSE 1::pg_catalog.float8 END AS a,
+          CASE WHEN w.next_node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) p.h_pid THEN p.h_fraction
+               WHEN w.next_node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) p.u_pid THEN p.u_fraction
+               WHEN w.next_node OPERATOR(pg_catalog.=) x.source THEN 0::pg_catalog.float8 ELSE 1::pg_catalog.float8 END AS b) pos
+     WHERE w.edge OPERATOR(pg_catalog.>) 0 AND p.h_edge OPERATOR(pg_catalog.<>) p.u_edge
+     GROUP BY p.residence_id, p.unit_id)
+  SELECT p.residence_id, p.unit_id,
+         ST_MakeLine(ARRAY[p.home] OPERATOR(pg_catalog.||) s.pieces OPERATOR(pg_catalog.||) ARRAY[p.u_location])
+    FROM pg_temp.skolval_route_pair p JOIN pieces s ON s.residence_id = p.residence_id AND s.unit_id = p.unit_id;
+END $$;
+COMMENT ON FUNCTION skolval._routes(bigint, bigint[], bigint[]) IS
+  'The walked routes of many (home, unit) pairs on a network in one pgRouting call, each equal to skolval.route(); pairs route() refuses are left out. Used when a run''s documents are recorded';
+
 -- Record a decided run: its settings, children, units (and the routes of a placement run's
 -- map; payment: the category order). Once per run: a run already recorded is left as it was.
 CREATE OR REPLACE FUNCTION skolval._record_documents(kind text, run_id bigint) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
   nid bigint;
-  c record;
-  route_line geometry;
 BEGIN
   IF EXISTS (SELECT 1 FROM skolval.document_record d WHERE d.kind = _record_documents.kind AND d.run_id = _record_documents.run_id) THEN
     RETURN false;
@@ -175,27 +267,27 @@ BEGIN
   SELECT d.network_id INTO nid FROM skolval.document_record d WHERE d.kind = _record_documents.kind AND d.run_id = _record_documents.run_id;
   INSERT INTO skolval.document_record_unit (kind, run_id, unit_id, unit_code, name, organizer, organizer_name, address, location)
   SELECT _record_documents.kind, _record_documents.run_id, u.* FROM skolval._document_units_live(_record_documents.kind, _record_documents.run_id) u;
-  FOR c IN SELECT l.*, p.unit_id AS placed_at
-             FROM skolval._document_children_live(_record_documents.kind, _record_documents.run_id) l
-             LEFT JOIN skolval.placement p ON _record_documents.kind = 'placement' AND p.run_id = _record_documents.run_id
-                                          AND p.child_id = l.child_id
-  LOOP
-    route_line := NULL;
-    -- the route the map draws from the home (none for a child with protected identity); a
-    -- route that cannot be drawn now (off the network, not snapped) is recorded as none
-    IF c.placed_at IS NOT NULL AND c.residence_id IS NOT NULL AND NOT c.protected AND nid IS NOT NULL THEN
-      BEGIN
-        route_line := skolval.route(c.residence_id, c.placed_at, nid);
-      EXCEPTION WHEN OTHERS THEN
-        route_line := NULL;
-      END;
-    END IF;
-    INSERT INTO skolval.document_record_child (kind, run_id, child_id, protected_identity, personal_number, given_name,
-                                               family_name, birth_date, residence_id, address, postal_code, postal_town,
-                                               home, route)
-    VALUES (_record_documents.kind, _record_documents.run_id, c.child_id, c.protected, c.personal_number, c.given_name,
-            c.family_name, c.birth_date, c.residence_id, c.address, c.postal_code, c.postal_town, c.home, route_line);
-  END LOOP;
+  -- the route the map draws from the home (none for a child with protected identity); a
+  -- route that cannot be drawn now (off the network, not snapped) is recorded as none. All
+  -- routes in one pgRouting call (skolval._routes()), not one per child.
+  INSERT INTO skolval.document_record_child (kind, run_id, child_id, protected_identity, personal_number, given_name,
+                                             family_name, birth_date, residence_id, address, postal_code, postal_town,
+                                             home, route)
+  WITH c AS MATERIALIZED (
+    SELECT l.*, p.unit_id AS placed_at
+      FROM skolval._document_children_live(_record_documents.kind, _record_documents.run_id) l
+      LEFT JOIN skolval.placement p ON _record_documents.kind = 'placement' AND p.run_id = _record_documents.run_id
+                                   AND p.child_id = l.child_id),
+  drawn AS (
+    SELECT c.residence_id, c.placed_at FROM c
+     WHERE c.placed_at IS NOT NULL AND c.residence_id IS NOT NULL AND NOT c.protected AND nid IS NOT NULL),
+  routes AS MATERIALIZED (
+    SELECT r.* FROM skolval._routes(nid, ARRAY(SELECT d.residence_id FROM drawn d), ARRAY(SELECT d.placed_at FROM drawn d)) r
+     WHERE nid IS NOT NULL AND EXISTS (SELECT 1 FROM drawn))
+  SELECT _record_documents.kind, _record_documents.run_id, c.child_id, c.protected, c.personal_number, c.given_name,
+         c.family_name, c.birth_date, c.residence_id, c.address, c.postal_code, c.postal_town, c.home,
+         CASE WHEN c.placed_at IS NOT NULL AND NOT c.protected THEN rt.route END
+    FROM c LEFT JOIN routes rt ON rt.residence_id = c.residence_id AND rt.unit_id = c.placed_at;
   IF kind = 'payment' THEN
     INSERT INTO skolval.document_record_category (kind, run_id, category_code, sort_order)
     SELECT 'payment', _record_documents.run_id, pc.category_code, pc.sort_order FROM skolval.payment_category pc;
