@@ -314,19 +314,28 @@ CREATE OR REPLACE TRIGGER placement_run_decisions AFTER UPDATE OF status ON skol
   EXECUTE FUNCTION skolval._delivery_record_decisions();
 
 -- The decision in words: a decision, not an offer.
-CREATE OR REPLACE FUNCTION skolval.decision_sentence_sv(school_form text, unit_name text, start_date date, kind text, wish_rank integer)
+CREATE OR REPLACE FUNCTION skolval.decision_sentence_sv(school_form text, unit_name text, start_date date, kind text,
+                                                        wish_rank integer, had_wishes boolean)
 RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN 'Ert barn placeras i '
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- not STRICT: a placement that is not a wish has no wish rank (NULL), and its sentence is still
+-- needed; NULL only when something the sentence names is missing
+RETURN CASE WHEN school_form IS NULL OR unit_name IS NULL OR start_date IS NULL OR kind IS NULL
+                 OR (kind = 'wish' AND wish_rank IS NULL) OR (kind <> 'wish' AND had_wishes IS NULL) THEN NULL
+       ELSE 'Ert barn placeras i '
        || CASE school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
                            WHEN 'fritidshem' THEN 'fritidshem' WHEN 'forskola' THEN 'förskola' ELSE school_form END
        || ' vid ' || unit_name || ' från och med den ' || skolval.date_sv(start_date) || '. '
        || CASE kind WHEN 'wish' THEN CASE WHEN wish_rank = 1 THEN 'Placeringen följer ert förstahandsval.'
                                           ELSE 'Placeringen följer ert önskemål ' || wish_rank || '.' END
-                    WHEN 'near_home_offer' THEN 'Ni har inte gjort något skolval; skolan är den kommunala skola som ligger närmast hemmet.'
-                    ELSE 'Inget av era önskemål kunde tillgodoses; skolan har en ledig plats.' END;
-COMMENT ON FUNCTION skolval.decision_sentence_sv(text, text, date, text, integer) IS
-  'The decision of a placement in Swedish, as letters and the e-service print it: "Ert barn placeras i förskoleklass vid ... från och med den ...", and whether it follows a wish';
+                    WHEN 'near_home_offer' THEN
+                      CASE WHEN had_wishes THEN 'Inget av era önskemål kunde tillgodoses; skolan är en kommunal skola nära hemmet.'
+                           ELSE 'Ni har inte gjort något skolval; skolan är en kommunal skola nära hemmet.' END
+                    ELSE CASE WHEN had_wishes THEN 'Inget av era önskemål kunde tillgodoses och skolorna nära hemmet var fulla; skolan har en ledig plats.'
+                              ELSE 'Ni har inte gjort något skolval och skolorna nära hemmet var fulla; skolan har en ledig plats.' END END
+       END;
+COMMENT ON FUNCTION skolval.decision_sentence_sv(text, text, date, text, integer, boolean) IS
+  'The decision of a placement in Swedish, as letters and the e-service print it: "Ert barn placeras i förskoleklass vid ... från och med den ...", and whether it follows a wish (wish_rank), or, for a near-home offer or an administrative placement, whether the guardians had made wishes (had_wishes). NULL when a part it names is missing';
 
 -- ---------------------------------------------------------------------------------------
 -- Guardians: staging, check, merge
@@ -795,7 +804,7 @@ BEGIN
            'school', pg_catalog.jsonb_build_object('unit_code', u.unit_code, 'name', u.name),
            'start_date', r.start_date,
            'placement', p.kind, 'wish_rank', p.wish_rank,
-           'decision', skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank),
+           'decision', skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank, ap.had_wishes),
            'motivation', pg_catalog.regexp_replace(p.motivation_sv, 'erbjuds (därför )?plats (i förskoleklass )?på ', 'placeras \1\2vid ', 'g'),
            'appeal', pg_catalog.jsonb_build_object(
               'route', CASE WHEN ap.contested THEN 'forvaltningsbesvar' ELSE 'laglighetsprovning' END,
@@ -816,7 +825,9 @@ BEGIN
    CROSS JOIN LATERAL (SELECT cpx.child_protected, cpx.child_protected OR g.sekretessmarkering OR g.skyddad_folkbokforing AS via) fw
    CROSS JOIN LATERAL (SELECT p.kind = 'administrative'
                               OR EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = p.run_id AND w.child_id = p.child_id
-                                            AND w.outcome = 'rejected' AND NOT w.implicit) AS contested) ap
+                                            AND w.outcome = 'rejected' AND NOT w.implicit) AS contested,
+                              EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = p.run_id AND w.child_id = p.child_id
+                                         AND NOT w.implicit) AS had_wishes) ap
    CROSS JOIN LATERAL (VALUES ('e_service'), (g.channel)) ch(channel)
    WHERE d.run_id = run.run_id
      AND NOT (ch.channel = 'paper' AND g.address IS NULL AND NOT fw.via)
@@ -868,7 +879,8 @@ BEGIN
   SELECT x.* INTO r FROM skolval.placement_round x JOIN skolval.placement_run y ON y.round_id = x.round_id WHERE y.run_id = o.run_id;
   SELECT * INTO u FROM skolval.unit x WHERE x.unit_id = p.unit_id;
   old_ref := pg_catalog.format('%s, beslut %s-%s', r.name, o.run_id, o.child_id);
-  decision_text := skolval._keep_numbers(skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank));
+  decision_text := skolval._keep_numbers(skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank,
+                    EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = p.run_id AND w.child_id = p.child_id AND NOT w.implicit)));
   maker := pg_catalog.format('Beslutet har fattats av %s, %s, med stöd av %s.', d.maker_name, pg_catalog.lower(pg_catalog.left(d.maker_role_title, 1)) || pg_catalog.substr(d.maker_role_title, 2), d.maker_delegation);
   delivery_note := CASE o.channel
     WHEN 'paper' THEN 'Beslutet skickas med förenklad delgivning. Det räknas som delgivet två veckor efter att det skickades, om ett kontrollmeddelande har skickats till er senast första arbetsdagen därefter. Tiden för överklagande räknas från den dagen.'

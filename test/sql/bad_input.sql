@@ -412,14 +412,15 @@ INSERT INTO null_sample VALUES
   ('delivered_on', '''2027-03-20'''), ('disagreement_rule', '''no_choice'''),
   ('forwarding_address', 'ARRAY[''Skatteverket'']'), ('kind', '''wish'''), ('max_attempts', '3'),
   ('outbox_id', '1'), ('outbox_ids', 'ARRAY[1]::bigint[]'), ('read_at', 'now()'), ('role_title', '''Handläggare'''),
-  ('school_form', '''forskoleklass'''), ('sent_at', 'now()'), ('start_date', '''2027-08-16'''),
+  ('school_form', '''forskoleklass'''), ('had_wishes', 'true'), ('sent_at', 'now()'), ('start_date', '''2027-08-16'''),
   ('unit_name', '''Skolan'''), ('wish_rank', '1'), ('worker', '''probe'''), ('year', '2027');
 INSERT INTO null_meaning VALUES
   ('configure_delivery', 'case_prefix', 'keep'), ('configure_delivery', 'disagreement_rule', 'keep'),
   ('configure_delivery', 'forwarding_address', 'keep'), ('configure_delivery', 'max_attempts', 'keep'),
   ('configure_delivery', 'claim_timeout', 'keep'), ('decision_delivery', 'run_id', 'every published run'),
   ('outbox_mark_sent', 'sent_at', 'now'), ('outbox_control_notice', 'sent_at', 'now'),
-  ('outbox_mark_delivered', 'delivered_at', 'only read'), ('outbox_mark_delivered', 'read_at', 'only delivered');
+  ('outbox_mark_delivered', 'delivered_at', 'only read'), ('outbox_mark_delivered', 'read_at', 'only delivered'),
+  ('decision_sentence_sv', 'had_wishes', 'not needed for a placement by wish');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
   f record;
