@@ -176,11 +176,13 @@ BEGIN
   -- placement without any wish, is not against a wish: laglighetsprövning (13 kap. kommunallagen).
   -- law (issue 13): a place at an independent unit, and a refusal there, are the school's under
   -- its own rules, not the municipality's decision: no municipal appeal route for them.
-  independent := EXISTS (SELECT 1 FROM skolval.unit u WHERE u.unit_id = pl.unit_id AND u.organizer::text <> 'municipal');
+  -- The organizer as recorded with the published run (what was decided), not as it is today.
+  independent := coalesce(un.organizer::pg_catalog.text OPERATOR(pg_catalog.<>) 'municipal'::pg_catalog.text, false);
   contested := d.kind = 'administrative'
             OR EXISTS (SELECT 1 FROM skolval.placement_wish w JOIN skolval.unit u ON u.unit_id = w.unit_id
                         WHERE w.run_id = run.run_id AND w.child_id = d.child_id
-                          AND w.outcome = 'rejected' AND NOT w.implicit AND u.organizer::text = 'municipal');
+                          AND w.outcome = 'rejected' AND NOT w.implicit
+                          AND u.organizer::pg_catalog.text OPERATOR(pg_catalog.=) 'municipal'::pg_catalog.text);
   IF independent AND NOT contested THEN
     appeal := pg_catalog.format('Platsen på %s är skolans erbjudande enligt skolans egna urvalsregler, inte ett beslut av kommunen. Den kan inte överklagas hos kommunen; frågor om antagningen ställs till skolan.', d.unit_name)
       || E'\n' || pg_catalog.format('Vill ni att ert barn ska gå på en annan skola kan ni ansöka om skolbyte hos %s, %s%s.',
@@ -225,12 +227,12 @@ BEGIN
   -- The address block: a protected child's letter goes through Skatteverket, with no name and
   -- no address, only the child's reference.
   SELECT (100 + row_number() OVER ())::integer, 'recipient', NULL, l
-    FROM unnest(CASE WHEN d.protected_identity
+    FROM pg_catalog.unnest(CASE WHEN d.protected_identity
                      THEN ARRAY['Barn-id ' || d.child_id::pg_catalog.text, 'Skyddad identitet:', 'skickas via Skatteverket']
-                     ELSE array_remove(ARRAY['Till vårdnadshavare för',
+                     ELSE pg_catalog.array_remove(ARRAY['Till vårdnadshavare för',
                                              nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                              d.address,
-                                             nullif(btrim(concat_ws(' ', k.postal_code, k.postal_town)), '')], NULL) END) l
+                                             nullif(btrim(concat_ws(' ', k.postal_code, k.postal_town)), '')], NULL::pg_catalog.text) END) l
   UNION ALL
   SELECT (200 + o)::integer, 'fact', f.label, f.body
     FROM (VALUES
