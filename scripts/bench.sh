@@ -9,3 +9,4 @@ bash bench/distances.sh "$@"
 bash bench/placement.sh
 bash bench/payments.sh
 bash bench/documents.sh
+bash bench/delivery.sh

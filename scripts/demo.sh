@@ -240,6 +240,10 @@ SELECT skolval.override_blocking_issues(r.run_id, 'Exempelkommun: the unconfirme
   FROM skolval.placement_run r
  WHERE r.status = 'draft' AND NOT r.what_if
    AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null
+-- issue 15: the guardians (the population register's relations) and who decides, before publishing
+SELECT count(*) FROM skolval.demo_guardians(1) \g /dev/null
+SELECT skolval.set_decision_maker(1, 'Handläggare, antagningsenheten', 'Karin Lind',
+                                  'Barn- och skolnämndens delegationsordning, punkt 4.2') \g /dev/null
 SELECT skolval.publish(r.run_id) FROM skolval.placement_run r
  WHERE r.status = 'draft' AND NOT r.what_if
    AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null
@@ -261,6 +265,27 @@ if [ -n "${doc_unit:-}" ]; then
         -p "$doc_payrun" -u "$doc_unit" "$SKOLVAL_ROOT/out/documents" | sed 's/^/  /'
 else
     say "no published placement run and payment run to write documents from"
+fi
+# ---- Delivery (issue 15): decisions for both guardians of every child, in the outbox; one batch
+# of paper letters claimed as the mail robot would and written as one print file.
+if [ -n "${doc_run:-}" ]; then
+    say "delivering the decisions (doc/delivery.md)"
+    mkdir -p "$SKOLVAL_ROOT/out/documents"
+    run_psql -At -v run="$doc_run" <<'SQL'
+SET client_min_messages = warning;
+SELECT pg_catalog.clock_timestamp() AS t0 \gset
+CREATE TEMP TABLE q AS SELECT * FROM skolval.delivery_enqueue(:'run');
+SELECT round(extract(epoch FROM pg_catalog.clock_timestamp() - :'t0'::timestamptz) * 1000) AS ms \gset
+SELECT format('Outbox     %s rows queued in %s ms: %s', sum(queued), :'ms', string_agg(format('%s %s', queued, channel), ', ' ORDER BY channel)) FROM q;
+SELECT format('           %s children, %s with decisions for two guardians; %s letters via Skatteverket''s forwarding; case numbers %s to %s',
+              count(DISTINCT child_id),
+              (SELECT count(*) FROM (SELECT child_id FROM skolval.outbox WHERE channel = 'e_service' GROUP BY child_id HAVING count(*) = 2) x),
+              count(*) FILTER (WHERE via_forwarding AND channel <> 'e_service'),
+              (SELECT min(case_number) FROM skolval.decision), (SELECT max(case_number) FROM skolval.decision))
+  FROM skolval.outbox;
+SQL
+    bash scripts/mail-robot.sh -d "$SKOLVAL_DB" -c paper -n 60 -1 -w demo-robot -o "$SKOLVAL_ROOT/out/documents" | head -1 | sed 's/^/  /'
+    ls "$SKOLVAL_ROOT"/out/documents/utskrift-*.pdf 2>/dev/null | head -1 | sed 's/^/  /'
 fi
 ms=$(( ($(date +%s%N) - started) / 1000000 ))
 say "done in $((ms / 1000)).$((ms % 1000 / 100)) s wall time; the data stays in database $SKOLVAL_DB"

@@ -168,14 +168,112 @@ $$;
 COMMENT ON FUNCTION skolval._run_payees(bigint) IS
   'The payees of a payment run: as recorded when the run was approved, else (a draft) the organizers paid for its rows as they are now';
 
+-- The routes of many homes to their units at once, each equal to skolval.route(residence_id,
+-- unit_id, network_id): one pgr_withPoints call over every pair (the network is read and the
+-- graph built once, not once per child; a route per child made publishing 1,500 children take
+-- minutes). A pair route() refuses (not snapped, off the network, moved since it was snapped, no
+-- path) gets NULL, as the record keeps it; a home and unit on one edge go through route().
+CREATE OR REPLACE FUNCTION skolval._route_or_null(residence_id bigint, unit_id bigint, network_id bigint)
+RETURNS geometry
+LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN skolval.route(_route_or_null.residence_id, _route_or_null.unit_id, _route_or_null.network_id);
+EXCEPTION WHEN OTHERS THEN
+  -- a route that cannot be drawn (off the network, not snapped, moved, no path) is recorded as none
+  RETURN NULL;
+END $$;
+COMMENT ON FUNCTION skolval._route_or_null(bigint, bigint, bigint) IS
+  'skolval.route(), or NULL where it refuses: a route the documents record cannot draw is recorded as none';
+
+-- One statement, no temporary table (a caller's own pg_temp table of that name could carry a
+-- trigger that would run as the owner): the pairs, the point and pair lists as SQL for
+-- pgRouting, one pgr_withPoints call, the pieces cut as route() cuts them.
+CREATE OR REPLACE FUNCTION skolval._routes(network_id bigint, residence_ids bigint[], unit_ids bigint[])
+RETURNS TABLE (residence_id bigint, unit_id bigint, route geometry)
+LANGUAGE sql AS $$
+  WITH pair0 AS MATERIALIZED (
+    -- the pairs route() would draw: both points snapped to the network on edges, the home where it was snapped
+    SELECT x.residence_id, x.unit_id, r.home, u.location,
+           pg_catalog.dense_rank() OVER (ORDER BY x.residence_id) AS h_pid, hs.edge_id AS h_edge, hs.fraction AS h_fraction,
+           pg_catalog.dense_rank() OVER (ORDER BY x.unit_id) AS u_rank, us.edge_id AS u_edge, us.fraction AS u_fraction
+      FROM (SELECT DISTINCT p.residence_id, p.unit_id
+              FROM ROWS FROM (pg_catalog.unnest(_routes.residence_ids), pg_catalog.unnest(_routes.unit_ids)) p(residence_id, unit_id)
+             WHERE p.residence_id IS NOT NULL AND p.unit_id IS NOT NULL) x
+      JOIN skolval.residence r ON r.residence_id = x.residence_id AND r.home IS NOT NULL
+      JOIN skolval.unit u ON u.unit_id = x.unit_id
+      JOIN skolval.snap hs ON hs.network_id = _routes.network_id AND hs.point_kind = 'home' AND hs.ref_id = x.residence_id
+      JOIN skolval.snap us ON us.network_id = _routes.network_id AND us.point_kind = 'unit' AND us.ref_id = x.unit_id
+     WHERE hs.edge_id IS NOT NULL AND us.edge_id IS NOT NULL
+       AND (hs.source_point IS NOT DISTINCT FROM r.home OR ST_Equals(hs.source_point, r.home))),
+  pair AS MATERIALIZED (
+    -- unit points numbered after the homes
+    SELECT p.*, p.u_rank OPERATOR(pg_catalog.+) pg_catalog.max(p.h_pid) OVER () AS u_pid FROM pair0 p),
+  apart AS (SELECT p.* FROM pair p WHERE p.h_edge OPERATOR(pg_catalog.<>) p.u_edge),
+  -- per point number what the pieces need, as arrays (looked up by subscript: no join of the
+  -- paths with the pairs, which the planner, blind to the row counts here, would nest)
+  arr AS MATERIALIZED (
+    SELECT pg_catalog.array_agg(h.residence_id ORDER BY h.h_pid) AS h_res, pg_catalog.array_agg(h.h_fraction ORDER BY h.h_pid) AS h_frac,
+           pg_catalog.array_agg(h.home ORDER BY h.h_pid) AS h_home,
+           (SELECT pg_catalog.array_agg(u.unit_id ORDER BY u.u_pid) FROM (SELECT DISTINCT a.u_pid, a.unit_id FROM pair a) u) AS u_unit,
+           (SELECT pg_catalog.array_agg(u.u_fraction ORDER BY u.u_pid) FROM (SELECT DISTINCT a.u_pid, a.u_fraction FROM pair a) u) AS u_frac,
+           (SELECT pg_catalog.array_agg(u.location ORDER BY u.u_pid) FROM (SELECT DISTINCT ON (a.u_pid) a.u_pid, a.location FROM pair a ORDER BY a.u_pid) u) AS u_loc,
+           (SELECT pg_catalog.min(a.u_pid) FROM pair a) AS u_base,
+           (SELECT pg_catalog.min(a.h_pid) FROM pair a) AS h_base
+      FROM (SELECT DISTINCT ON (a.h_pid) a.h_pid, a.residence_id, a.h_fraction, a.home FROM pair a ORDER BY a.h_pid) h),
+  lists AS (
+    SELECT (SELECT pg_catalog.string_agg(pg_catalog.format('(%s,%s,%s)', v.pid, v.edge_id, v.fraction), ',')
+              FROM (SELECT DISTINCT a.h_pid AS pid, a.h_edge AS edge_id, a.h_fraction AS fraction FROM apart a
+                    UNION
+                    SELECT DISTINCT a.u_pid, a.u_edge, a.u_fraction FROM apart a) v) AS points_sql,
+           (SELECT pg_catalog.string_agg(pg_catalog.format('(%s,%s)', OPERATOR(pg_catalog.-) a.h_pid, OPERATOR(pg_catalog.-) a.u_pid), ',')
+              FROM apart a) AS pairs_sql),
+  path AS MATERIALIZED (
+    SELECT pg_catalog.abs(q.start_pid) AS h_pid, pg_catalog.abs(q.end_pid) AS u_pid, q.seq, q.node, q.edge,
+           pg_catalog.lead(q.node) OVER (PARTITION BY q.start_pid, q.end_pid ORDER BY q.seq) AS next_node
+      FROM lists l
+     CROSS JOIN LATERAL pgr_withPoints(skolval.network_edges_sql(_routes.network_id),
+                          'SELECT v.pid::pg_catalog.int8 AS pid, v.edge_id::pg_catalog.int8 AS edge_id, '
+                          'v.fraction::pg_catalog.float8 AS fraction FROM (VALUES ' OPERATOR(pg_catalog.||) l.points_sql
+                          OPERATOR(pg_catalog.||) ') v(pid, edge_id, fraction)',
+                          'SELECT v.source::pg_catalog.int8 AS source, v.target::pg_catalog.int8 AS target FROM (VALUES '
+                          OPERATOR(pg_catalog.||) l.pairs_sql OPERATOR(pg_catalog.||) ') v(source, target)',
+                          directed => false) q
+     WHERE l.points_sql IS NOT NULL),
+  pieces AS (
+    SELECT w.h_pid, w.u_pid,
+           pg_catalog.array_agg(CASE WHEN pos.a OPERATOR(pg_catalog.<=) pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
+                                     ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY w.seq) AS pieces
+      FROM path w
+     CROSS JOIN arr
+      JOIN skolval.edge x ON x.network_id = _routes.network_id AND x.edge_id = w.edge
+     CROSS JOIN LATERAL (SELECT
+          CASE WHEN w.node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) w.h_pid THEN arr.h_frac[w.h_pid OPERATOR(pg_catalog.-) arr.h_base OPERATOR(pg_catalog.+) 1]
+               WHEN w.node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) w.u_pid THEN arr.u_frac[w.u_pid OPERATOR(pg_catalog.-) arr.u_base OPERATOR(pg_catalog.+) 1]
+               WHEN w.node OPERATOR(pg_catalog.=) x.source THEN 0::pg_catalog.float8 ELSE 1::pg_catalog.float8 END AS a,
+          CASE WHEN w.next_node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) w.h_pid THEN arr.h_frac[w.h_pid OPERATOR(pg_catalog.-) arr.h_base OPERATOR(pg_catalog.+) 1]
+               WHEN w.next_node OPERATOR(pg_catalog.=) OPERATOR(pg_catalog.-) w.u_pid THEN arr.u_frac[w.u_pid OPERATOR(pg_catalog.-) arr.u_base OPERATOR(pg_catalog.+) 1]
+               WHEN w.next_node OPERATOR(pg_catalog.=) x.source THEN 0::pg_catalog.float8 ELSE 1::pg_catalog.float8 END AS b) pos
+     WHERE w.edge OPERATOR(pg_catalog.>) 0
+     GROUP BY w.h_pid, w.u_pid)
+  SELECT arr.h_res[s.h_pid OPERATOR(pg_catalog.-) arr.h_base OPERATOR(pg_catalog.+) 1],
+         arr.u_unit[s.u_pid OPERATOR(pg_catalog.-) arr.u_base OPERATOR(pg_catalog.+) 1],
+         ST_MakeLine(ARRAY[arr.h_home[s.h_pid OPERATOR(pg_catalog.-) arr.h_base OPERATOR(pg_catalog.+) 1]] OPERATOR(pg_catalog.||) s.pieces
+                     OPERATOR(pg_catalog.||) ARRAY[arr.u_loc[s.u_pid OPERATOR(pg_catalog.-) arr.u_base OPERATOR(pg_catalog.+) 1]])
+    FROM pieces s CROSS JOIN arr
+  UNION ALL
+  -- a home and its unit on one edge: route() cuts the edge itself
+  SELECT p.residence_id, p.unit_id, skolval._route_or_null(p.residence_id, p.unit_id, _routes.network_id)
+    FROM pair p WHERE p.h_edge OPERATOR(pg_catalog.=) p.u_edge
+$$;
+COMMENT ON FUNCTION skolval._routes(bigint, bigint[], bigint[]) IS
+  'The walked routes of many (home, unit) pairs on a network in one pgRouting call, each equal to skolval.route(); pairs route() refuses are left out. Used when a run''s documents are recorded';
+
 -- Record a decided run: its settings, children, units (and the routes of a placement run's
 -- map; payment: the category order). Once per run: a run already recorded is left as it was.
 CREATE OR REPLACE FUNCTION skolval._record_documents(kind text, run_id bigint) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER AS $$
 DECLARE
   nid bigint;
-  c record;
-  route_line geometry;
 BEGIN
   IF EXISTS (SELECT 1 FROM skolval.document_record d WHERE d.kind = _record_documents.kind AND d.run_id = _record_documents.run_id) THEN
     RETURN false;
@@ -194,27 +292,27 @@ BEGIN
   SELECT d.network_id INTO nid FROM skolval.document_record d WHERE d.kind = _record_documents.kind AND d.run_id = _record_documents.run_id;
   INSERT INTO skolval.document_record_unit (kind, run_id, unit_id, unit_code, name, organizer, organizer_name, address, location)
   SELECT _record_documents.kind, _record_documents.run_id, u.* FROM skolval._document_units_live(_record_documents.kind, _record_documents.run_id) u;
-  FOR c IN SELECT l.*, p.unit_id AS placed_at
-             FROM skolval._document_children_live(_record_documents.kind, _record_documents.run_id) l
-             LEFT JOIN skolval.placement p ON _record_documents.kind = 'placement' AND p.run_id = _record_documents.run_id
-                                          AND p.child_id = l.child_id
-  LOOP
-    route_line := NULL;
-    -- the route the map draws from the home (none for a child with protected identity); a
-    -- route that cannot be drawn now (off the network, not snapped) is recorded as none
-    IF c.placed_at IS NOT NULL AND c.residence_id IS NOT NULL AND NOT c.protected AND nid IS NOT NULL THEN
-      BEGIN
-        route_line := skolval.route(c.residence_id, c.placed_at, nid);
-      EXCEPTION WHEN OTHERS THEN
-        route_line := NULL;
-      END;
-    END IF;
-    INSERT INTO skolval.document_record_child (kind, run_id, child_id, protected_identity, personal_number, given_name,
-                                               family_name, birth_date, residence_id, address, postal_code, postal_town,
-                                               home, route)
-    VALUES (_record_documents.kind, _record_documents.run_id, c.child_id, c.protected, c.personal_number, c.given_name,
-            c.family_name, c.birth_date, c.residence_id, c.address, c.postal_code, c.postal_town, c.home, route_line);
-  END LOOP;
+  -- the route the map draws from the home (none for a child with protected identity); a
+  -- route that cannot be drawn now (off the network, not snapped) is recorded as none. All
+  -- routes in one pgRouting call (skolval._routes()), not one per child.
+  INSERT INTO skolval.document_record_child (kind, run_id, child_id, protected_identity, personal_number, given_name,
+                                             family_name, birth_date, residence_id, address, postal_code, postal_town,
+                                             home, route)
+  WITH c AS MATERIALIZED (
+    SELECT l.*, p.unit_id AS placed_at
+      FROM skolval._document_children_live(_record_documents.kind, _record_documents.run_id) l
+      LEFT JOIN skolval.placement p ON _record_documents.kind = 'placement' AND p.run_id = _record_documents.run_id
+                                   AND p.child_id = l.child_id),
+  drawn AS (
+    SELECT c.residence_id, c.placed_at FROM c
+     WHERE c.placed_at IS NOT NULL AND c.residence_id IS NOT NULL AND NOT c.protected AND nid IS NOT NULL),
+  routes AS MATERIALIZED (
+    SELECT r.* FROM skolval._routes(nid, ARRAY(SELECT d.residence_id FROM drawn d), ARRAY(SELECT d.placed_at FROM drawn d)) r
+     WHERE nid IS NOT NULL AND EXISTS (SELECT 1 FROM drawn))
+  SELECT _record_documents.kind, _record_documents.run_id, c.child_id, c.protected, c.personal_number, c.given_name,
+         c.family_name, c.birth_date, c.residence_id, c.address, c.postal_code, c.postal_town, c.home,
+         CASE WHEN c.placed_at IS NOT NULL AND NOT c.protected THEN rt.route END
+    FROM c LEFT JOIN routes rt ON rt.residence_id = c.residence_id AND rt.unit_id = c.placed_at;
   IF kind = 'payment' THEN
     INSERT INTO skolval.document_record_category (kind, run_id, category_code, sort_order)
     SELECT 'payment', _record_documents.run_id, pc.category_code, pc.sort_order FROM skolval.payment_category pc;

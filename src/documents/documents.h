@@ -102,6 +102,9 @@ typedef struct letter_input
 
 extern doc_fail_kind sv_pdf_letter_render(const letter_input *in, doc_output *out, doc_failure *fail);
 
+/* Many letters in one PDF (a print file): each on new pages with its own page numbers. */
+extern doc_fail_kind sv_pdf_letters_render(const letter_input *in, int n, doc_output *out, doc_failure *fail);
+
 /* ---------------------------------------------------------------------------------------
  * Payment statement: the same letterhead and facts as a letter, then blocks in order: tables
  * (a title, column headers, widths in percent of the text width, 'l'/'r' alignment, rows of

@@ -30,6 +30,7 @@
 
 #include "common/spi_util.h"
 #include "documents/documents.h"
+#include "documents/documents_glue.h"
 
 PG_FUNCTION_INFO_V1(skolval_decision_letter);
 PG_FUNCTION_INFO_V1(skolval_payment_statement);
@@ -41,21 +42,16 @@ PG_FUNCTION_INFO_V1(skolval_ike_xlsx);
  * Shared helpers
  * --------------------------------------------------------------------------------------- */
 
-typedef struct font_paths
-{
-	char	   *regular;
-	char	   *bold;
-} font_paths;
 
 /* Every query runs under the pinned path of sv_spi_connect() and is checked column by column. */
 static const Oid fonts_types[] = {TEXTOID, TEXTOID};
-static const Oid letter_types[] = {TEXTOID, TEXTOID, TEXTOID};
+const Oid	sv_doc_letter_types[3] = {TEXTOID, TEXTOID, TEXTOID};
 static const Oid statement_types[] = {TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID};
 static const Oid xlsx_head_types[] = {TEXTOID, INT8OID};
 
 /* The fonts to embed: absolute paths; no bold font (NULL) means bold drawn from the regular. */
-static void
-get_fonts(SvSpi *spi, font_paths *f)
+void
+sv_doc_get_fonts(SvSpi *spi, font_paths *f)
 {
 	uint64		n = sv_spi_select(spi, "skolval.document_setup()",
 								  "SELECT s.font_path, s.bold_font_path FROM skolval.document_setup() s",
@@ -84,8 +80,8 @@ cancel_pending(void)
 	return INTERRUPTS_PENDING_CONDITION() && (QueryCancelPending || ProcDiePending);
 }
 
-static void
-use_interrupt_hook(void)
+void
+sv_doc_use_interrupt_hook(void)
 {
 	sv_doc_interrupt_hook = cancel_pending;
 }
@@ -159,8 +155,8 @@ report_failure(const doc_failure *f, const char *what, const font_paths *fonts)
  * The core's result as a bytea in the caller's memory context (outside SPI), or its failure as
  * an error; the malloc'd bytes are freed either way.
  */
-static bytea *
-take_output(doc_fail_kind kind, doc_output *out, const doc_failure *fail, const char *what,
+bytea *
+sv_doc_take_output(doc_fail_kind kind, doc_output *out, const doc_failure *fail, const char *what,
 			const font_paths *fonts)
 {
 	bytea	   *volatile result = NULL;
@@ -205,6 +201,61 @@ take_output(doc_fail_kind kind, doc_output *out, const doc_failure *fail, const 
 	return result;
 }
 
+/*
+ * The parts of a letter (part, label, body rows of the SPI result, in print order) into a
+ * letter_input; the strings stay in the SPI result. Fonts are the caller's to set.
+ */
+void
+sv_doc_letter_parts(SvSpi *spi, uint64 n, letter_input *in, const char *source)
+{
+	memset(in, 0, sizeof(*in));
+	in->recipient = palloc0(sizeof(char *) * (n + 1));
+	in->facts = palloc0(sizeof(letter_pair) * (n + 1));
+	in->sections = palloc0(sizeof(letter_pair) * (n + 1));
+	for (uint64 i = 0; i < n; i++)
+	{
+		char	   *part = sv_spi_text(spi, i, 1);
+		char	   *label = sv_spi_text(spi, i, 2);
+		char	   *body = sv_spi_text(spi, i, 3);
+
+		CHECK_FOR_INTERRUPTS();
+		if (part == NULL || body == NULL)
+			continue;
+		if (strcmp(part, "sender") == 0)
+			in->sender = body;
+		else if (strcmp(part, "sender_unit") == 0)
+			in->sender_unit = body;
+		else if (strcmp(part, "doc_kind") == 0)
+			in->doc_kind = body;
+		else if (strcmp(part, "date") == 0)
+			in->date_line = body;
+		else if (strcmp(part, "reference") == 0)
+			in->reference_line = body;
+		else if (strcmp(part, "title") == 0)
+			in->title = body;
+		else if (strcmp(part, "running_head") == 0)
+			in->running_head = body;
+		else if (strcmp(part, "footer") == 0)
+			in->footer = body;
+		else if (strcmp(part, "recipient") == 0)
+			in->recipient[in->n_recipient++] = body;
+		else if (strcmp(part, "fact") == 0)
+		{
+			in->facts[in->n_facts].label = label ? label : "";
+			in->facts[in->n_facts++].text = body;
+		}
+		else if (strcmp(part, "section") == 0)
+		{
+			in->sections[in->n_sections].label = label ? label : "";
+			in->sections[in->n_sections++].text = body;
+		}
+		else
+			elog(ERROR, "unknown letter part \"%s\" from %s", part, source);
+	}
+	if (in->sender == NULL || in->title == NULL)
+		elog(ERROR, "%s returned no sender or title", source);
+}
+
 /* ---------------------------------------------------------------------------------------
  * skolval.decision_letter(run_id, child_id)
  * --------------------------------------------------------------------------------------- */
@@ -223,64 +274,18 @@ skolval_decision_letter(PG_FUNCTION_ARGS)
 	uint64		n;
 	SvSpi		spi;
 
-	use_interrupt_hook();
+	sv_doc_use_interrupt_hook();
 	sv_spi_connect(&spi);
-	get_fonts(&spi, &fonts);
+	sv_doc_get_fonts(&spi, &fonts);
 	n = sv_spi_select(&spi, "skolval.decision_letter_content()",
 					  "SELECT c.part, c.label, c.body FROM skolval.decision_letter_content($1, $2) c ORDER BY c.ord",
-					  2, types, values, 3, letter_types);
+					  2, types, values, 3, sv_doc_letter_types);
 
-	memset(&in, 0, sizeof(in));
+	sv_doc_letter_parts(&spi, n, &in, "skolval.decision_letter_content()");
 	in.font_path = fonts.regular;
 	in.bold_font_path = fonts.bold;
-	in.recipient = palloc0(sizeof(char *) * (n + 1));
-	in.facts = palloc0(sizeof(letter_pair) * (n + 1));
-	in.sections = palloc0(sizeof(letter_pair) * (n + 1));
-	for (uint64 i = 0; i < n; i++)
-	{
-		char	   *part = sv_spi_text(&spi, i, 1);
-		char	   *label = sv_spi_text(&spi, i, 2);
-		char	   *body = sv_spi_text(&spi, i, 3);
-
-		CHECK_FOR_INTERRUPTS();
-		if (part == NULL || body == NULL)
-			continue;
-		if (strcmp(part, "sender") == 0)
-			in.sender = body;
-		else if (strcmp(part, "sender_unit") == 0)
-			in.sender_unit = body;
-		else if (strcmp(part, "doc_kind") == 0)
-			in.doc_kind = body;
-		else if (strcmp(part, "date") == 0)
-			in.date_line = body;
-		else if (strcmp(part, "reference") == 0)
-			in.reference_line = body;
-		else if (strcmp(part, "title") == 0)
-			in.title = body;
-		else if (strcmp(part, "running_head") == 0)
-			in.running_head = body;
-		else if (strcmp(part, "footer") == 0)
-			in.footer = body;
-		else if (strcmp(part, "recipient") == 0)
-			in.recipient[in.n_recipient++] = body;
-		else if (strcmp(part, "fact") == 0)
-		{
-			in.facts[in.n_facts].label = label ? label : "";
-			in.facts[in.n_facts++].text = body;
-		}
-		else if (strcmp(part, "section") == 0)
-		{
-			in.sections[in.n_sections].label = label ? label : "";
-			in.sections[in.n_sections++].text = body;
-		}
-		else
-			elog(ERROR, "unknown decision letter part \"%s\"", part);
-	}
-	if (in.sender == NULL || in.title == NULL)
-		elog(ERROR, "skolval.decision_letter_content() returned no sender or title");
-
 	kind = sv_pdf_letter_render(&in, &out, &fail);
-	result = take_output(kind, &out, &fail, "decision letter", &fonts);
+	result = sv_doc_take_output(kind, &out, &fail, "decision letter", &fonts);
 	sv_spi_finish(&spi);
 	PG_RETURN_BYTEA_P(result);
 }
@@ -346,9 +351,9 @@ render_report(const char *what, const char *content_fn, const char *sql, int nar
 	uint64		n;
 	SvSpi		spi;
 
-	use_interrupt_hook();
+	sv_doc_use_interrupt_hook();
 	sv_spi_connect(&spi);
-	get_fonts(&spi, &fonts);
+	sv_doc_get_fonts(&spi, &fonts);
 	n = sv_spi_select(&spi, content_fn, sql, nargs, types, values, 4, statement_types);
 
 	memset(&in, 0, sizeof(in));
@@ -437,7 +442,7 @@ render_report(const char *what, const char *content_fn, const char *sql, int nar
 		elog(ERROR, "%s returned no sender or title", content_fn);
 
 	kind = sv_pdf_statement_render(&in, &out, &fail);
-	result = take_output(kind, &out, &fail, what, &fonts);
+	result = sv_doc_take_output(kind, &out, &fail, what, &fonts);
 	sv_spi_finish(&spi);
 	return result;
 }
@@ -656,7 +661,7 @@ write_workbook(const char *what, const char *head_sql, const char *missing, cons
 	uint64		n;
 
 	Assert(n_defs <= MAX_XLSX_SHEETS);
-	use_interrupt_hook();
+	sv_doc_use_interrupt_hook();
 	sv_spi_connect(&spi);
 	n = sv_spi_select(&spi, what, head_sql, nargs, types, values, 2, xlsx_head_types);
 	if (n != 1)

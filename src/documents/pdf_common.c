@@ -375,7 +375,7 @@ sv_pdf_add_page(pdf_doc *d)
 	d->pages[d->n_pages++] = p;
 	d->page = p;
 	d->y = d->top;
-	if (d->n_pages > 1 && d->on_new_page)
+	if (d->n_pages - 1 > d->first_page && d->on_new_page)
 		d->on_new_page(d, d->cb_arg);
 	return PDF_OK(d);
 }
@@ -835,12 +835,23 @@ sv_pdf_start(pdf_doc *d, const char *font_path, const char *bold_font_path, cons
 {
 	if (!sv_pdf_open(d, font_path, bold_font_path))
 		return false;
+	return sv_pdf_letterhead(d, head);
+}
+
+/*
+ * A new first page with the letterhead, in an open document: the next letter of a print file
+ * starts here, and its continuation pages get its own running head.
+ */
+bool
+sv_pdf_letterhead(pdf_doc *d, const pdf_head *head)
+{
 	d->left = PDF_LEFT;
 	d->right = PDF_RIGHT;
 	d->top = PDF_A4_H - 66;
 	d->bottom = PDF_BOTTOM;
 	d->on_new_page = running_head;
 	d->cb_arg = (void *) head;
+	d->first_page = d->n_pages;
 	if (!sv_pdf_add_page(d))
 		return false;
 	sv_pdf_text(d, d->bold, 15, PDF_LEFT, PDF_A4_H - 62, head->sender);
@@ -966,13 +977,20 @@ sv_pdf_body(pdf_doc *d, const char *body)
 bool
 sv_pdf_footers(pdf_doc *d, const char *footer)
 {
+	return sv_pdf_footers_range(d, footer, 0, d->n_pages);
+}
+
+/* The footers of pages from..to-1 (one letter of a print file), numbered within them. */
+bool
+sv_pdf_footers_range(pdf_doc *d, const char *footer, int from, int to)
+{
 	char		page_no[64];
 
-	for (int i = 0; i < d->n_pages && pdf_continue(d); i++)
+	for (int i = from; i < to && pdf_continue(d); i++)
 	{
 		d->page = d->pages[i];
 		sv_pdf_rule(d, PDF_LEFT, PDF_RIGHT, 58, 0.5f, 0.55f);
-		snprintf(page_no, sizeof(page_no), "Sida %d av %d", i + 1, d->n_pages);
+		snprintf(page_no, sizeof(page_no), "Sida %d av %d", i - from + 1, to - from);
 		sv_pdf_text_fit(d, d->font, 8, PDF_LEFT, 46, PDF_RIGHT - PDF_LEFT - 70, footer);
 		sv_pdf_text_right(d, d->font, 8, PDF_RIGHT, 46, page_no);
 	}

@@ -33,6 +33,7 @@ struct pdf_doc
 	int			n_pages;
 	int			cap_pages;
 	HPDF_Page	page;			/* the current page */
+	int			first_page;		/* index of the first page of the current letter (a print file holds many) */
 	float		y;				/* baseline of the next line, points from the bottom */
 	float		left;			/* text area */
 	float		right;
@@ -106,5 +107,7 @@ extern bool sv_pdf_facts(pdf_doc *d, const letter_pair *facts, int n);
 extern bool sv_pdf_heading(pdf_doc *d, const char *heading, float keep_with);
 extern bool sv_pdf_body(pdf_doc *d, const char *body);
 extern bool sv_pdf_footers(pdf_doc *d, const char *footer);
+extern bool sv_pdf_letterhead(pdf_doc *d, const pdf_head *head);
+extern bool sv_pdf_footers_range(pdf_doc *d, const char *footer, int from, int to);
 
 #endif

@@ -349,10 +349,46 @@ test_xlsx(void)
 	CHECK(rmdir(dir) == 0, "nothing else left in the temporary directory: %s", strerror(errno));
 }
 
+/* A print file: many letters in one PDF, each on its own pages (issue 15). */
+static void
+test_print_file(void)
+{
+	doc_output one, many;
+	doc_failure fail;
+	letter_input in[3];
+	char	   *long_text = malloc(20001);
+
+	for (int i = 0; i < 20000; i++)
+		long_text[i] = (i % 9 == 8) ? ' ' : "abcdefghå"[i % 9];
+	long_text[20000] = '\0';
+	in[0] = a_letter(FONT, BOLD, "Kort motivering.");
+	CHECK(sv_pdf_letters_render(in, 1, &one, &fail) == DOC_OK && is_pdf(&one) && count_pages(&one) == 1,
+		  "a print file of one short letter has one page (%d)", count_pages(&one));
+	/* a_letter() keeps its sections in one static array: the long letter gets its own */
+	in[1] = a_letter(FONT, BOLD, "Kort motivering.");
+	in[2] = in[1];
+	{
+		static letter_pair long_sections[3];
+
+		memcpy(long_sections, in[1].sections, sizeof(long_sections));
+		long_sections[1].text = long_text;
+		in[1].sections = long_sections;
+	}
+	CHECK(sv_pdf_letters_render(in, 3, &many, &fail) == DOC_OK && is_pdf(&many), "a print file of three letters");
+	/* the long letter takes several pages; the short ones one each; the fonts are embedded once */
+	CHECK(count_pages(&many) >= 4, "three letters, one of them long, take at least four pages (%d)", count_pages(&many));
+	CHECK(many.len < 2 * one.len, "the fonts are embedded once (%zu bytes for three letters, %zu for one)", many.len, one.len);
+	free(one.data);
+	free(many.data);
+	CHECK(sv_pdf_letters_render(in, 0, &many, &fail) == DOC_FAIL_VALUE && many.data == NULL, "a print file of no letters is refused");
+	free(long_text);
+}
+
 int
 main(void)
 {
 	test_letters();
+	test_print_file();
 	test_layout();
 	test_statement();
 	test_xlsx();

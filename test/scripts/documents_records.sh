@@ -36,6 +36,20 @@ assert_eq "publish recorded the run: a record, every placed child, every unit" \
 whatif=$(q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate(1, what_if => true)")
 route_child=$(q -c "SELECT min(r.child_id) FROM skolval.document_record_child r WHERE r.kind = 'placement' AND r.run_id = $run AND r.route IS NOT NULL")
 [ -n "$route_child" ] || fail "no route was recorded"
+# The routes are recorded in one pgRouting call (skolval._routes()): each equals skolval.route()
+# of the child's home and unit, byte for byte, and a child route() can draw is never left without.
+assert_eq "recorded routes equal skolval.route() (placed, not protected: drawn | differing)" \
+    "$(q -c "SELECT count(*) FROM skolval.document_record_child r JOIN skolval.placement p ON p.run_id = r.run_id AND p.child_id = r.child_id
+              WHERE r.kind = 'placement' AND r.run_id = $run AND NOT r.protected_identity AND r.route IS NOT NULL")|0" \
+    "$(q -c "CREATE FUNCTION pg_temp.route_or_null(h bigint, u bigint, n bigint) RETURNS geometry LANGUAGE plpgsql AS
+              \$\$ BEGIN RETURN skolval.route(h, u, n); EXCEPTION WHEN OTHERS THEN RETURN NULL; END \$\$" \
+         -c "SELECT count(*) FILTER (WHERE x.recorded IS NOT NULL) || '|' ||
+                    count(*) FILTER (WHERE ST_AsEWKB(x.recorded) IS DISTINCT FROM ST_AsEWKB(x.live))
+               FROM (SELECT r.route AS recorded, pg_temp.route_or_null(r.residence_id, p.unit_id, d.network_id) AS live
+                       FROM skolval.document_record_child r
+                       JOIN skolval.document_record d ON d.kind = r.kind AND d.run_id = r.run_id
+                       JOIN skolval.placement p ON p.run_id = r.run_id AND p.child_id = r.child_id
+                      WHERE r.kind = 'placement' AND r.run_id = $run AND NOT r.protected_identity AND r.residence_id IS NOT NULL) x")"
 
 q -c "SET client_min_messages = warning" -c "SELECT count(*) FROM skolval.demo_payments()" \
   -c "SELECT skolval.create_payment_run('2026-03-01')" -c "SELECT skolval.approve_payment_run(1)" \

@@ -335,6 +335,28 @@ SELECT pg_temp.bad('P0001', $$ DO $do$ BEGIN IF EXISTS (SELECT FROM skolval.stag
 DELETE FROM skolval.staging_unit WHERE source_row >= 101;
 DELETE FROM skolval.staging_residence; DELETE FROM skolval.staging_enrollment; DELETE FROM skolval.staging_wish;
 
+-- issue 15 (delivery): the guardian register, the settings and the staged relations refuse
+-- values out of bounds by themselves (23514), and staging names the row and column.
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name) VALUES (skolval.personal_number_make('1970-01-01', 1), repeat('a', 201), 'B') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name) VALUES (skolval.personal_number_make('1970-01-01', 1), E'A\x1b', 'B') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name) VALUES ('197001010000', 'A', 'B') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name, address, postal_code, postal_town) VALUES (skolval.personal_number_make('1970-01-01', 1), 'A', 'B', repeat('g', 301), '123 45', 'Staden') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name, address, postal_code, postal_town) VALUES (skolval.personal_number_make('1970-01-01', 1), 'A', 'B', 'Gatan 1', '1234', 'Staden') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name, address) VALUES (skolval.personal_number_make('1970-01-01', 1), 'A', 'B', 'Gatan 1') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.guardian (personal_number, given_name, family_name, address, postal_code, postal_town, sekretessmarkering) VALUES (skolval.personal_number_make('1970-01-01', 1), 'A', 'B', 'Gatan 1', '123 45', 'Staden', true) $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.delivery_settings (case_prefix) VALUES ('bsn') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.delivery_settings (forwarding_address) VALUES (ARRAY[E'Skatteverket\n', 'x']) $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.delivery_settings (claim_timeout) VALUES ('1 second') $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.delivery_settings (max_attempts) VALUES (0) $$);
+SELECT pg_temp.bad('23514', $$ INSERT INTO skolval.child_protection (child_id) VALUES (1) $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.configure_delivery(disagreement_rule => 'coin') $$);
+SELECT pg_temp.bad('22023', $$ SELECT skolval.easter_sunday(1000) $$);
+INSERT INTO skolval.staging_guardian (source_row, child_personal_number, guardian_personal_number, given_name, family_name, address, postal_code, postal_town, channel, custody, guardian_protection, child_protection)
+VALUES (201, '20210101-0008', '1', repeat('g', 201), E'Fam\x07ilj', repeat('a', 301), '99', repeat('t', 201), 'duva', 'ibland', 'hemlig', 'hemlig');
+SELECT source_row, column_name, value, problem FROM skolval.guardian_staging_check() ORDER BY 1, 2, 4;
+SELECT pg_temp.bad('P0001', $$ DO $do$ BEGIN IF EXISTS (SELECT FROM skolval.guardian_staging_merge()) THEN RAISE EXCEPTION 'guardian_staging_merge() refused: % problems', (SELECT count(*) FROM skolval.guardian_staging_check()); END IF; END $do$ $$);
+DELETE FROM skolval.staging_guardian;
+
 -- ---------------------------------------------------------------------------------------
 -- NULL arguments, generated from the catalogue: every public function (no leading _) is called
 -- with each of its arguments NULL in turn, the others valid. The rule (doc/sql-reference.md):
@@ -380,9 +402,25 @@ INSERT INTO null_meaning VALUES
   ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
   ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
 -- Task "pay" (issue 14): retroactive rate decisions.
-INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('decision_ref', '''BSN 2026/1'''),
+INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('home_municipality', '''0180'''), ('decision_ref', '''BSN 2026/1'''),
   ('invoice', '''personnummer;enhetskod;fran;till;belopp'''), ('flags', '''{owed}''');
 INSERT INTO null_meaning VALUES ('revise_payment_rates', 'decision_ref', 'no decision reference');
+-- issue 15 (delivery): sample values and documented NULLs of the delivery functions
+INSERT INTO null_sample VALUES
+  ('batch_id', '1'), ('batch_size', '10'), ('case_prefix', '''BSN'''), ('channel', '''paper'''),
+  ('claim_timeout', '''1 hour'''), ('delegation', '''Delegation 1'''), ('delivered_at', 'now()'),
+  ('delivered_on', '''2027-03-20'''), ('disagreement_rule', '''no_choice'''),
+  ('forwarding_address', 'ARRAY[''Skatteverket'']'), ('kind', '''wish'''), ('max_attempts', '3'),
+  ('outbox_id', '1'), ('outbox_ids', 'ARRAY[1]::bigint[]'), ('read_at', 'now()'), ('role_title', '''Handläggare'''),
+  ('school_form', '''forskoleklass'''), ('had_wishes', 'true'), ('sent_at', 'now()'), ('start_date', '''2027-08-16'''),
+  ('unit_name', '''Skolan'''), ('wish_rank', '1'), ('worker', '''probe'''), ('year', '2027');
+INSERT INTO null_meaning VALUES
+  ('configure_delivery', 'case_prefix', 'keep'), ('configure_delivery', 'disagreement_rule', 'keep'),
+  ('configure_delivery', 'forwarding_address', 'keep'), ('configure_delivery', 'max_attempts', 'keep'),
+  ('configure_delivery', 'claim_timeout', 'keep'), ('decision_delivery', 'run_id', 'every published run'),
+  ('outbox_mark_sent', 'sent_at', 'now'), ('outbox_control_notice', 'sent_at', 'now'),
+  ('outbox_mark_delivered', 'delivered_at', 'only read'), ('outbox_mark_delivered', 'read_at', 'only delivered'),
+  ('decision_sentence_sv', 'had_wishes', 'not needed for a placement by wish');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
   f record;
