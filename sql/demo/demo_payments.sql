@@ -115,13 +115,24 @@ BEGIN
    WHERE u.organizer = 'independent'
    ORDER BY u.unit_id;
 
+  -- The IKE price list (interkommunal ersättning): for every municipality the year's grundbelopp
+  -- and premises of each category, with administration and VAT as for an independent unit
+  -- (the price list of Sveriges Kommuner och Regioner's recommendation has the same shape).
+  INSERT INTO skolval.ike_price (category_code, municipality_code, valid_from, valid_to, annual_amount, agreement)
+  SELECT r.category_code, NULL, r.valid_from, r.valid_to,
+         pg_catalog.round((r.base_annual + r.premises_annual) * 1.03 * 1.06, 0),
+         'Exempelkommun BSN 2025-11-20 § 113 (IKE-prislista)'
+    FROM skolval.payment_rate r
+   ORDER BY r.category_code, r.valid_from;
+
   RETURN QUERY VALUES
     ('organizers', (SELECT pg_catalog.count(*) FROM skolval.organizer)),
     ('payment categories', (SELECT pg_catalog.count(*) FROM skolval.payment_category)),
     ('rates', (SELECT pg_catalog.count(*) FROM skolval.payment_rate)),
     ('cost accounts', (SELECT pg_catalog.count(*) FROM skolval.cost_account)),
     ('supplements', (SELECT pg_catalog.count(*) FROM skolval.supplement)),
-    ('holidays', (SELECT pg_catalog.count(*) FROM skolval.payment_holiday));
+    ('holidays', (SELECT pg_catalog.count(*) FROM skolval.payment_holiday)),
+    ('IKE prices', (SELECT pg_catalog.count(*) FROM skolval.ike_price));
 END $$;
 COMMENT ON FUNCTION skolval.demo_payments(bigint) IS
   'Give the example municipality its grant configuration: categories, 2026 rates with a rise on 1 July, the count policy, holidays, accounts per administration and tilläggsbelopp decisions. Run after demo_municipality(); deterministic for a seed';

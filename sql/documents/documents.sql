@@ -1158,7 +1158,8 @@ BEGIN
   m := skolval._payment_month(ike_invoice_content.month);
   cd := skolval.payment_count_date(m);
   month_text := skolval.month_sv(m);
-  SELECT count(*) FILTER (WHERE b.problem IS NULL), count(*) FILTER (WHERE b.problem IS NULL AND c.protected_identity),
+  SELECT count(DISTINCT b.child_id) FILTER (WHERE b.problem IS NULL),
+         count(DISTINCT b.child_id) FILTER (WHERE b.problem IS NULL AND c.protected_identity),
          coalesce(sum(b.amount) FILTER (WHERE b.problem IS NULL), 0), count(*) FILTER (WHERE b.problem IS NOT NULL)
     INTO n_children, n_protected, total, n_problems
     FROM skolval.ike_basis(m) b LEFT JOIN skolval.child c ON c.child_id = b.child_id
