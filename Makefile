@@ -73,6 +73,10 @@ sql/$(EXTENSION)--%.sql: sql/migrations/%.sql $(CODE_PARTS) sql/skolval.parts Ma
 # The shared library says which version it was built for (skolval.library_version()).
 src/skolval.o: skolval.control
 
+# PGXS tracks no header dependencies: every object is rebuilt when any of our headers changes
+# (a struct that grew in one header once left objects built against the old layout).
+$(OBJS): $(wildcard src/*.h src/*/*.h)
+
 else
 all install installcheck:
 	@echo "pg_config was not found: run 'make test' or 'bash scripts/deps.sh' first, or set PG_CONFIG." >&2; exit 1

@@ -844,7 +844,7 @@ BEGIN
   UNION ALL
   -- Per category, with a total row.
   -- Supplements (tilläggsbelopp) are amounts decided for a child, not grundbelopp: their own column.
-  SELECT 200, 'table', 'Belopp per kategori', 'l20,r6,r14,r12,r11,r11,r12,r14',
+  SELECT 200, 'table', 'Belopp per kategori', 'l21,r7,r14,r12,r11,r11,r11,r13',
          ARRAY['Kategori', 'Barn', 'Grundbelopp', 'Lokaler', 'Adm.', 'Moms', 'Tillägg', 'Summa']
   UNION ALL
   SELECT (200 + row_number() OVER (ORDER BY c.sort_order, c.category COLLATE skolval.sv_se))::integer, 'row', NULL, NULL,
