@@ -671,7 +671,13 @@ BEGIN
         USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
   END IF;
-  IF EXISTS (SELECT 1 FROM skolval.current_placement cp WHERE cp.round_id = year_apply.round_id AND cp.child_id = year_apply.child_id) THEN
+  -- late: a child of the main cohort that gave no wishes in time (first application after the
+  -- deadline); switch: a placed child's new wishes; in_mover: a child not in the main cohort.
+  IF EXISTS (SELECT 1 FROM skolval.round_cohort c WHERE c.round_id = year_apply.round_id AND c.child_id = year_apply.child_id)
+     AND NOT EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = year_apply.round_id AND w.child_id = year_apply.child_id)
+     AND NOT EXISTS (SELECT 1 FROM skolval.year_application a WHERE a.round_id = year_apply.round_id AND a.child_id = year_apply.child_id) THEN
+    k := 'late';
+  ELSIF EXISTS (SELECT 1 FROM skolval.current_placement cp WHERE cp.round_id = year_apply.round_id AND cp.child_id = year_apply.child_id) THEN
     k := 'switch';
   ELSIF EXISTS (SELECT 1 FROM skolval.round_cohort c WHERE c.round_id = year_apply.round_id AND c.child_id = year_apply.child_id) THEN
     k := 'late';
@@ -871,6 +877,7 @@ DECLARE
   run skolval.placement_run;
   sid bigint;
   wif jsonb;
+  wif_all jsonb;
   need jsonb;
   names text[];
   p_lottery integer;
@@ -914,6 +921,7 @@ BEGIN
   SELECT s.shadow_round_id INTO sid FROM skolval.school_year_settings s WHERE s.round_id = lr.round_id;
 
   wif := skolval._year_wishes_in_force(lr.later_round_id);
+  wif_all := wif;
   -- Priorities are needed for every wish, and for a child without a place and without wishes
   -- (its nearest municipal unit, applied on its behalf).
   SELECT coalesce(pg_catalog.jsonb_agg(x), '[]') INTO need
@@ -1089,7 +1097,7 @@ BEGIN
      AND NOT (x.child_id = ANY (unplaced));
 
   UPDATE skolval.year_application ya SET handled_at = pg_catalog.clock_timestamp(), handled_by_later_round_id = lr.later_round_id
-   WHERE ya.application_id IN (SELECT (x->>'application_id')::bigint FROM pg_catalog.jsonb_array_elements(need) x
+   WHERE ya.application_id IN (SELECT (x->>'application_id')::bigint FROM pg_catalog.jsonb_array_elements(wif_all) x
                                 WHERE x->'application_id' <> 'null'::jsonb)
      AND NOT (ya.child_id = ANY (unplaced));
 
@@ -1206,8 +1214,14 @@ DECLARE
   r skolval.placement_round;
   cur bigint;
   w record;
-  chosen record;
-  near record;
+  chosen_unit bigint;
+  chosen_rank smallint;
+  chosen_key double precision[];
+  chosen_free integer;
+  chosen_ahead integer;
+  chosen_walk double precision;
+  near_unit bigint;
+  near_walk double precision;
   a skolval.placement_amendment;
   why text := '';
   near_home boolean;
@@ -1255,16 +1269,17 @@ BEGIN
      ORDER BY pr.rank
   LOOP
     IF coalesce(w.free_seats, 0) > w.ahead THEN
-      chosen := w;
+      chosen_unit := w.unit_id; chosen_rank := w.rank; chosen_key := w.key;
+      chosen_free := coalesce(w.free_seats, 0); chosen_ahead := w.ahead; chosen_walk := w.walking_m;
       EXIT;
     END IF;
     why := why || pg_catalog.format(' Önskemål %s, %s: ingen ledig plats%s.', w.rank, skolval._unit_name(w.unit_id),
              CASE WHEN coalesce(w.free_seats, 0) > 0 THEN pg_catalog.format(' (de %s lediga platserna tillfaller barn i kö med företräde)', w.free_seats) ELSE '' END);
   END LOOP;
 
-  IF chosen.unit_id IS NULL AND cur IS NULL THEN
+  IF chosen_unit IS NULL AND cur IS NULL THEN
     -- No wish: the nearest unit with a free seat, near home where one has a seat.
-    SELECT d.unit_id, d.walking_m INTO near
+    SELECT d.unit_id, d.walking_m INTO near_unit, near_walk
       FROM skolval.round_home h
       JOIN skolval.distance d ON d.network_id = h.network_id AND d.residence_id = h.residence_id AND d.status = 'ok'
       JOIN skolval.current_unit_occupancy o ON o.round_id = app.round_id AND o.unit_id = d.unit_id
@@ -1275,29 +1290,31 @@ BEGIN
     IF NOT FOUND THEN
       RETURN NULL;    -- no seat anywhere: the application waits for the next later round
     END IF;
-    near_home := near.walking_m <= r.near_home_distance_m;
+    near_home := near_walk <= r.near_home_distance_m;
   END IF;
 
-  IF chosen.unit_id IS NOT NULL OR near.unit_id IS NOT NULL THEN
-    a := skolval._year_amend(app.round_id, app.child_id, coalesce(chosen.unit_id, near.unit_id), 'placed_between_rounds',
+  IF chosen_unit IS NOT NULL OR near_unit IS NOT NULL THEN
+    a := skolval._year_amend(app.round_id, app.child_id, coalesce(chosen_unit, near_unit), 'placed_between_rounds',
            place_between_rounds.effective_date,
            CASE WHEN cur IS NULL
-                THEN pg_catalog.format('Barnet placeras i förskoleklass vid %s från och med %s.', skolval._unit_name(coalesce(chosen.unit_id, near.unit_id)),
+                THEN pg_catalog.format('Barnet placeras i förskoleklass vid %s från och med %s.', skolval._unit_name(coalesce(chosen_unit, near_unit)),
                                        skolval.date_sv(place_between_rounds.effective_date))
                 ELSE pg_catalog.format('Barnet placeras i förskoleklass vid %s i stället för vid %s från och med %s.',
-                                       skolval._unit_name(chosen.unit_id), skolval._unit_name(cur), skolval.date_sv(place_between_rounds.effective_date)) END,
+                                       skolval._unit_name(chosen_unit), skolval._unit_name(cur), skolval.date_sv(place_between_rounds.effective_date)) END,
            pg_catalog.format('%s kom in efter huvudomgången och prövas mellan omgångarna med samma urvalsregler, bland de lediga platserna. '
                              'En ledig plats ges bara om inget barn i kö till skolan har företräde till den.',
                              CASE app.kind WHEN 'in_mover' THEN 'Barnet har flyttat till kommunen; ansökan' ELSE 'Ansökan' END)
            || why
-           || CASE WHEN chosen.unit_id IS NOT NULL
-                   THEN pg_catalog.format(' Önskemål %s, %s: ledig plats.', chosen.rank, skolval._unit_name(chosen.unit_id))
+           || CASE WHEN chosen_unit IS NOT NULL
+                   THEN pg_catalog.format(' Önskemål %s, %s: ledig plats.', chosen_rank, skolval._unit_name(chosen_unit))
                    ELSE pg_catalog.format(' Inget önskemål kunde tillgodoses. Barnet placeras vid %s, %s (%s m gångväg).',
-                          skolval._unit_name(near.unit_id),
+                          skolval._unit_name(near_unit),
                           CASE WHEN near_home THEN 'den närmaste skolan nära hemmet med ledig plats' ELSE 'den närmaste skolan med ledig plats' END,
-                          pg_catalog.round(near.walking_m::numeric)) END,
-           pg_catalog.jsonb_build_object('application_id', app.application_id, 'kind', app.kind),
-           wish_rank => chosen.rank::smallint);
+                          pg_catalog.round(near_walk::numeric)) END,
+           pg_catalog.jsonb_build_object('application_id', app.application_id, 'kind', app.kind, 'priority_key', chosen_key,
+                                         'free_seats', chosen_free, 'waiting_ahead', chosen_ahead,
+                                         'walking_m', coalesce(chosen_walk, near_walk), 'near_home', near_home),
+           wish_rank => chosen_rank::smallint);
   END IF;
 
   -- The wishes above the placement become waiting-list entries.
@@ -1307,7 +1324,7 @@ BEGIN
   SELECT app.round_id, pr.unit_id, app.child_id, pr.rank, pr.key, pr.unit_id = ANY (app.sibling_units), app.submitted_at, 'between_rounds'
     FROM skolval.placement_applications(s.shadow_round_id) pr
    WHERE pr.child_id = app.child_id AND NOT pr.implicit
-     AND pr.rank < coalesce(chosen.rank, coalesce(pg_catalog.array_position(app.units, cur)::smallint, 32767));
+     AND pr.rank < coalesce(chosen_rank, coalesce(pg_catalog.array_position(app.units, cur)::smallint, 32767));
   UPDATE skolval.year_application x SET handled_at = pg_catalog.clock_timestamp(), handled_amendment_id = a.amendment_id
    WHERE x.application_id = app.application_id AND (a.amendment_id IS NOT NULL OR cur IS NOT NULL);
   RETURN a;
