@@ -1706,3 +1706,17 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION skolval.current_placement_ss12000(bigint) IS
   'The current placements shaped like SS 12000''s Placements list ({"data": [{id, placedAt, child, schoolType, startDate, meta}]}): children and units by stable UUIDs only (identity travels in the register''s Persons, never here). Needs skolval_admin';
+
+-- The year's internal round is never allocated: its wishes are rewritten by every later round.
+CREATE OR REPLACE FUNCTION skolval._year_shadow_never_allocated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM skolval.school_year_settings s WHERE s.shadow_round_id = NEW.round_id) THEN
+    RAISE EXCEPTION 'round % is the internal round of a school year and cannot be allocated', NEW.round_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Later rounds of the year are run with skolval.run_later_round().';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE OR REPLACE TRIGGER placement_run_not_of_school_year_shadow BEFORE INSERT ON skolval.placement_run
+  FOR EACH ROW EXECUTE FUNCTION skolval._year_shadow_never_allocated();

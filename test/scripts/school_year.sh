@@ -255,7 +255,7 @@ every_step "switch"
 no_one_worse "switch" $lr
 stable "switch" $lr false
 assert_eq "switch: the late applications were handled" 10 \
-  "$(q -c "SELECT count(*) FROM skolval.year_application WHERE kind = 'late' AND handled_by_later_round_id = $lr")"
+  "$(q -c "SELECT count(*) FROM skolval.year_application WHERE kind = 'late' AND child_id IN ($late) AND handled_by_later_round_id = $lr")"
 assert_eq "switch: keys carry the application time before the lottery" t \
   "$(q -c "SELECT bool_and(cardinality(priority_key) = cardinality(round_key) + 1) FROM skolval.later_round_wish WHERE later_round_id = $lr AND NOT guaranteed")"
 
@@ -381,6 +381,31 @@ grep -q 42501 <<<"$out" || fail "an analyst declined a place: $out"
 out=$(q -v VERBOSITY=verbose -c "SET ROLE year_an" -c "INSERT INTO skolval.placement_amendment (round_id, run_id, child_id, kind, effective_date, decision_sv, motivation_sv) VALUES (1, $run, $c1, 'declined', now(), 'x', 'y')" 2>&1 || true)
 grep -q 42501 <<<"$out" || fail "an analyst wrote an amendment: $out"
 echo "ok: roles: BI cannot read identified placements; analysts cannot decide or write amendments (42501)"
+# ---- bad input: a clear error with a specific SQLSTATE, nothing changed ------------------------
+before_counts=$(q -c "SELECT (SELECT count(*) FROM skolval.placement_amendment) || '|' || (SELECT count(*) FROM skolval.year_application)
+                        || '|' || (SELECT count(*) FROM skolval.later_round) || '|' || (SELECT count(*) FROM skolval.appeal)")
+refused() { # refused LABEL SQLSTATE SQL
+    local out
+    out=$(q -v VERBOSITY=verbose -c "$3" 2>&1 || true)
+    grep -q "ERROR:  $2" <<<"$out" || fail "$1: expected SQLSTATE $2, got: $out"
+    echo "ok: $1 is refused with $2 ($(grep -o -m1 'ERROR: .*' <<<"$out" | cut -c15-100))"
+}
+u=$(q -c "SELECT min(unit_id) FROM skolval.round_capacity WHERE round_id = 1")
+refused "a unit listed twice" 22023 "SELECT skolval.year_apply(1, $c1, ARRAY[$u, $u], now())"
+refused "too many wishes" 22023 "SELECT skolval.year_apply(1, $c1, (SELECT array_agg(unit_id) FROM skolval.unit), now())"
+refused "a sibling claim outside the wishes" 22023 "SELECT skolval.year_apply(1, $c1, ARRAY[$u], now(), sibling_units => ARRAY[-1::bigint])"
+refused "an application without a time" 22004 "SELECT skolval.year_apply(1, $c1, ARRAY[$u], NULL)"
+refused "an unknown kind of later round" 22023 "SELECT skolval.open_later_round(1, 'x', 'lottery', '2027-08-01')"
+refused "a round that is not published" 55000 "SELECT skolval.open_later_round(2, 'x', 'refill', '2027-08-01')"
+refused "allocating the year's internal round" 55000 "SELECT skolval.allocate($shadow, what_if => true)"
+refused "running a decided later round again" 55000 "SELECT skolval.run_later_round($lr)"
+refused "declining for a child without a place" 55000 "SELECT skolval.decline_place(1, (SELECT min(child_id) FROM skolval.placement_amendment WHERE kind = 'moved_away'))"
+refused "an appeal received before delivery" 22023 "SELECT skolval.register_appeal(1, $c1, '2027-03-01', '2027-03-30')"
+refused "an unknown appeal outcome" 22023 "SELECT skolval.record_appeal_outcome($a1, 'granted', '2027-07-01')"
+refused "leaving a list the child is not on" P0002 "SELECT skolval.leave_waiting_list(1, $c1, -1)"
+assert_eq "bad input changed nothing (amendments|applications|later rounds|appeals)" "$before_counts" \
+  "$(q -c "SELECT (SELECT count(*) FROM skolval.placement_amendment) || '|' || (SELECT count(*) FROM skolval.year_application)
+            || '|' || (SELECT count(*) FROM skolval.later_round) || '|' || (SELECT count(*) FROM skolval.appeal)")"
 [ -n "${KEEP_DB:-}" ] || dropdb --if-exists $db >/dev/null 2>&1 || true
 done
 echo "school year: all steps and invariants hold for seeds $seeds"
