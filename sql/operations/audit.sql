@@ -160,6 +160,26 @@ BEGIN
 END
 $audit_results$;
 
+-- The school year (sql/year, issue 16): its decisions, lists, rounds, offers, appeals and letters.
+DO $audit_year$
+DECLARE
+  t text;
+BEGIN
+  FOREACH t IN ARRAY ARRAY['school_year_settings', 'later_round', 'year_application', 'placement_amendment', 'waiting_list',
+                           'later_round_wish', 'placement_offer', 'capacity_justification', 'appeal', 'year_letter']
+  LOOP
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_insert AFTER INSERT ON skolval.%I REFERENCING NEW TABLE AS new_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_update AFTER UPDATE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
+                              'NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_delete AFTER DELETE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+    EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_truncate BEFORE TRUNCATE ON skolval.%I '
+                              'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
+  END LOOP;
+END
+$audit_year$;
+
 -- The log itself is append-only, for every role and in every session_replication_role.
 CREATE OR REPLACE FUNCTION skolval._audit_log_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
