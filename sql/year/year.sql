@@ -23,6 +23,17 @@ COMMENT ON FUNCTION skolval._match_guaranteed(integer[], integer[], integer[], i
 -- Small helpers
 -- ---------------------------------------------------------------------------------------
 
+-- The first NULL among required arguments, as an error naming it (before any work).
+CREATE OR REPLACE FUNCTION skolval._year_not_null(names text[], is_null boolean[]) RETURNS void
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  FOR i IN 1 .. pg_catalog.cardinality(names) LOOP
+    IF is_null[i] THEN
+      RAISE EXCEPTION '% must not be NULL', names[i] USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+  END LOOP;
+END $$;
+
 -- The published run of a main round, or an error naming the round.
 CREATE OR REPLACE FUNCTION skolval._year_run(round_id bigint) RETURNS skolval.placement_run
 LANGUAGE plpgsql STABLE AS $$
@@ -38,8 +49,9 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM skolval.placement_round r WHERE r.round_id OPERATOR(pg_catalog.=) _year_run.round_id) THEN
       RAISE EXCEPTION 'placement round % does not exist', _year_run.round_id USING ERRCODE = 'no_data_found';
     END IF;
-    RAISE EXCEPTION 'placement round % has no published run: the school year starts with publication', _year_run.round_id
-      USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Publish the main round''s run with skolval.publish(run_id).';
+    RAISE EXCEPTION 'placement round % is not published', _year_run.round_id
+      USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = 'The school year starts with publication.',
+            HINT = 'Publish the main round''s run with skolval.publish(run_id).';
   END IF;
   RETURN run;
 END $$;
@@ -441,9 +453,8 @@ DECLARE
   n integer;
 BEGIN
   PERFORM skolval._year_require_admin('take a child off a waiting list');
-  IF leave_waiting_list.child_id IS NULL OR leave_waiting_list.unit_id IS NULL THEN
-    RAISE EXCEPTION 'leave_waiting_list(): child_id and unit_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'child_id', 'unit_id'],
+            ARRAY[leave_waiting_list.round_id IS NULL, leave_waiting_list.child_id IS NULL, leave_waiting_list.unit_id IS NULL]);
   PERFORM skolval._year_run(leave_waiting_list.round_id);
   UPDATE skolval.waiting_list w SET left_at = pg_catalog.clock_timestamp(), left_reason = 'family_left'
    WHERE w.round_id = leave_waiting_list.round_id AND w.child_id = leave_waiting_list.child_id
@@ -471,10 +482,8 @@ DECLARE
   uname text;
   a skolval.placement_amendment;
 BEGIN
-  IF _year_give_up.child_id IS NULL OR _year_give_up.effective_date IS NULL THEN
-    RAISE EXCEPTION '%: child_id and effective_date must not be NULL', CASE _year_give_up.kind WHEN 'declined' THEN 'decline_place()' ELSE 'record_move_away()' END
-      USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'child_id', 'effective_date'],
+            ARRAY[_year_give_up.round_id IS NULL, _year_give_up.child_id IS NULL, _year_give_up.effective_date IS NULL]);
   PERFORM skolval._year_run(_year_give_up.round_id);
   SELECT * INTO cur FROM skolval.current_placement cp
    WHERE cp.round_id = _year_give_up.round_id AND cp.child_id = _year_give_up.child_id;
@@ -639,11 +648,9 @@ DECLARE
   lr skolval.later_round;
 BEGIN
   PERFORM skolval._year_require_admin('register an application');
-  IF year_apply.child_id IS NULL OR year_apply.units IS NULL OR year_apply.submitted_at IS NULL THEN
-    RAISE EXCEPTION 'year_apply(): % must not be NULL',
-                    CASE WHEN year_apply.child_id IS NULL THEN 'child_id' WHEN year_apply.units IS NULL THEN 'units' ELSE 'submitted_at' END
-      USING ERRCODE = 'null_value_not_allowed', HINT = 'An application without wishes is ''{}'' (a place near home).';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'child_id', 'units', 'submitted_at', 'sibling_units'],
+            ARRAY[year_apply.round_id IS NULL, year_apply.child_id IS NULL, year_apply.units IS NULL, year_apply.submitted_at IS NULL,
+                  year_apply.sibling_units IS NULL]);
   run := skolval._year_run(year_apply.round_id);
   SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = year_apply.round_id;
   IF NOT EXISTS (SELECT 1 FROM skolval.child c WHERE c.child_id = year_apply.child_id) THEN
@@ -661,6 +668,11 @@ BEGIN
   IF (SELECT count(DISTINCT x) FROM pg_catalog.unnest(year_apply.units) x) < pg_catalog.cardinality(year_apply.units) THEN
     RAISE EXCEPTION 'application of child %: a unit is listed twice in %', year_apply.child_id, year_apply.units
       USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF NOT (year_apply.sibling_units OPERATOR(pg_catalog.<@) year_apply.units) THEN
+    RAISE EXCEPTION 'sibling_units must be among the wished units'
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = pg_catalog.format('Child %s: sibling_units %s, units %s.', year_apply.child_id, year_apply.sibling_units, year_apply.units);
   END IF;
   FOREACH u IN ARRAY year_apply.units LOOP
     PERFORM skolval.require_unit_offers(u, r.school_form, pg_catalog.format('application of child %s', year_apply.child_id));
@@ -688,11 +700,6 @@ BEGIN
   -- An earlier pending application of the child is replaced (handled, by nobody).
   UPDATE skolval.year_application a SET handled_at = pg_catalog.clock_timestamp()
    WHERE a.round_id = year_apply.round_id AND a.child_id = year_apply.child_id AND a.handled_at IS NULL;
-  IF year_apply.sibling_units IS NULL OR NOT (year_apply.sibling_units OPERATOR(pg_catalog.<@) year_apply.units) THEN
-    RAISE EXCEPTION 'application of child %: sibling_units % must be among the wished units %', year_apply.child_id,
-                    year_apply.sibling_units, year_apply.units
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
   INSERT INTO skolval.year_application (round_id, child_id, kind, units, sibling_units, submitted_at, later_round_id)
   VALUES (year_apply.round_id, year_apply.child_id, k, year_apply.units, year_apply.sibling_units, year_apply.submitted_at,
           year_apply.later_round_id)
@@ -721,11 +728,10 @@ DECLARE
   lr skolval.later_round;
 BEGIN
   PERFORM skolval._year_require_admin('open a later round');
-  IF open_later_round.name IS NULL OR open_later_round.kind IS NULL OR open_later_round.decision_date IS NULL
-     OR open_later_round.tie_break IS NULL OR open_later_round.uses_offers IS NULL OR open_later_round.answer_days IS NULL THEN
-    RAISE EXCEPTION 'open_later_round(): name, kind, decision_date, tie_break, uses_offers and answer_days must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'name', 'kind', 'decision_date', 'tie_break', 'uses_offers', 'answer_days'],
+            ARRAY[open_later_round.round_id IS NULL, open_later_round.name IS NULL, open_later_round.kind IS NULL,
+                  open_later_round.decision_date IS NULL, open_later_round.tie_break IS NULL, open_later_round.uses_offers IS NULL,
+                  open_later_round.answer_days IS NULL]);
   IF open_later_round.kind NOT IN ('refill', 'switch', 'reserve') THEN
     RAISE EXCEPTION 'unknown kind of later round "%"', open_later_round.kind
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use refill, switch or reserve.';
@@ -1142,9 +1148,8 @@ DECLARE
   cur bigint;
 BEGIN
   PERFORM skolval._year_require_admin('record the answer to an offer');
-  IF answer_offer.offer_id IS NULL OR answer_offer.accept IS NULL OR answer_offer.answered_on IS NULL THEN
-    RAISE EXCEPTION 'answer_offer(): offer_id, accept and answered_on must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['offer_id', 'accept', 'answered_on'],
+            ARRAY[answer_offer.offer_id IS NULL, answer_offer.accept IS NULL, answer_offer.answered_on IS NULL]);
   SELECT * INTO o FROM skolval.placement_offer x WHERE x.offer_id = answer_offer.offer_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'offer % does not exist', answer_offer.offer_id USING ERRCODE = 'no_data_found';
@@ -1228,9 +1233,8 @@ DECLARE
   near_home boolean;
 BEGIN
   PERFORM skolval._year_require_admin('place a child between rounds');
-  IF place_between_rounds.application_id IS NULL OR place_between_rounds.effective_date IS NULL THEN
-    RAISE EXCEPTION 'place_between_rounds(): application_id and effective_date must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['application_id', 'effective_date'],
+            ARRAY[place_between_rounds.application_id IS NULL, place_between_rounds.effective_date IS NULL]);
   SELECT * INTO app FROM skolval.year_application x WHERE x.application_id = place_between_rounds.application_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'application % does not exist', place_between_rounds.application_id USING ERRCODE = 'no_data_found';
@@ -1338,7 +1342,7 @@ COMMENT ON FUNCTION skolval.place_between_rounds(bigint, date) IS
 -- ---------------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION skolval.set_capacity_justification(round_id bigint, unit_id bigint, rooms integer, class_size integer,
-                                                             decision_reference text, justification_sv text,
+                                                             reference text, reason_sv text,
                                                              later_round_id bigint DEFAULT NULL)
 RETURNS skolval.capacity_justification
 LANGUAGE plpgsql SECURITY DEFINER AS $$
@@ -1348,11 +1352,9 @@ DECLARE
   j skolval.capacity_justification;
 BEGIN
   PERFORM skolval._year_require_admin('record a capacity justification');
-  IF set_capacity_justification.unit_id IS NULL OR set_capacity_justification.decision_reference IS NULL
-     OR set_capacity_justification.justification_sv IS NULL THEN
-    RAISE EXCEPTION 'set_capacity_justification(): unit_id, decision_reference and justification_sv must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'unit_id', 'reference', 'reason_sv'],
+            ARRAY[set_capacity_justification.round_id IS NULL, set_capacity_justification.unit_id IS NULL,
+                  set_capacity_justification.reference IS NULL, set_capacity_justification.reason_sv IS NULL]);
   SELECT rc.seats INTO seats FROM skolval.round_capacity rc
    WHERE rc.round_id = set_capacity_justification.round_id AND rc.unit_id = set_capacity_justification.unit_id;
   IF NOT FOUND THEN
@@ -1368,8 +1370,8 @@ BEGIN
   INSERT INTO skolval.capacity_justification (round_id, later_round_id, unit_id, seats, rooms, class_size, decision_reference,
                                               justification_sv, recorded_by)
   VALUES (set_capacity_justification.round_id, set_capacity_justification.later_round_id, set_capacity_justification.unit_id, seats,
-          set_capacity_justification.rooms, set_capacity_justification.class_size, set_capacity_justification.decision_reference,
-          set_capacity_justification.justification_sv, skolval._acting_role())
+          set_capacity_justification.rooms, set_capacity_justification.class_size, set_capacity_justification.reference,
+          set_capacity_justification.reason_sv, skolval._acting_role())
   ON CONFLICT (round_id, coalesce(later_round_id, 0), unit_id)
   DO UPDATE SET seats = EXCLUDED.seats, rooms = EXCLUDED.rooms, class_size = EXCLUDED.class_size,
                 decision_reference = EXCLUDED.decision_reference, justification_sv = EXCLUDED.justification_sv,
@@ -1434,14 +1436,12 @@ DECLARE
   ap skolval.appeal;
 BEGIN
   PERFORM skolval._year_require_admin('register an appeal');
-  IF register_appeal.child_id IS NULL OR register_appeal.received_date IS NULL OR register_appeal.delivered_date IS NULL THEN
-    RAISE EXCEPTION 'register_appeal(): child_id, received_date and delivered_date must not be NULL'
-      USING ERRCODE = 'null_value_not_allowed', HINT = 'delivered_date is the day the decision was delivered (the outbox records it).';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'child_id', 'received_date', 'delivered_date'],
+            ARRAY[register_appeal.round_id IS NULL, register_appeal.child_id IS NULL, register_appeal.received_date IS NULL,
+                  register_appeal.delivered_date IS NULL]);
   IF register_appeal.received_date < register_appeal.delivered_date THEN
-    RAISE EXCEPTION 'appeal of child %: received % before the decision was delivered %', register_appeal.child_id,
-                    register_appeal.received_date, register_appeal.delivered_date
-      USING ERRCODE = 'invalid_parameter_value';
+    RAISE EXCEPTION 'received_date % is before delivered_date %', register_appeal.received_date, register_appeal.delivered_date
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = pg_catalog.format('Appeal of child %s.', register_appeal.child_id);
   END IF;
   run := skolval._year_run(register_appeal.round_id);
   IF register_appeal.amendment_id IS NULL THEN
@@ -1487,9 +1487,8 @@ DECLARE
   free integer;
 BEGIN
   PERFORM skolval._year_require_admin('review an appeal');
-  IF review_appeal.appeal_id IS NULL OR review_appeal.change IS NULL OR review_appeal.review_date IS NULL THEN
-    RAISE EXCEPTION 'review_appeal(): appeal_id, change and review_date must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['appeal_id', 'change', 'review_date'],
+            ARRAY[review_appeal.appeal_id IS NULL, review_appeal.change IS NULL, review_appeal.review_date IS NULL]);
   SELECT * INTO ap FROM skolval.appeal x WHERE x.appeal_id = review_appeal.appeal_id FOR UPDATE;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'appeal % does not exist', review_appeal.appeal_id USING ERRCODE = 'no_data_found';
@@ -1546,9 +1545,8 @@ DECLARE
   a skolval.placement_amendment;
 BEGIN
   PERFORM skolval._year_require_admin('record the outcome of an appeal');
-  IF record_appeal_outcome.appeal_id IS NULL OR record_appeal_outcome.outcome IS NULL OR record_appeal_outcome.outcome_date IS NULL THEN
-    RAISE EXCEPTION 'record_appeal_outcome(): appeal_id, outcome and outcome_date must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-  END IF;
+  PERFORM skolval._year_not_null(ARRAY['appeal_id', 'outcome', 'outcome_date'],
+            ARRAY[record_appeal_outcome.appeal_id IS NULL, record_appeal_outcome.outcome IS NULL, record_appeal_outcome.outcome_date IS NULL]);
   IF record_appeal_outcome.outcome NOT IN ('rejected', 'ordered_place', 'quashed_returned', 'withdrawn') THEN
     RAISE EXCEPTION 'unknown appeal outcome "%"', record_appeal_outcome.outcome
       USING ERRCODE = 'invalid_parameter_value', HINT = 'Use rejected, ordered_place, quashed_returned or withdrawn.';
@@ -1602,6 +1600,7 @@ DECLARE
   t text;
 BEGIN
   PERFORM skolval._year_require_admin('draft an appeal reply');
+  PERFORM skolval._year_not_null(ARRAY['appeal_id'], ARRAY[appeal_draft_reply.appeal_id IS NULL]);
   SELECT * INTO ap FROM skolval.appeal x WHERE x.appeal_id = appeal_draft_reply.appeal_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'appeal % does not exist', appeal_draft_reply.appeal_id USING ERRCODE = 'no_data_found';
