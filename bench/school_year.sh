@@ -19,14 +19,14 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$db" "$@"; }
 ms() { # ms SQL: wall milliseconds of one statement, best of 3 (each in a rolled-back transaction)
     local best=999999999 t
     for _ in 1 2 3; do
-        t=$(q -c "BEGIN" -c "SELECT 1" -c "\\timing on" -c "$1" -c "ROLLBACK" 2>&1 | grep -oE 'Time: [0-9.]+' | tail -1 | grep -oE '[0-9.]+')
+        t=$(q -c "BEGIN" -c "\\timing on" -c "$1" -c "ROLLBACK" 2>&1 | grep -oE 'Time: [0-9.]+' | head -1 | grep -oE '[0-9.]+')
         t=${t%.*}
         [ "$t" -lt "$best" ] && best=$t
     done
     echo "$best"
 }
 q -c "SET client_min_messages = warning" -c "CREATE EXTENSION postgis; CREATE EXTENSION pgrouting; CREATE EXTENSION skolval" \
-  -c "SELECT count(*) FROM skolval.demo_municipality(children => $n, seed => 5)" \
+  -c "SELECT count(*) FROM skolval.demo_municipality(children => $n, seed => 5, network_edges => ${EDGES:-8000})" \
   -c "SELECT skolval.set_four_eyes(false, 'bench')" -c "SELECT count(*) FROM skolval.compute_distances(1)" >/dev/null
 q -c "SELECT skolval.publish((skolval.allocate(1)).run_id)" >/dev/null
 q -c "SELECT count(*) FROM (SELECT skolval.decline_place(1, child_id, '2027-04-10') FROM skolval.current_placement ORDER BY md5(child_id::text) LIMIT $declines) x" >/dev/null
@@ -55,4 +55,4 @@ moved=$(q -c "SELECT summary->>'moved' FROM skolval.later_round WHERE later_roun
 echo "| children | declines | wishes in force (incl. guarantees) | moved | run_later_round() | allocate() again (what-if) | _match_guaranteed() alone |"
 echo "|---|---|---|---|---|---|---|"
 echo "| $n | $declines | $wishes | $moved | $round_ms ms | $alloc_ms ms | $match_ms ms |"
-dropdb "$db"
+[ -n "${KEEP:-}" ] || dropdb "$db"

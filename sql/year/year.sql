@@ -595,18 +595,20 @@ LANGUAGE plpgsql AS $$
 DECLARE
   sid bigint;
   missing bigint;
+  ids bigint[];
 BEGIN
   SELECT s.shadow_round_id INTO sid FROM skolval.school_year_settings s WHERE s.round_id = _year_priorities.round_id;
+  SELECT coalesce(pg_catalog.array_agg(DISTINCT (x->>'child_id')::bigint), '{}') INTO ids
+    FROM pg_catalog.jsonb_array_elements(_year_priorities.wishes) x;
   IF sid IS NULL THEN
     RAISE EXCEPTION 'the school year of round % is not prepared', _year_priorities.round_id
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = 'Call skolval.year_prepare(round_id) and skolval.compute_distances() on the id it returns.';
   END IF;
   -- Every child must be in the cohort with a home measured from.
-  SELECT (x->>'child_id')::bigint INTO missing
-    FROM pg_catalog.jsonb_array_elements(_year_priorities.wishes) x
-   WHERE NOT EXISTS (SELECT 1 FROM skolval.round_home h WHERE h.round_id = sid AND h.child_id = (x->>'child_id')::bigint
-                        AND h.residence_id IS NOT NULL)
+  SELECT c INTO missing
+    FROM pg_catalog.unnest(ids) c
+   WHERE NOT EXISTS (SELECT 1 FROM skolval.round_home h WHERE h.round_id = sid AND h.child_id = c AND h.residence_id IS NOT NULL)
    LIMIT 1;
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'child % has no measured home in the school year of round %', missing, _year_priorities.round_id
@@ -615,10 +617,9 @@ BEGIN
                                      _year_priorities.round_id, sid);
   END IF;
   DELETE FROM skolval.wish w WHERE w.round_id = sid;
-  DELETE FROM skolval.round_cohort c WHERE c.round_id = sid
-     AND NOT EXISTS (SELECT 1 FROM pg_catalog.jsonb_array_elements(_year_priorities.wishes) x WHERE (x->>'child_id')::bigint = c.child_id);
+  DELETE FROM skolval.round_cohort c WHERE c.round_id = sid AND NOT (c.child_id = ANY (ids));
   INSERT INTO skolval.round_cohort (round_id, child_id)
-  SELECT DISTINCT sid, (x->>'child_id')::bigint FROM pg_catalog.jsonb_array_elements(_year_priorities.wishes) x
+  SELECT sid, c FROM pg_catalog.unnest(ids) c
   ON CONFLICT DO NOTHING;
   INSERT INTO skolval.wish (round_id, child_id, rank, unit_id, sibling_claim, submitted_at)
   SELECT sid, (x->>'child_id')::bigint, u.ord::smallint, u.unit_id::bigint,
@@ -938,6 +939,7 @@ BEGIN
     -- offer rounds: a placed child without wishes takes no part (its seat is not offered)
     SELECT coalesce(pg_catalog.jsonb_agg(x), '[]') INTO wif FROM pg_catalog.jsonb_array_elements(need) x;
   END IF;
+  RAISE DEBUG 'run_later_round: wishes in force at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
   names := skolval._year_key_names(r.criteria, lr.tie_break);
   p_lottery := coalesce(pg_catalog.array_position(r.criteria, 'lottery'), pg_catalog.cardinality(r.criteria) + 1);
   nk := pg_catalog.cardinality(names);
@@ -953,9 +955,9 @@ BEGIN
          pr.key,
          coalesce(pr.unit_id::text IN (SELECT pg_catalog.jsonb_array_elements_text(x->'sibling_units')), false),
          (x->>'submitted_at')::timestamptz, 'rejected'
-    FROM skolval._year_priorities(lr.round_id, need) pr
-    JOIN pg_catalog.jsonb_array_elements(need) x ON (x->>'child_id')::bigint = pr.child_id
-   WHERE NOT pr.implicit OR x->'current_unit_id' = 'null'::jsonb;
+    FROM (SELECT * FROM skolval._year_priorities(lr.round_id, need)) pr
+    JOIN (SELECT (e->>'child_id')::bigint AS child_id, e AS x FROM pg_catalog.jsonb_array_elements(need) e) n ON n.child_id = pr.child_id
+   WHERE NOT pr.implicit OR n.x->'current_unit_id' = 'null'::jsonb;
   IF NOT lr.uses_offers THEN
     -- the current placement: the guaranteed last choice
     INSERT INTO skolval.later_round_wish (later_round_id, child_id, rank, unit_id, guaranteed, implicit, source,
@@ -970,6 +972,7 @@ BEGIN
      WHERE x->'current_unit_id' <> 'null'::jsonb;
   END IF;
 
+  RAISE DEBUG 'run_later_round: priorities at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
   -- The matching (C): arrays in child order, wishes in rank order.
   WITH w AS (
     SELECT lw.child_id, lw.rank, lw.unit_id, lw.guaranteed, lw.priority_key,
@@ -998,6 +1001,7 @@ BEGIN
            coalesce((SELECT pg_catalog.array_agg(q.g ORDER BY q.cidx) FROM
                        (SELECT w.cidx, coalesce(max(w.widx) FILTER (WHERE w.guaranteed), -1) AS g FROM w GROUP BY w.cidx) q), '{}')) g;
 
+  RAISE DEBUG 'run_later_round: matching at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
   WITH w AS (
     SELECT lw.child_id, lw.rank,
            (pg_catalog.row_number() OVER (ORDER BY lw.child_id, lw.rank) - 1)::integer AS widx,
@@ -1018,6 +1022,7 @@ BEGIN
             FROM (SELECT DISTINCT y.unit_id FROM skolval.later_round_wish y WHERE y.later_round_id = lr.later_round_id) u) cut
    WHERE lw.later_round_id = lr.later_round_id AND lw.unit_id = cut.unit_id AND lw.outcome = 'rejected';
 
+  RAISE DEBUG 'run_later_round: outcomes at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
   -- Children without a place the matching could not seat: the nearest unit with a seat left,
   -- in lottery order.
   FOR c IN
@@ -1049,6 +1054,7 @@ BEGIN
     END IF;
   END LOOP;
 
+  RAISE DEBUG 'run_later_round: administrative placement at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
   -- Decisions: every child whose placement changes, or who gets one.
   FOR c IN
     SELECT x.child_id, x.unit_id, x.rank, false AS administrative, cp.unit_id AS current_unit_id
@@ -1090,6 +1096,7 @@ BEGIN
     END IF;
   END LOOP;
 
+  RAISE DEBUG 'run_later_round: decisions at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
   -- Waiting lists: a child that took part with wishes is now on the lists of the units it ranked
   -- above its result (none left when it got its first wish).
   UPDATE skolval.waiting_list wl SET left_at = pg_catalog.clock_timestamp(), left_reason = 'superseded'
@@ -1108,6 +1115,10 @@ BEGIN
                                 WHERE x->'application_id' <> 'null'::jsonb)
      AND NOT (ya.child_id = ANY (unplaced));
 
+  RAISE DEBUG 'run_later_round: waiting lists at % ms', (pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - t0) * 1000)::bigint;
+  PERFORM skolval._year_position_letters(lr.round_id,
+            ARRAY(SELECT DISTINCT x.child_id FROM skolval.later_round_wish x WHERE x.later_round_id = lr.later_round_id
+                     AND x.outcome = 'rejected' AND NOT x.guaranteed AND NOT x.implicit));
   result := pg_catalog.jsonb_build_object(
     'children', (SELECT count(DISTINCT x.child_id) FROM skolval.later_round_wish x WHERE x.later_round_id = lr.later_round_id),
     'moved', n_moved, 'newly_placed', n_placed, 'administrative', n_admin, 'offers', n_offers,
@@ -1332,6 +1343,7 @@ BEGIN
      AND pr.rank < coalesce(chosen_rank, coalesce(pg_catalog.array_position(app.units, cur)::smallint, 32767));
   UPDATE skolval.year_application x SET handled_at = pg_catalog.clock_timestamp(), handled_amendment_id = a.amendment_id
    WHERE x.application_id = app.application_id AND (a.amendment_id IS NOT NULL OR cur IS NOT NULL);
+  PERFORM skolval._year_position_letters(app.round_id, ARRAY[app.child_id]);
   RETURN a;
 END $$;
 COMMENT ON FUNCTION skolval.place_between_rounds(bigint, date) IS
@@ -1720,3 +1732,39 @@ BEGIN
 END $$;
 CREATE OR REPLACE TRIGGER placement_run_not_of_school_year_shadow BEFORE INSERT ON skolval.placement_run
   FOR EACH ROW EXECUTE FUNCTION skolval._year_shadow_never_allocated();
+
+-- ---------------------------------------------------------------------------------------
+-- Waiting-list positions for the family (when the municipality wants it)
+-- ---------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION skolval.waiting_list_positions_sv(round_id bigint, child_id bigint) RETURNS text
+LANGUAGE sql STABLE
+RETURN (SELECT 'Ert barn står i kö till ' || pg_catalog.string_agg(pg_catalog.format('%s (plats %s av %s)', u.name, p.position, p.waiting),
+                                                                   ', ' ORDER BY p.wish_rank, u.name) || '.'
+          FROM skolval.waiting_list_position p JOIN skolval.unit u ON u.unit_id OPERATOR(pg_catalog.=) p.unit_id
+         WHERE p.round_id OPERATOR(pg_catalog.=) waiting_list_positions_sv.round_id
+           AND p.child_id OPERATOR(pg_catalog.=) waiting_list_positions_sv.child_id);
+COMMENT ON FUNCTION skolval.waiting_list_positions_sv(bigint, bigint) IS
+  'The child''s waiting-list positions in Swedish ("Ert barn står i kö till X (plats 3 av 12)."), NULL when it waits nowhere';
+
+-- Letters with the positions, for the given children, when the year's settings say so.
+CREATE OR REPLACE FUNCTION skolval._year_position_letters(round_id bigint, children bigint[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+  n integer := 0;
+  c bigint;
+  t text;
+BEGIN
+  IF NOT coalesce((SELECT s.show_position_to_family FROM skolval.school_year_settings s WHERE s.round_id = _year_position_letters.round_id), false) THEN
+    RETURN 0;
+  END IF;
+  FOREACH c IN ARRAY coalesce(_year_position_letters.children, '{}') LOOP
+    t := skolval.waiting_list_positions_sv(_year_position_letters.round_id, c);
+    IF t IS NOT NULL THEN
+      PERFORM skolval._year_record_letter(_year_position_letters.round_id, c, 'waiting_list', 'Ert barns plats i kön',
+                t || ' Platsen i kön bestäms av samma urvalsregler som placeringen och kan ändras när andra barn söker eller lämnar kön.');
+      n := n + 1;
+    END IF;
+  END LOOP;
+  RETURN n;
+END $$;

@@ -246,6 +246,7 @@ q -c "SELECT count(*) FROM (SELECT skolval.year_apply(1, d.child_id,
            ORDER BY md5(unit_id::text || d.child_id::text || 'sw$seed') LIMIT 1 + (d.child_id % 3)::int) u),
         timestamptz '2027-05-10 08:00' + (d.child_id % 7) * interval '1 hour')
         FROM chk.derived() d WHERE d.child_id NOT IN ($late) ORDER BY md5(d.child_id::text || 'switch$seed') LIMIT 25) x" >/dev/null
+q -c "SELECT skolval.set_school_year(1, show_position_to_family => true)" >/dev/null
 shadow=$(q -c "SELECT skolval.year_prepare(1, '2027-05-15')")
 q -c "SELECT count(*) FROM skolval.compute_distances($shadow)" >/dev/null
 q -c "SELECT chk.snap()" >/dev/null
@@ -254,6 +255,14 @@ echo "   switch: $(q -c "SELECT skolval.run_later_round($lr)")"
 every_step "switch"
 no_one_worse "switch" $lr
 stable "switch" $lr false
+zero "switch: every child still waiting got a letter with its positions, as the view counts them" \
+  "SELECT count(*) FROM (SELECT DISTINCT child_id FROM skolval.later_round_wish WHERE later_round_id = $lr AND outcome = 'rejected'
+                           AND NOT guaranteed AND NOT implicit) w
+    WHERE NOT EXISTS (SELECT 1 FROM skolval.year_letter l WHERE l.child_id = w.child_id AND l.kind = 'waiting_list'
+                         AND l.body_sv LIKE '%' || (SELECT format('%s (plats %s av %s)', u.name, p.position, p.waiting)
+                                                      FROM skolval.waiting_list_position p JOIN skolval.unit u USING (unit_id)
+                                                     WHERE p.child_id = w.child_id ORDER BY p.wish_rank LIMIT 1) || '%')"
+q -c "SELECT skolval.set_school_year(1, show_position_to_family => false)" >/dev/null
 assert_eq "switch: the late applications were handled" 10 \
   "$(q -c "SELECT count(*) FROM skolval.year_application WHERE kind = 'late' AND child_id IN ($late) AND handled_by_later_round_id = $lr")"
 assert_eq "switch: keys carry the application time before the lottery" t \
