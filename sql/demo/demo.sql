@@ -151,7 +151,7 @@ BEGIN
     SELECT pg_catalog.format('%I.%I', n.nspname, c.relname) AS qualified, c.relname
       FROM pg_catalog.pg_class c
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid AND d.objid = c.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE c.relkind = 'r' AND c.relname NOT IN ('settings', 'audit_log')
@@ -256,30 +256,72 @@ COMMENT ON FUNCTION skolval._demo_districts() IS
 -- of a random street edge, 8-25 m to one side, with house number, postal code and district.
 -- The street edges homes and units may lie on are the residential and tertiary edges of the
 -- active network, numbered in edge order (slots) and along each street (house numbers).
-CREATE OR REPLACE FUNCTION skolval._demo_locate(seed bigint, stream text, keys bigint[])
-RETURNS TABLE (loc_key bigint, loc_home geometry, loc_address text, loc_postal_code text, loc_district text)
+--
+-- The generator's arithmetic (here and in demo_municipality()) runs pinned without the PostGIS
+-- schema, so no operator or function planted there can be reached (doc/operations.md, "search_path
+-- and who may create what"); what it needs of PostGIS it gets from the small helpers below, which
+-- do no arithmetic and call PostGIS with exact argument types.
+
+-- The street slots of a network: coordinates of each residential or tertiary edge's ends.
+CREATE OR REPLACE FUNCTION skolval._demo_slots(nid bigint)
+RETURNS TABLE (slot bigint, street_name text, pos integer, x1 double precision, y1 double precision,
+               x2 double precision, y2 double precision, len double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT pg_catalog.row_number() OVER (ORDER BY e.edge_id), e.name,
+         (pg_catalog.row_number() OVER (PARTITION BY e.name ORDER BY e.edge_id))::integer,
+         ST_X(ST_StartPoint(e.geom)), ST_Y(ST_StartPoint(e.geom)),
+         ST_X(ST_EndPoint(e.geom)), ST_Y(ST_EndPoint(e.geom)), e.length_m
+    FROM skolval.edge e
+   WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary')
+$$;
+COMMENT ON FUNCTION skolval._demo_slots(bigint) IS
+  'The example city''s street slots: the residential and tertiary edges of a network in edge order, with their house-number position along the street and their end coordinates (no arithmetic)';
+
+-- The corner of a network's extent and its area.
+CREATE OR REPLACE FUNCTION skolval._demo_extent(nid bigint)
+RETURNS TABLE (xmin double precision, ymin double precision, area double precision)
+LANGUAGE sql STABLE AS $$
+  SELECT ST_XMin(n.extent::box3d), ST_YMin(n.extent::box3d), ST_Area(n.extent)
+    FROM skolval.network n WHERE n.network_id = nid
+$$;
+COMMENT ON FUNCTION skolval._demo_extent(bigint) IS
+  'The lower-left corner and the area of a network''s extent (no arithmetic)';
+
+-- Which side of the river and of the railway each point lies on.
+CREATE OR REPLACE FUNCTION skolval._demo_sides(nid bigint, xs double precision[], ys double precision[])
+RETURNS TABLE (i bigint, north boolean, east boolean)
+LANGUAGE sql STABLE AS $$
+  SELECT p.i, ST_Contains(n.geom, p.pt), ST_Contains(e.geom, p.pt)
+    FROM (SELECT q.i, ST_SetSRID(ST_MakePoint(q.x, q.y), skolval.srid()) AS pt
+            FROM ROWS FROM (pg_catalog.unnest(xs), pg_catalog.unnest(ys)) WITH ORDINALITY AS q(x, y, i)) p
+    LEFT JOIN skolval.demo_feature n ON n.network_id = nid AND n.feature = 'north_of_river'
+    LEFT JOIN skolval.demo_feature e ON e.network_id = nid AND e.feature = 'east_of_railway'
+$$;
+COMMENT ON FUNCTION skolval._demo_sides(bigint, double precision[], double precision[]) IS
+  'For points given by their coordinates (in order), whether each lies north of the example city''s river and east of its railway (no arithmetic)';
+
+-- A point in the municipality's coordinate system.
+CREATE OR REPLACE FUNCTION skolval._demo_point(x double precision, y double precision) RETURNS geometry
+LANGUAGE sql STABLE AS $$
+  SELECT ST_SetSRID(ST_MakePoint(x, y), skolval.srid())
+$$;
+COMMENT ON FUNCTION skolval._demo_point(double precision, double precision) IS
+  'The point (x, y) in the municipality''s coordinate system; NULL when x or y is NULL (no arithmetic)';
+
+CREATE OR REPLACE FUNCTION skolval._demo_addresses(seed bigint, stream text, keys bigint[])
+RETURNS TABLE (loc_key bigint, loc_x double precision, loc_y double precision, loc_address text,
+               loc_postal_code text, loc_district text)
 LANGUAGE plpgsql AS $$
+-- pinned without PostGIS (sql/operations/finish.sql): PostGIS only through the _demo_* helpers
 DECLARE
   nid bigint := skolval.active_network_id();
-  slots bigint := (SELECT pg_catalog.count(*) FROM skolval.edge e
-                    WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary'));
-  north geometry;
-  east geometry;
-  ext geometry;
+  slots bigint := (SELECT pg_catalog.count(*) FROM skolval._demo_slots(nid));
+  ext record;
 BEGIN
-  SELECT f.geom INTO north FROM skolval.demo_feature f
-   WHERE f.network_id = skolval.active_network_id() AND f.feature = 'north_of_river';
-  SELECT f.geom INTO east FROM skolval.demo_feature f
-   WHERE f.network_id = skolval.active_network_id() AND f.feature = 'east_of_railway';
-  SELECT n.extent INTO ext FROM skolval.network n WHERE n.is_active;
+  SELECT * INTO ext FROM skolval._demo_extent(nid);
   RETURN QUERY
   WITH slot AS MATERIALIZED (
-    SELECT pg_catalog.row_number() OVER (ORDER BY e.edge_id) AS slot, e.name AS street_name,
-           pg_catalog.row_number() OVER (PARTITION BY e.name ORDER BY e.edge_id)::integer AS pos,
-           ST_X(ST_StartPoint(e.geom)) AS x1, ST_Y(ST_StartPoint(e.geom)) AS y1,
-           ST_X(ST_EndPoint(e.geom)) AS x2, ST_Y(ST_EndPoint(e.geom)) AS y2, e.length_m AS len
-      FROM skolval.edge e
-     WHERE e.network_id = nid AND e.kind IN ('residential', 'tertiary')
+    SELECT * FROM skolval._demo_slots(nid)
   ), k AS (
     SELECT x.key,
            1 + pg_catalog.floor(skolval.seeded_random(seed, stream || '-slot', x.key) * slots)::bigint AS slot,
@@ -287,26 +329,28 @@ BEGIN
            (8 + 17 * skolval.seeded_random(seed, stream || '-offset', x.key))
              * CASE WHEN skolval.seeded_random(seed, stream || '-side', x.key) < 0.5 THEN 1 ELSE -1 END AS side
       FROM pg_catalog.unnest(keys) AS x(key)
-  ), p AS (
-    SELECT k.key, s.street_name, s.pos, k.along, k.side,
-           ST_SetSRID(ST_MakePoint(
-             s.x1 + k.along * (s.x2 - s.x1) - k.side * (s.y2 - s.y1) / s.len,
-             s.y1 + k.along * (s.y2 - s.y1) + k.side * (s.x2 - s.x1) / s.len), skolval.srid()) AS home
+  ), p AS MATERIALIZED (
+    SELECT pg_catalog.row_number() OVER (ORDER BY k.key) AS i, k.key, s.street_name, s.pos, k.along, k.side,
+           s.x1 + k.along * (s.x2 - s.x1) - k.side * (s.y2 - s.y1) / s.len AS x,
+           s.y1 + k.along * (s.y2 - s.y1) + k.side * (s.x2 - s.x1) / s.len AS y
       FROM k JOIN slot s ON s.slot = k.slot
+  ), side AS (
+    SELECT * FROM skolval._demo_sides(nid, ARRAY(SELECT p.x FROM p ORDER BY p.i), ARRAY(SELECT p.y FROM p ORDER BY p.i))
   )
-  SELECT p.key, p.home,
+  SELECT p.key, p.x, p.y,
          p.street_name || ' ' || (4 * p.pos - 3 + 2 * pg_catalog.floor(p.along * 2)::integer
                                   + CASE WHEN p.side > 0 THEN 0 ELSE 1 END)::text,
          pg_catalog.format('%s %s', 290 + 3 * d.n,
-                           ((pg_catalog.floor((ST_X(p.home) - ST_XMin(ext) + 1000) / 1500) * 7
-                             + pg_catalog.floor((ST_Y(p.home) - ST_YMin(ext) + 1000) / 1500))::integer % 90 + 10)::text),
+                           ((pg_catalog.floor((p.x - ext.xmin + 1000) / 1500) * 7
+                             + pg_catalog.floor((p.y - ext.ymin + 1000) / 1500))::integer % 90 + 10)::text),
          pg_catalog.lpad(d.n::text, 2, '0')
     FROM p
-   CROSS JOIN LATERAL (SELECT CASE WHEN ST_Contains(north, p.home) THEN 0 ELSE 2 END
-                              + CASE WHEN ST_Contains(east, p.home) THEN 2 ELSE 1 END AS n) d;
+    JOIN side ON side.i = p.i
+   CROSS JOIN LATERAL (SELECT CASE WHEN side.north THEN 0 ELSE 2 END
+                              + CASE WHEN side.east THEN 2 ELSE 1 END AS n) d;
 END $$;
-COMMENT ON FUNCTION skolval._demo_locate(bigint, text, bigint[]) IS
-  'Generated addresses along the example city''s streets (the active network''s residential and tertiary edges) for a list of keys: point, street address, postal code and district (01 north-west, 02 north-east, 03 south-west, 04 south-east)';
+COMMENT ON FUNCTION skolval._demo_addresses(bigint, text, bigint[]) IS
+  'Generated addresses along the example city''s streets (the active network''s residential and tertiary edges) for a list of keys: point coordinates, street address, postal code and district (01 north-west, 02 north-east, 03 south-west, 04 south-east)';
 
 -- ---------------------------------------------------------------------------------------
 -- The example municipality
@@ -322,6 +366,8 @@ CREATE OR REPLACE FUNCTION skolval.demo_municipality(
   replace boolean DEFAULT false)
 RETURNS TABLE (item text, value bigint)
 LANGUAGE plpgsql AS $$
+-- pinned without PostGIS (sql/operations/finish.sql): points are kept as coordinates and
+-- distances computed from them; PostGIS only through the _demo_* helpers
 DECLARE
   nid bigint;
   rid bigint;
@@ -370,7 +416,8 @@ BEGIN
 
   CREATE TEMP TABLE pg_temp._demo_unit (
     ord integer PRIMARY KEY, category text NOT NULL, name text, organizer_name text, address text,
-    home geometry NOT NULL, unit_id bigint, top_grade integer, popular boolean NOT NULL DEFAULT false
+    hx double precision NOT NULL, hy double precision NOT NULL, unit_id bigint, top_grade integer,
+    popular boolean NOT NULL DEFAULT false
   ) ON COMMIT DROP;
   CREATE TEMP TABLE pg_temp._demo_person (
     pkey bigint PRIMARY KEY, role text NOT NULL, household bigint NOT NULL, birth_date date NOT NULL,
@@ -379,7 +426,8 @@ BEGIN
     personal_number text, child_id bigint
   ) ON COMMIT DROP;
   CREATE TEMP TABLE pg_temp._demo_home (
-    household bigint PRIMARY KEY, home geometry NOT NULL, address text, postal_code text, district_code text
+    household bigint PRIMARY KEY, hx double precision NOT NULL, hy double precision NOT NULL, address text,
+    postal_code text, district_code text
   ) ON COMMIT DROP;
   CREATE TEMP TABLE pg_temp._demo_cohort (
     i integer PRIMARY KEY, household bigint NOT NULL, twin_second boolean NOT NULL,
@@ -396,7 +444,7 @@ BEGIN
   -- Units: municipal F-9 schools (förskoleklass, grundskola, fritidshem), independent schools,
   -- municipal and independent preschools, spread over the city with a minimum spacing.
   -- Fills pg_temp._demo_unit, then writes skolval.unit.
-  area := (SELECT ST_Area(n.extent) FROM skolval.network n WHERE n.network_id = nid);
+  area := (SELECT x.area FROM skolval._demo_extent(nid) x);
   FOR grp IN
     SELECT * FROM (VALUES ('school', municipal_schools, independent_schools),
                           ('preschool', municipal_preschools, independent_preschools)) v(name, municipal, independent)
@@ -406,7 +454,7 @@ BEGIN
     min_d := 0.6 * sqrt(area / (grp.municipal + grp.independent));
     pass := 0;
     CREATE TEMP TABLE pg_temp._demo_site ON COMMIT DROP AS
-      SELECT * FROM skolval._demo_locate(seed, 'site-' || grp.name,
+      SELECT * FROM skolval._demo_addresses(seed, 'site-' || grp.name,
                       ARRAY(SELECT generate_series(1, 40 * (grp.municipal + grp.independent))::bigint));
     -- Accept candidates in key order that keep the spacing; relax the spacing when a pass
     -- over all candidates is not enough.
@@ -415,14 +463,14 @@ BEGIN
       FOR cand IN SELECT * FROM pg_temp._demo_site s ORDER BY s.loc_key LOOP
         EXIT WHEN pg_catalog.cardinality(xs) >= grp.municipal + grp.independent;
         CONTINUE WHEN EXISTS (SELECT 1 FROM ROWS FROM (pg_catalog.unnest(xs), pg_catalog.unnest(ys)) AS a(x, y)
-                               WHERE (a.x - ST_X(cand.loc_home)) ^ 2 + (a.y - ST_Y(cand.loc_home)) ^ 2 < min_d ^ 2);
-        xs := pg_catalog.array_append(xs, ST_X(cand.loc_home));
-        ys := pg_catalog.array_append(ys, ST_Y(cand.loc_home));
+                               WHERE (a.x - cand.loc_x) ^ 2 + (a.y - cand.loc_y) ^ 2 < min_d ^ 2);
+        xs := pg_catalog.array_append(xs, cand.loc_x);
+        ys := pg_catalog.array_append(ys, cand.loc_y);
         ord := ord + 1;
-        INSERT INTO pg_temp._demo_unit (ord, category, address, home)
+        INSERT INTO pg_temp._demo_unit (ord, category, address, hx, hy)
         VALUES (ord,
                 CASE WHEN pg_catalog.cardinality(xs) <= grp.municipal THEN 'municipal_' ELSE 'independent_' END || grp.name,
-                cand.loc_address, cand.loc_home);
+                cand.loc_address, cand.loc_x, cand.loc_y);
       END LOOP;
       min_d := CASE WHEN pass > 30 THEN 0 ELSE min_d * 0.85 END;
     END LOOP;
@@ -471,7 +519,7 @@ BEGIN
          coalesce(u.organizer_name, 'Exempelkommun'),
          CASE WHEN u.category LIKE '%preschool' THEN ARRAY['forskola']
               ELSE ARRAY['forskoleklass', 'grundskola', 'fritidshem'] END::skolval.school_form[],
-         u.address, '9999', u.home
+         u.address, '9999', skolval._demo_point(u.hx, u.hy)
     FROM pg_temp._demo_unit u ORDER BY u.ord;
   UPDATE pg_temp._demo_unit u SET unit_id = x.unit_id
     FROM skolval.unit x
@@ -549,16 +597,16 @@ BEGIN
          LATERAL (SELECT skolval._demo_words(CASE WHEN f.male THEN 'boy' ELSE 'girl' END) AS words) w
    WHERE p.male = f.male AND c.twin_second AND p.pkey = c.i AND f.pkey = c.household AND f.given_name = p.given_name;
 
-  INSERT INTO pg_temp._demo_home (household, home, address, postal_code, district_code)
-  SELECT l.loc_key, l.loc_home, l.loc_address, l.loc_postal_code, l.loc_district
-    FROM skolval._demo_locate(seed, 'home', ARRAY(SELECT DISTINCT p.household FROM pg_temp._demo_person p)) l;
+  INSERT INTO pg_temp._demo_home (household, hx, hy, address, postal_code, district_code)
+  SELECT l.loc_key, l.loc_x, l.loc_y, l.loc_address, l.loc_postal_code, l.loc_district
+    FROM skolval._demo_addresses(seed, 'home', ARRAY(SELECT DISTINCT p.household FROM pg_temp._demo_person p)) l;
 
   -- The older sibling goes to one of the three schools nearest home.
   UPDATE pg_temp._demo_cohort c
      SET sibling_f3 = extract(year FROM s.birth_date) >= 2018,
          sibling_unit_ord = (SELECT u.ord FROM pg_temp._demo_unit u
                               WHERE u.category IN ('municipal_school', 'independent_school')
-                              ORDER BY u.home <-> h.home, u.ord
+                              ORDER BY pg_catalog.sqrt((u.hx - h.hx) ^ 2 + (u.hy - h.hy) ^ 2), u.ord
                              OFFSET CASE WHEN skolval.seeded_random(seed, 'sibling-school', c.household) < 0.6 THEN 0
                                          WHEN skolval.seeded_random(seed, 'sibling-school', c.household) < 0.85 THEN 1
                                          ELSE 2 END
@@ -614,7 +662,7 @@ BEGIN
     FROM pg_temp._demo_person p
     JOIN pg_temp._demo_home h ON h.household = p.household
    CROSS JOIN LATERAL (SELECT u.ord FROM pg_temp._demo_unit u WHERE u.category = 'independent_preschool'
-                        ORDER BY u.home <-> h.home, u.ord LIMIT 1) n
+                        ORDER BY pg_catalog.sqrt((u.hx - h.hx) ^ 2 + (u.hy - h.hy) ^ 2), u.ord LIMIT 1) n
    WHERE p.role = 'cohort' AND skolval.seeded_random(seed, 'independent-preschool', p.pkey) < 0.10;
 
   -- ........................................
@@ -717,7 +765,7 @@ BEGIN
   INSERT INTO skolval.residence (child_id, municipality_code, address, postal_code, postal_town,
                                  district_code, home, valid_from, valid_to)
   SELECT r.* FROM (
-    SELECT p.child_id, '9999', h.address, h.postal_code, 'Exempelstad', h.district_code, h.home,
+    SELECT p.child_id, '9999', h.address, h.postal_code, 'Exempelstad', h.district_code, skolval._demo_point(h.hx, h.hy),
            p.birth_date, p.moves_out - 1
       FROM pg_temp._demo_person p JOIN pg_temp._demo_home h ON h.household = p.household
      WHERE NOT p.elsewhere
@@ -725,7 +773,7 @@ BEGIN
     SELECT p.child_id, split_part(m.place, ':', 1),
            skolval._demo_street_name(seed, p.pkey % 600, false) || ' ' || (1 + p.pkey % 37)::text,
            pg_catalog.format('%s %s', 200 + (p.pkey % 97), pg_catalog.lpad((p.pkey % 89 + 10)::text, 2, '0')),
-           split_part(m.place, ':', 2), NULL::text, NULL::geometry,
+           split_part(m.place, ':', 2), NULL::text, NULL,
            coalesce(p.moves_out, p.birth_date), NULL::date
       FROM pg_temp._demo_person p
      CROSS JOIN LATERAL (SELECT skolval._demo_pick(skolval._demo_words('other_municipality'),
@@ -788,10 +836,10 @@ BEGIN
                          u.ord IS NOT DISTINCT FROM k.sibling_unit_ord AND (k.sibling_f3 AND k.uc < 0.93 OR NOT k.sibling_f3 AND k.uc < 0.3) AS forced,
                          k.sibling_f3 AND k.uc < 0.85 OR NOT k.sibling_f3 AND k.uc < 0.3 AS claim,
                          k.sibling_unit_ord IS NULL AND k.uf < 0.01 AS false_claim,
-                         - ST_Distance(k.home, u.home) / 800.0
+                         - pg_catalog.sqrt((k.hx - u.hx) ^ 2 + (k.hy - u.hy) ^ 2) / 800.0
                          + CASE WHEN u.popular THEN 1.2 ELSE 0 END
                          - 0.6 * ln(- ln(greatest(skolval.seeded_random(seed, 'wish-noise', k.wkey * 100000 + u.ord), 1e-12))) AS score
-                    FROM (SELECT p.child_id, c.sibling_unit_ord, coalesce(c.sibling_f3, false) AS sibling_f3, h.home, x.wkey,
+                    FROM (SELECT p.child_id, c.sibling_unit_ord, coalesce(c.sibling_f3, false) AS sibling_f3, h.hx, h.hy, x.wkey,
                                  CASE WHEN skolval.seeded_random(seed, 'wish-count', x.wkey) < 0.2 THEN 1
                                       WHEN skolval.seeded_random(seed, 'wish-count', x.wkey) < 0.45 THEN 2 ELSE 3 END AS wishes,
                                  skolval.seeded_random(seed, 'sibling-claim', x.wkey) AS uc,
@@ -804,11 +852,11 @@ BEGIN
                                                            THEN c.household ELSE c.i END AS wkey) x
                            WHERE skolval.seeded_random(seed, 'no-wish', x.wkey) >= 0.05) k
                    CROSS JOIN LATERAL (
-                          (SELECT n.ord, n.unit_id, n.home, n.popular FROM pg_temp._demo_unit n
+                          (SELECT n.ord, n.unit_id, n.hx, n.hy, n.popular FROM pg_temp._demo_unit n
                             WHERE n.category IN ('municipal_school', 'independent_school')
-                            ORDER BY n.home <-> k.home, n.ord LIMIT 12)
+                            ORDER BY pg_catalog.sqrt((n.hx - k.hx) ^ 2 + (n.hy - k.hy) ^ 2), n.ord LIMIT 12)
                           UNION
-                          SELECT n.ord, n.unit_id, n.home, n.popular FROM pg_temp._demo_unit n
+                          SELECT n.ord, n.unit_id, n.hx, n.hy, n.popular FROM pg_temp._demo_unit n
                            WHERE n.category IN ('municipal_school', 'independent_school')
                              AND (n.popular OR n.ord = k.sibling_unit_ord)) u) s) r
    WHERE r.rank <= greatest(r.wishes, 1)
@@ -817,7 +865,7 @@ BEGIN
   -- Fresh statistics, so the first distance and placement runs get good plans (only the tables'
   -- owner may analyze them: an admin's example gets the autovacuum's statistics instead).
   IF (SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c
-       WHERE c.oid = 'skolval.unit'::pg_catalog.regclass) THEN
+       WHERE c.oid = 'skolval.unit'::pg_catalog.regclass::pg_catalog.oid) THEN
     ANALYZE skolval.unit, skolval.child, skolval.residence, skolval.enrollment, skolval.sibling,
             skolval.round_cohort, skolval.round_capacity, skolval.wish;
   END IF;

@@ -697,8 +697,10 @@ LANGUAGE sql STABLE STRICT AS $$
              || CASE WHEN pr.days_in_month > 1 AND pr.days < pr.days_in_month
                      THEN pg_catalog.format(' (%s av %s dagar)', pr.days, pr.days_in_month) ELSE '' END AS category,
            pr.amount,
-           (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f
-             WHERE pr.held OR f IN ('owed', 'reclaim')) AS note,
+           -- a correction says why (payment_row.reason); a held row why it is held
+           CASE WHEN pr.reason IS NOT NULL AND NOT pr.held THEN pr.reason
+                ELSE (SELECT string_agg(skolval.payment_flag_sv(f), ', ' ORDER BY f) FROM unnest(pr.flags) f
+                       WHERE pr.held OR f IN ('owed', 'reclaim')) END AS note,
            pr.kind, pr.row_no
       FROM skolval.payment_row pr
       LEFT JOIN skolval._document_children('payment', payment_statement_children.run_id) c ON c.child_id = pr.child_id
@@ -800,7 +802,9 @@ BEGIN
       (7, 'Beräknad av', skolval._statement_who(run.created_by, run.created_role, run.created_at)),
       (8, 'Attesterad av', skolval._statement_who(run.approved_by, run.approved_role, run.approved_at)
                            || coalesce(' (fyra ögon avstängt: ' || run.four_eyes_off_reason || ')', '')),
-      (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at))
+      (9, 'Låst av', skolval._statement_who(run.locked_by, run.locked_role, run.locked_at)),
+      -- When it is paid (the payment day of the rules stored with the run).
+      (10, 'Utbetalningsdag', skolval.date_sv(skolval._payment_pay_date(run.month, run.rules)))
     ) f(o, label, body)
    WHERE f.body IS NOT NULL
   UNION ALL
@@ -814,8 +818,24 @@ BEGIN
     FROM skolval.payment_statement_categories(run.run_id, u.unit_id) c
   UNION ALL
   SELECT 299, 'row', NULL, 'total',
-         ARRAY[pg_catalog.format('Summa %s', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
+         ARRAY[pg_catalog.format('Summa %s (varje barn en gång)', month_text), n_month::text, skolval.amount_sv(t.base), skolval.amount_sv(t.premises),
                skolval.amount_sv(t.admin), skolval.amount_sv(t.vat), skolval.amount_sv(t.month_amount)]
+  UNION ALL
+  -- The rates used: the yearly amounts of the run's stored rules for the categories on the statement.
+  SELECT 5000, 'table', 'Belopp per år som använts', 'l40,r15,r15,r15,r15',
+         ARRAY['Kategori', 'Grundbelopp', 'Lokaler', 'Adm. %', 'Moms %']
+  UNION ALL
+  SELECT (5000 + row_number() OVER (ORDER BY rt.category_code COLLATE skolval.sv_se, rt.valid_from))::integer, 'row', NULL, NULL,
+         ARRAY[coalesce((SELECT c->>'name_sv' FROM jsonb_array_elements(run.rules->'categories') c WHERE c->>'category_code' = rt.category_code), rt.category_code)
+               || CASE WHEN rt.valid_from > run.month OR rt.valid_to < (run.month + interval '1 month')::date - 1
+                       THEN pg_catalog.format(' (%s–%s)', rt.valid_from, coalesce(rt.valid_to::text, '')) ELSE '' END,
+               skolval.amount_sv(rt.base_annual), skolval.amount_sv(rt.premises_annual),
+               skolval.amount_sv(rt.admin_pct), skolval.amount_sv(rt.vat_pct)]
+    FROM jsonb_to_recordset(run.rules->'rates') AS rt(category_code text, valid_from date, valid_to date, base_annual numeric,
+                                                       premises_annual numeric, admin_pct numeric, vat_pct numeric)
+   WHERE rt.category_code IN (SELECT pr.category_code FROM skolval.payment_row pr
+                                WHERE pr.run_id = run.run_id AND pr.unit_id = u.unit_id AND pr.corrects_month IS NULL)
+     AND rt.valid_from <= (run.month + interval '1 month')::date - 1 AND (rt.valid_to IS NULL OR rt.valid_to >= run.month)
   UNION ALL
   -- The children of the month.
   SELECT 10000, 'table', pg_catalog.format('Barn som ersätts för %s', month_text), 'l38,r12,l32,r18',

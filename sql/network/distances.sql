@@ -174,7 +174,7 @@ BEGIN
     JOIN pg_temp._sv_route_points h ON h.point_kind = 'home' AND h.ref_id = p.residence_id
     JOIN pg_temp._sv_route_points u ON u.point_kind = 'unit' AND u.ref_id = p.unit_id
     JOIN skolval.edge e ON e.network_id = _route_pairs.network_id AND e.edge_id = h.edge_id
-   WHERE h.edge_id = u.edge_id AND abs(h.fraction - u.fraction) * e.length_m < 0.01;
+   WHERE h.edge_id = u.edge_id AND abs(h.fraction - u.fraction) * e.length_m < 0.01::pg_catalog.float8;
   DROP TABLE pg_temp._sv_route_points;
 END $$;
 COMMENT ON FUNCTION skolval._route_pairs(bigint, bigint[], bigint[], integer) IS

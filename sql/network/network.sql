@@ -125,7 +125,7 @@ BEGIN
   PERFORM skolval._require_no_scratch('_sv_network_load');
   EXECUTE pg_catalog.format('CREATE TEMP TABLE pg_temp._sv_network_load ON COMMIT DROP AS SELECT * FROM (%s) q', edges_sql);
   SELECT pg_catalog.array_agg(a.attname::text) INTO cols FROM pg_catalog.pg_attribute a
-   WHERE a.attrelid = 'pg_temp._sv_network_load'::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped;
+   WHERE a.attrelid = 'pg_temp._sv_network_load'::pg_catalog.regclass::pg_catalog.oid AND a.attnum > 0 AND NOT a.attisdropped;
   SELECT pg_catalog.array_agg(c) INTO missing FROM pg_catalog.unnest(ARRAY['id', 'source', 'target', 'geom']) c WHERE NOT c = ANY (cols);
   IF missing IS NOT NULL THEN
     RAISE EXCEPTION 'edges query lacks column(s) %', pg_catalog.array_to_string(missing, ', ')
@@ -168,7 +168,7 @@ BEGIN
   SELECT nid, l.id, l.source, l.target, ST_Length(g.g), l.kind, l.name, g.g
     FROM pg_temp._sv_network_load l,
          LATERAL (SELECT CASE WHEN ST_SRID(l.geom) = srid THEN l.geom ELSE ST_Transform(l.geom, srid) END AS g) g
-   WHERE ST_Length(g.g) > 0;
+   WHERE ST_Length(g.g) > 0::pg_catalog.float8;
   DROP TABLE pg_temp._sv_network_load;
   RETURN skolval.network_finish(nid, activate);
 END $$;

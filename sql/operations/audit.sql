@@ -36,7 +36,7 @@ BEGIN
     f := coalesce(m[1], m[2], m[3]);
     IF pg_catalog.left(f, 1) <> '_' AND EXISTS (
          SELECT 1 FROM pg_catalog.pg_proc p
-           JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass AND d.objid = p.oid
+           JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                        AND d.deptype = 'e'
            JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
           WHERE p.proname = f AND p.prorettype <> 'pg_catalog.trigger'::pg_catalog.regtype) THEN
@@ -211,7 +211,7 @@ BEGIN
     SELECT c.oid::pg_catalog.regclass AS rel, tg.tgname
       FROM pg_catalog.pg_trigger tg
       JOIN pg_catalog.pg_class c ON c.oid = tg.tgrelid
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid AND d.objid = c.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE NOT tg.tgisinternal

@@ -40,24 +40,24 @@ BEGIN
     WITH gis_object AS (
       SELECT d.classid, d.objid
         FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
-       WHERE d.deptype = 'e' AND d.refclassid = 'pg_catalog.pg_extension'::regclass
+       WHERE d.deptype = 'e' AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass::pg_catalog.oid
          AND e.extname IN ('postgis', 'pgrouting')),
     gis_name AS (
       SELECT pg_catalog.lower(p.proname) AS name FROM pg_catalog.pg_proc p
-        JOIN gis_object g ON g.classid = 'pg_catalog.pg_proc'::regclass AND g.objid = p.oid
+        JOIN gis_object g ON g.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND g.objid = p.oid
       UNION SELECT t.typname::text FROM pg_catalog.pg_type t
-        JOIN gis_object g ON g.classid = 'pg_catalog.pg_type'::regclass AND g.objid = t.oid
+        JOIN gis_object g ON g.classid = 'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid AND g.objid = t.oid
       UNION SELECT c.relname::text FROM pg_catalog.pg_class c
-        JOIN gis_object g ON g.classid = 'pg_catalog.pg_class'::regclass AND g.objid = c.oid
+        JOIN gis_object g ON g.classid = 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid AND g.objid = c.oid
       -- columns of a PostGIS type: comparing them (IS DISTINCT FROM) needs PostGIS's operators
       UNION SELECT a.attname::text FROM pg_catalog.pg_attribute a
-        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'skolval'::regnamespace
-        JOIN gis_object g ON g.classid = 'pg_catalog.pg_type'::regclass AND g.objid = a.atttypid
+        JOIN pg_catalog.pg_class c ON c.oid = a.attrelid AND c.relnamespace = 'skolval'::pg_catalog.regnamespace::pg_catalog.oid
+        JOIN gis_object g ON g.classid = 'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid AND g.objid = a.atttypid
        WHERE a.attnum > 0 AND NOT a.attisdropped
-      EXCEPT SELECT pg_catalog.lower(p.proname) FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace
-      EXCEPT SELECT t.typname::text FROM pg_catalog.pg_type t WHERE t.typnamespace = 'pg_catalog'::regnamespace),
+      EXCEPT SELECT pg_catalog.lower(p.proname) FROM pg_catalog.pg_proc p WHERE p.pronamespace = 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid
+      EXCEPT SELECT t.typname::text FROM pg_catalog.pg_type t WHERE t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace::pg_catalog.oid),
     gis_type AS (
-      SELECT g.objid AS oid FROM gis_object g WHERE g.classid = 'pg_catalog.pg_type'::regclass)
+      SELECT g.objid AS oid FROM gis_object g WHERE g.classid = 'pg_catalog.pg_type'::pg_catalog.regclass::pg_catalog.oid)
     SELECT p.oid::regprocedure AS fn,
            p.prosrc !~ 'pinned without PostGIS' AND (EXISTS (SELECT 1 FROM pg_catalog.regexp_split_to_table(pg_catalog.lower(p.prosrc), '[^a-z0-9_]+') word(w)
                      JOIN gis_name g ON g.name = word.w)
@@ -66,7 +66,7 @@ BEGIN
                         JOIN gis_type t ON t.oid = a)) AS uses_gis
       FROM pg_catalog.pg_proc p
       JOIN pg_catalog.pg_language l ON l.oid = p.prolang
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE (l.lanname = 'plpgsql')
@@ -94,7 +94,7 @@ DECLARE
 BEGIN
   FOR t IN
     SELECT c.oid::regclass FROM pg_catalog.pg_class c
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass::pg_catalog.oid AND d.objid = c.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE c.relkind = 'r'

@@ -124,6 +124,8 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_record, skolval.docu
                    skolval.document_record_unit, skolval.document_record_category FROM skolval_admin;
 -- The server opens the font files document_settings names: setting them is for the superuser.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.document_settings FROM skolval_admin;
+-- Retroactive rate decisions are recorded only by skolval.revise_payment_rates() (task "pay").
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.payment_rate_revision, skolval.payment_revision_row FROM skolval_admin;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA skolval TO skolval_admin;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA skolval TO skolval_admin;
 REVOKE EXECUTE ON FUNCTION skolval.configure_documents(text, text, text, text, text) FROM skolval_admin;
@@ -145,7 +147,7 @@ BEGIN
   FOR f IN
     SELECT p.oid::regprocedure
       FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.prorettype <> 'pg_catalog.trigger'::regtype
@@ -158,7 +160,7 @@ BEGIN
   FOR f IN
     SELECT p.oid::regprocedure
       FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.proname ~ '^_'
@@ -183,7 +185,7 @@ BEGIN
   FOR f IN
     SELECT p.oid::regprocedure
       FROM pg_catalog.pg_proc p
-      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::pg_catalog.regclass::pg_catalog.oid AND d.objid = p.oid
                                   AND d.deptype = 'e'
       JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
      WHERE p.proname = ANY (ARRAY['payment_rows', 'payment_check', 'reconcile_payments', 'payment_count_date',
@@ -193,6 +195,24 @@ BEGIN
   END LOOP;
 END
 $internal$;
+-- Task "pay" (issue 14): the finance files and the IKE basis only read, and need internals; they
+-- run as the owner like the ones above (granted to analysts, not to BI).
+DO $internal_pay$
+DECLARE
+  f regprocedure;
+BEGIN
+  FOR f IN
+    SELECT p.oid::regprocedure
+      FROM pg_catalog.pg_proc p
+      JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e'
+      JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'skolval'
+     WHERE p.proname = ANY (ARRAY['payment_payees', 'payment_payee_file', 'payment_sie', 'ike_basis'])
+  LOOP
+    EXECUTE pg_catalog.format('ALTER FUNCTION %s SECURITY DEFINER', f);
+  END LOOP;
+END
+$internal_pay$;
 -- The map (placement_map_svg) needs internals too but does arithmetic with PostGIS on its path;
 -- run as the owner it would hand a superuser's rights to whoever can plant an operator in the
 -- PostGIS schema. It stays SECURITY INVOKER and is for admins only.
@@ -229,7 +249,7 @@ BEGIN
   FOR v IN
     SELECT c.oid::regclass AS rel, c.relkind
       FROM pg_catalog.pg_class c
-     WHERE c.relnamespace = 'skolval'::regnamespace
+     WHERE c.relnamespace = 'skolval'::pg_catalog.regnamespace::pg_catalog.oid
        AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
        AND pg_catalog.has_table_privilege('skolval_bi', c.oid, 'SELECT')
   LOOP

@@ -6,6 +6,10 @@
 -- immutable from then on. Reconciliation recomputes locked months from today's register and
 -- puts the differences into the next run as correction rows.
 
+-- Swedish sort order (Å, Ä, Ö after Z; "Åberg" before "Ängström") for every document and
+-- file: an ICU collation, since the cluster's own (C.UTF-8) sorts by code point.
+CREATE COLLATION IF NOT EXISTS skolval.sv_se (provider = icu, locale = 'sv-SE');
+
 -- ---------------------------------------------------------------------------------------
 -- Count policy
 -- ---------------------------------------------------------------------------------------
@@ -22,6 +26,14 @@ CREATE TABLE skolval.payment_policy (
   age_cutover_day           smallint DEFAULT 1 CONSTRAINT payment_policy_cutover_day CHECK (age_cutover_day BETWEEN 1 AND 28),
   correction_window_months  smallint NOT NULL DEFAULT 1
                             CONSTRAINT payment_policy_window_range CHECK (correction_window_months BETWEEN 0 AND 24),
+  last_weekday              boolean NOT NULL DEFAULT false,
+  supplement_basis          text NOT NULL DEFAULT 'count_date'
+                            CONSTRAINT payment_policy_supplement_basis_known CHECK (supplement_basis IN ('count_date', 'per_day')),
+  payment_day               smallint NOT NULL DEFAULT 25
+                            CONSTRAINT payment_policy_payment_day_range CHECK (payment_day BETWEEN 1 AND 28),
+  payable_account           text NOT NULL DEFAULT '2440'
+                            CONSTRAINT payment_policy_payable_account_format CHECK (payable_account ~ '^[0-9]{4,6}$'),
+  organization_number       text CONSTRAINT payment_policy_organization_number_format CHECK (organization_number ~ '^[0-9]{6}-[0-9]{4}$'),
   CONSTRAINT payment_policy_cutover_complete CHECK ((age_cutover_month IS NULL) = (age_cutover_day IS NULL))
 );
 COMMENT ON TABLE skolval.payment_policy IS
@@ -35,6 +47,15 @@ COMMENT ON COLUMN skolval.payment_policy.weekend_shift IS
 COMMENT ON COLUMN skolval.payment_policy.age_cutover_month IS
   'Förskola age bands change on this month and day of the year the child turns the band''s age (9 and 1: "from 1 September of the year the child turns 3"); NULL and NULL: on the birthday itself';
 COMMENT ON COLUMN skolval.payment_policy.age_cutover_day IS 'Day of age_cutover_month; see there';
+COMMENT ON COLUMN skolval.payment_policy.last_weekday IS
+  'true: count on the last weekday of the month (not a Saturday, Sunday or payment_holiday) instead of count_day; special months keep their own day';
+COMMENT ON COLUMN skolval.payment_policy.supplement_basis IS
+  'Tilläggsbelopp in part months on the count_day basis: count_date (the whole monthly amount when the decision covers the month''s count date, nothing otherwise) or per_day (monthly amount × the days of the month the decision covers and the child is placed and registered here / days in month). On the per_day basis always per day';
+COMMENT ON COLUMN skolval.payment_policy.payment_day IS
+  'Day of the paid month the grants are paid out (utbetalningsdag), moved back to the previous weekday; shown on statements and in the payee file';
+COMMENT ON COLUMN skolval.payment_policy.payable_account IS
+  'Balance account the month''s verifications are credited to in the SIE file (for example 2440 leverantörsskulder)';
+COMMENT ON COLUMN skolval.payment_policy.organization_number IS 'The municipality''s own organisation number (#ORGNR of the SIE file)';
 COMMENT ON COLUMN skolval.payment_policy.correction_window_months IS
   'How many months back a new run corrects locked months (1: the previous month only, 0: no corrections); older differences are reported by reconcile_payments() but not paid';
 
@@ -236,6 +257,9 @@ CREATE TABLE skolval.payment_row (
   held            boolean NOT NULL DEFAULT false,
   flags           text[] NOT NULL DEFAULT '{}',
   corrects_month  date,
+  reason          text,
+  revision_id     bigint,
+  organizer_id    bigint,
   PRIMARY KEY (run_id, row_no)
 );
 CREATE INDEX payment_row_child_idx ON skolval.payment_row (child_id);
@@ -284,13 +308,162 @@ CREATE TABLE skolval.payment_issue (
   detail     jsonb NOT NULL DEFAULT '{}',
   PRIMARY KEY (run_id, issue_no)
 );
+COMMENT ON COLUMN skolval.payment_row.reason IS
+  'Correction rows: why the month is corrected, in Swedish for the unit (for example "Placeringen slutade 2026-02-28 enligt registret"); NULL on the month''s own rows';
+COMMENT ON COLUMN skolval.payment_row.revision_id IS
+  'Correction rows of a retroactive rate decision: the decision (skolval.payment_rate_revision); NULL otherwise';
+
+COMMENT ON COLUMN skolval.payment_row.organizer_id IS
+  'The organizer (huvudman, skolval.organizer) that ran the unit on the counted days and is paid; NULL when the unit has no dated organizer (skolval.unit_organizer)';
+
 COMMENT ON TABLE skolval.payment_issue IS
   'The data issues a payment run found, as they were (the open list with resolutions is skolval.data_issue)';
 COMMENT ON COLUMN skolval.payment_issue.run_id IS 'The run';
 COMMENT ON COLUMN skolval.payment_issue.issue_no IS 'Number within the run';
-COMMENT ON COLUMN skolval.payment_issue.category IS 'Kind of issue: parallel_placement, overlapping_enrollment, no_residence, resident_elsewhere, missing_address, address_changed, no_category, ambiguous_category, no_rate, no_district, no_account, supplement_without_enrollment';
+COMMENT ON COLUMN skolval.payment_issue.category IS 'Kind of issue: parallel_placement, overlapping_enrollment, no_residence, resident_elsewhere, missing_address, address_changed, no_category, ambiguous_category, no_rate, no_district, no_account, supplement_without_enrollment, residence_gap';
 COMMENT ON COLUMN skolval.payment_issue.severity IS 'error (the rows concerned are held) or warning (paid; needs a decision)';
 COMMENT ON COLUMN skolval.payment_issue.child_id IS 'Child concerned';
 COMMENT ON COLUMN skolval.payment_issue.unit_id IS 'Unit concerned';
 COMMENT ON COLUMN skolval.payment_issue.message IS 'What is wrong, in English, without names or addresses';
 COMMENT ON COLUMN skolval.payment_issue.detail IS 'Facts behind it (enrollments, dates, codes)';
+
+-- ---------------------------------------------------------------------------------------
+-- Retroactive rate decisions
+-- ---------------------------------------------------------------------------------------
+-- A paid month is reconciled with the rules and rates that were in force for it (the rules
+-- stored with its run). Only an explicit decision changes them afterwards: it is recorded here
+-- with its reason, the rules it puts in force for the month, and its own rows (today's register
+-- under the new rules minus the same register under the old), which the next run pays once.
+
+CREATE TABLE skolval.payment_rate_revision (
+  revision_id   bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  month         date NOT NULL CONSTRAINT payment_rate_revision_first_day CHECK (extract(day FROM month) = 1),
+  reason        text NOT NULL CONSTRAINT payment_rate_revision_reason_not_blank CHECK (btrim(reason) <> '')
+                CONSTRAINT payment_rate_revision_reason_length CHECK (char_length(reason) <= 1000),
+  decision_ref  text CONSTRAINT payment_rate_revision_decision_length CHECK (char_length(decision_ref) <= 200),
+  rules         jsonb NOT NULL,
+  previous_rules jsonb NOT NULL,
+  amount        numeric(14,2) NOT NULL,
+  decided_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  decided_by    text NOT NULL DEFAULT session_user,
+  decided_role  name
+);
+CREATE INDEX payment_rate_revision_month_idx ON skolval.payment_rate_revision (month, revision_id);
+COMMENT ON TABLE skolval.payment_rate_revision IS
+  'Retroactive rate decisions: a paid month recomputed with new rules or rates by an explicit decision (skolval.revise_payment_rates()), never by a rate change alone. Written only by that function, never changed';
+COMMENT ON COLUMN skolval.payment_rate_revision.revision_id IS 'Internal id, kept on the correction rows that pay it';
+COMMENT ON COLUMN skolval.payment_rate_revision.month IS 'The paid month it revises';
+COMMENT ON COLUMN skolval.payment_rate_revision.reason IS 'Why, shown on the correction rows and the statement';
+COMMENT ON COLUMN skolval.payment_rate_revision.decision_ref IS 'The decision''s reference (diarienummer)';
+COMMENT ON COLUMN skolval.payment_rate_revision.rules IS 'The rules in force for the month from this decision on';
+COMMENT ON COLUMN skolval.payment_rate_revision.previous_rules IS 'The rules in force before it';
+COMMENT ON COLUMN skolval.payment_rate_revision.amount IS 'Net amount of its rows (positive: owed to the units)';
+COMMENT ON COLUMN skolval.payment_rate_revision.decided_at IS 'When it was recorded';
+COMMENT ON COLUMN skolval.payment_rate_revision.decided_by IS 'Who recorded it (login role)';
+COMMENT ON COLUMN skolval.payment_rate_revision.decided_role IS 'The acting role that recorded it';
+
+CREATE TABLE skolval.payment_revision_row (
+  revision_id     bigint NOT NULL REFERENCES skolval.payment_rate_revision,
+  row_no          integer NOT NULL,
+  child_id        bigint NOT NULL,
+  unit_id         bigint NOT NULL,
+  kind            text NOT NULL,
+  supplement_id   bigint,
+  category_code   text,
+  category_name   text NOT NULL,
+  school_form     text,
+  district_code   text,
+  administration  text,
+  account         text,
+  base            numeric(12,2) NOT NULL,
+  premises        numeric(12,2) NOT NULL,
+  admin           numeric(12,2) NOT NULL,
+  vat             numeric(12,2) NOT NULL,
+  amount          numeric(12,2) NOT NULL,
+  organizer_id    bigint,
+  PRIMARY KEY (revision_id, row_no)
+);
+COMMENT ON TABLE skolval.payment_revision_row IS
+  'The rows of a retroactive rate decision: per child, unit and category, the month under the new rules minus under the old (both with the register as it was at the decision); paid once as correction rows of the next run';
+COMMENT ON COLUMN skolval.payment_revision_row.revision_id IS 'The retroactive rate decision';
+COMMENT ON COLUMN skolval.payment_revision_row.row_no IS 'Row number within the decision';
+COMMENT ON COLUMN skolval.payment_revision_row.child_id IS 'The child (internal id)';
+COMMENT ON COLUMN skolval.payment_revision_row.unit_id IS 'The unit';
+COMMENT ON COLUMN skolval.payment_revision_row.kind IS 'grant or supplement';
+COMMENT ON COLUMN skolval.payment_revision_row.supplement_id IS 'The supplement decision (supplement rows)';
+COMMENT ON COLUMN skolval.payment_revision_row.category_code IS 'Payment category (under the rules of the side the row comes from)';
+COMMENT ON COLUMN skolval.payment_revision_row.category_name IS 'Its Swedish name';
+COMMENT ON COLUMN skolval.payment_revision_row.school_form IS 'School form';
+COMMENT ON COLUMN skolval.payment_revision_row.district_code IS 'District the child was registered in';
+COMMENT ON COLUMN skolval.payment_revision_row.administration IS 'Administration that bears the cost';
+COMMENT ON COLUMN skolval.payment_revision_row.account IS 'Account string (kontering)';
+COMMENT ON COLUMN skolval.payment_revision_row.base IS 'Base amount in kronor: new rules minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.premises IS 'Premises amount: new minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.admin IS 'Administration supplement: new minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.vat IS 'VAT compensation: new minus old';
+COMMENT ON COLUMN skolval.payment_revision_row.amount IS 'Total: new minus old (positive: owed to the unit)';
+COMMENT ON COLUMN skolval.payment_revision_row.organizer_id IS 'The organizer paid (skolval.organizer)';
+
+-- ---------------------------------------------------------------------------------------
+-- Organizers (huvudmän) and who ran a unit when
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.organizer (
+  organizer_id         bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  name                 text NOT NULL CONSTRAINT organizer_name_not_blank CHECK (btrim(name) <> '' AND char_length(name) <= 200),
+  kind                 text NOT NULL CONSTRAINT organizer_kind_known CHECK (kind IN ('municipal', 'independent')),
+  organization_number  text CONSTRAINT organizer_organization_number_format CHECK (organization_number ~ '^[0-9]{6}-[0-9]{4}$'),
+  bankgiro             text CONSTRAINT organizer_bankgiro_format CHECK (bankgiro ~ '^[0-9]{3,4}-[0-9]{4}$'),
+  iban                 text CONSTRAINT organizer_iban_format CHECK (iban ~ '^SE[0-9]{22}$'),
+  payment_reference    text CONSTRAINT organizer_payment_reference_length CHECK (char_length(payment_reference) <= 25
+                                                                                   AND payment_reference !~ '[\x01-\x1f\x7f-\x9f]')
+);
+COMMENT ON TABLE skolval.organizer IS
+  'Organizers (huvudmän): the municipality itself (municipal) or an independent one, with what it is paid by: organisation number, bankgiro or IBAN and the reference it wants on payments';
+COMMENT ON COLUMN skolval.organizer.organizer_id IS 'Internal id';
+COMMENT ON COLUMN skolval.organizer.name IS 'Name, for example "Ekorrens Skolor AB"';
+COMMENT ON COLUMN skolval.organizer.kind IS 'municipal (the municipality''s own units: no grant) or independent (enskild huvudman: paid grants)';
+COMMENT ON COLUMN skolval.organizer.organization_number IS 'Organisation number, NNNNNN-NNNN';
+COMMENT ON COLUMN skolval.organizer.bankgiro IS 'Bankgiro number, NNN-NNNN or NNNN-NNNN';
+COMMENT ON COLUMN skolval.organizer.iban IS 'Swedish IBAN (SE and 22 digits), when paid to a bank account instead';
+COMMENT ON COLUMN skolval.organizer.payment_reference IS 'Reference the organizer wants on its payments (at most 25 characters); default: the payment run and month';
+
+CREATE TABLE skolval.unit_organizer (
+  unit_id       bigint NOT NULL REFERENCES skolval.unit ON DELETE CASCADE,
+  valid_from    date NOT NULL,
+  valid_to      date,
+  organizer_id  bigint NOT NULL REFERENCES skolval.organizer,
+  PRIMARY KEY (unit_id, valid_from),
+  CONSTRAINT unit_organizer_period CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+CREATE INDEX unit_organizer_organizer_idx ON skolval.unit_organizer (organizer_id);
+COMMENT ON TABLE skolval.unit_organizer IS
+  'Who ran a unit when (dated organizer): a takeover is a new period. A month is paid by who ran the unit on its counted days; on days no period covers, unit.organizer applies. Periods of a unit never overlap';
+COMMENT ON COLUMN skolval.unit_organizer.unit_id IS 'The unit';
+COMMENT ON COLUMN skolval.unit_organizer.valid_from IS 'First day the organizer ran it';
+COMMENT ON COLUMN skolval.unit_organizer.valid_to IS 'Last day (inclusive); NULL while it runs it';
+COMMENT ON COLUMN skolval.unit_organizer.organizer_id IS 'The organizer';
+
+-- ---------------------------------------------------------------------------------------
+-- Interkommunal ersättning (IKE)
+-- ---------------------------------------------------------------------------------------
+
+CREATE TABLE skolval.ike_price (
+  ike_price_id       bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  category_code      text NOT NULL REFERENCES skolval.payment_category ON UPDATE CASCADE,
+  municipality_code  skolval.municipality_code,
+  valid_from         date NOT NULL,
+  valid_to           date,
+  annual_amount      numeric(12,2) NOT NULL CONSTRAINT ike_price_amount_not_negative CHECK (annual_amount >= 0 AND annual_amount <> 'NaN'),
+  agreement          text CONSTRAINT ike_price_agreement_length CHECK (char_length(agreement) <= 200),
+  CONSTRAINT ike_price_period CHECK (valid_to IS NULL OR valid_to >= valid_from)
+);
+COMMENT ON TABLE skolval.ike_price IS
+  'The agreed IKE price list: what a home municipality is invoiced per child and year for a child registered there and placed at one of our units, per payment category; municipality_code NULL: every municipality without a price of its own';
+COMMENT ON COLUMN skolval.ike_price.ike_price_id IS 'Internal id';
+COMMENT ON COLUMN skolval.ike_price.category_code IS 'Our payment category the child falls in';
+COMMENT ON COLUMN skolval.ike_price.municipality_code IS 'The home municipality the price is agreed with; NULL: all others';
+COMMENT ON COLUMN skolval.ike_price.valid_from IS 'First day the price applies';
+COMMENT ON COLUMN skolval.ike_price.valid_to IS 'Last day (inclusive); NULL while open';
+COMMENT ON COLUMN skolval.ike_price.annual_amount IS 'Kronor per child and year (a month is a twelfth)';
+COMMENT ON COLUMN skolval.ike_price.agreement IS 'The agreement, for example "Samverkansavtal Skåne 2026"';

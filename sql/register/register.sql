@@ -49,7 +49,8 @@ BEGIN
         USING ERRCODE = 'invalid_parameter_value',
               HINT = 'Use an SRID from spatial_ref_sys: 3006 for SWEREF99 TM, 4326 for WGS84.';
     END IF;
-    IF proj LIKE '%+proj=longlat%' AND NOT (ST_X(g) BETWEEN -180 AND 180 AND ST_Y(g) BETWEEN -90 AND 90) THEN
+    IF proj LIKE '%+proj=longlat%' AND NOT (ST_X(g) BETWEEN -180::double precision AND 180::double precision
+                                          AND ST_Y(g) BETWEEN -90::double precision AND 90::double precision) THEN
       RAISE EXCEPTION '%: (%, %) is not a longitude and latitude in SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g)
         USING ERRCODE = 'invalid_parameter_value',
               DETAIL = 'Longitude must lie between -180 and 180 and latitude between -90 and 90.',
@@ -61,12 +62,12 @@ BEGIN
       RAISE EXCEPTION '%: point (%, %) cannot be transformed from SRID % to SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g), skolval.srid()
         USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM;
     END;
-    IF NOT (abs(ST_X(p)) < 1e8 AND abs(ST_Y(p)) < 1e8) THEN
+    IF NOT (abs(ST_X(p)) < 1e8::double precision AND abs(ST_Y(p)) < 1e8::double precision) THEN
       RAISE EXCEPTION '%: point (%, %) in SRID % lies outside the range of SRID %', what, ST_X(g), ST_Y(g), ST_SRID(g), skolval.srid()
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
   END IF;
-  IF NOT (abs(ST_X(p)) < 1e8 AND abs(ST_Y(p)) < 1e8) THEN
+  IF NOT (abs(ST_X(p)) < 1e8::double precision AND abs(ST_Y(p)) < 1e8::double precision) THEN
     RAISE EXCEPTION '%: point (%, %) lies outside any plausible coordinate of SRID %', what, ST_X(p), ST_Y(p), ST_SRID(p)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;

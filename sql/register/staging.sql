@@ -258,8 +258,9 @@ COMMENT ON FUNCTION skolval._staging_personal_number(text) IS
 CREATE OR REPLACE FUNCTION skolval._staging_wgs84_point(lon numeric, lat numeric) RETURNS geometry
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
-  IF lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180 THEN
-    RETURN ST_Transform(ST_SetSRID(ST_MakePoint(lon, lat), 4326), skolval.srid());
+  IF lat BETWEEN -90::pg_catalog.numeric AND 90::pg_catalog.numeric
+     AND lon BETWEEN -180::pg_catalog.numeric AND 180::pg_catalog.numeric THEN
+    RETURN ST_Transform(ST_SetSRID(ST_MakePoint(lon::pg_catalog.float8, lat::pg_catalog.float8), 4326), skolval.srid());
   END IF;
   RETURN NULL;
 EXCEPTION
@@ -278,7 +279,7 @@ DECLARE
   n numeric := skolval._staging_number(north);
 BEGIN
   IF e IS NOT NULL AND n IS NOT NULL THEN
-    RETURN ST_SetSRID(ST_MakePoint(e, n), skolval.srid());
+    RETURN ST_SetSRID(ST_MakePoint(e::pg_catalog.float8, n::pg_catalog.float8), skolval.srid());
   END IF;
   RETURN skolval._staging_wgs84_point(skolval._staging_number(lon), skolval._staging_number(lat));
 END $$;
@@ -337,7 +338,7 @@ BEGIN
       IF skolval._staging_number(la) IS NULL THEN
         RETURN QUERY SELECT 'lat'::text, CASE WHEN show_values THEN la END, 'not a number'::text;
         bad := true;
-      ELSIF skolval._staging_number(la) NOT BETWEEN -90 AND 90 THEN
+      ELSIF skolval._staging_number(la) NOT BETWEEN -90::pg_catalog.numeric AND 90::pg_catalog.numeric THEN
         RETURN QUERY SELECT 'lat'::text, CASE WHEN show_values THEN la END,
           'latitude must be between -90 and 90 (WGS84 degrees)'::text;
         bad := true;
@@ -345,7 +346,7 @@ BEGIN
       IF skolval._staging_number(lo) IS NULL THEN
         RETURN QUERY SELECT 'lon'::text, CASE WHEN show_values THEN lo END, 'not a number'::text;
         bad := true;
-      ELSIF skolval._staging_number(lo) NOT BETWEEN -180 AND 180 THEN
+      ELSIF skolval._staging_number(lo) NOT BETWEEN -180::pg_catalog.numeric AND 180::pg_catalog.numeric THEN
         RETURN QUERY SELECT 'lon'::text, CASE WHEN show_values THEN lo END,
           'longitude must be between -180 and 180 (WGS84 degrees)'::text;
         bad := true;
@@ -372,7 +373,7 @@ BEGIN
   END IF;
   IF has_en AND has_ll THEN
     q := skolval._staging_point(NULL, NULL, la, lo);
-    IF q IS NULL OR ST_Distance(p, q) > 100 THEN
+    IF q IS NULL OR ST_Distance(p, q) > 100::pg_catalog.float8 THEN
       RETURN QUERY SELECT 'lat,lon'::text, CASE WHEN show_values THEN la || ',' || lo END,
         pg_catalog.format('coordinate pairs disagree: east,north and lat,lon are %s m apart; give one pair, or two that agree within 100 m',
                           coalesce(round(ST_Distance(p, q)::numeric)::text, 'an unknown distance'));

@@ -79,7 +79,8 @@ grow(Work *w, void *ptr, int *cap, int need, size_t elem)
 	return w->hooks->grow(ptr, (size_t) *cap * elem, w->hooks->arg);
 }
 
-/* Record an issue once per child, kind and enrollment (or other id). */
+/* Record an issue once per child, kind and enrollment (or other id); resident_elsewhere once
+ * per child and unit. */
 static void
 add_issue(Work *w, int child_issues_from, PayIssue issue)
 {
@@ -89,8 +90,12 @@ add_issue(Work *w, int child_issues_from, PayIssue issue)
 	{
 		PayIssue   *x = &out->issues[i];
 
-		if (x->kind == issue.kind && x->enrollment_id == issue.enrollment_id &&
-			x->other_id == issue.other_id && x->unit_id == issue.unit_id)
+		if (x->kind != issue.kind || x->unit_id != issue.unit_id)
+			continue;
+		/* Registered elsewhere is a fact about the child and the unit: one issue however many
+		 * enrollments the child has there. */
+		if (issue.kind == PI_RESIDENT_ELSEWHERE ||
+			(x->enrollment_id == issue.enrollment_id && x->other_id == issue.other_id))
 			return;
 	}
 	out->issues = grow(w, out->issues, &out->cap_issues, out->n_issues + 1, sizeof(PayIssue));
@@ -98,7 +103,8 @@ add_issue(Work *w, int child_issues_from, PayIssue issue)
 }
 
 static PayRow *
-row_for(Work *w, int child_rows_from, int child, int enrollment, int category, int64_t unit_id)
+row_for(Work *w, int child_rows_from, int child, int enrollment, int category, int64_t unit_id,
+		int64_t organizer_id, int district)
 {
 	PayOutput  *out = w->out;
 	PayRow	   *r;
@@ -106,7 +112,8 @@ row_for(Work *w, int child_rows_from, int child, int enrollment, int category, i
 	for (int i = child_rows_from; i < out->n_rows; i++)
 	{
 		r = &out->rows[i];
-		if (!r->supplement && r->enrollment == enrollment && r->category == category)
+		if (!r->supplement && r->enrollment == enrollment && r->category == category &&
+			r->organizer_id == organizer_id && r->district == district)
 			return r;
 	}
 	out->rows = grow(w, out->rows, &out->cap_rows, out->n_rows + 1, sizeof(PayRow));
@@ -117,7 +124,8 @@ row_for(Work *w, int child_rows_from, int child, int enrollment, int category, i
 	r->enrollment = enrollment;
 	r->supplement_index = PAY_NONE;
 	r->category = category;
-	r->district = PAY_NONE;
+	r->organizer_id = organizer_id;
+	r->district = district;
 	r->administration = PAY_NONE;
 	r->account = PAY_NONE;
 	return r;
@@ -142,6 +150,37 @@ residence_on(const PayInput *in, const PayChild *c, int32_t day)
 			return r;
 	}
 	return NULL;
+}
+
+/* The organizer period of a unit on a day, or NULL (the unit's own organizer applies). */
+static const PayOrganizerPeriod *
+organizer_on(const PayInput *in, int64_t unit_id, int32_t day)
+{
+	int			lo = 0, hi = in->n_organizer_periods;
+
+	/* first period of the unit: periods are sorted by unit, then from */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (in->organizer_periods[mid].unit_id < unit_id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (int i = lo; i < in->n_organizer_periods && in->organizer_periods[i].unit_id == unit_id; i++)
+		if (active(in->organizer_periods[i].from, in->organizer_periods[i].to, day))
+			return &in->organizer_periods[i];
+	return NULL;
+}
+
+/* Was the enrollment's unit run by an independent organizer on the day? */
+static bool
+independent_on(const PayInput *in, const PayEnrollment *e, int32_t day)
+{
+	const PayOrganizerPeriod *p = organizer_on(in, e->unit_id, day);
+
+	return p ? p->independent : e->independent;
 }
 
 /* The matching category; PAY_NONE when none, -2 when several match (*count says how many). */
@@ -207,6 +246,19 @@ overlap_in_eval(const Work *w, int32_t f1, int32_t t1, int32_t f2, int32_t t2)
 	return lo <= hi;
 }
 
+/* Was the enrollment's unit independent on some evaluated day of the enrollment? */
+static bool
+independent_in_eval(const Work *w, const PayEnrollment *e)
+{
+	int32_t		lo = e->from > w->eval_first ? e->from : w->eval_first;
+	int32_t		hi = e->to < w->eval_last ? e->to : w->eval_last;
+
+	for (int32_t d = lo; d <= hi; d++)
+		if (independent_on(w->in, e, d))
+			return true;
+	return false;
+}
+
 /* ---- one child -------------------------------------------------------------------- */
 
 static void
@@ -221,6 +273,7 @@ child_month(Work *w, int ci)
 	bool	   *hold = w->enrollment_hold;
 	int			ne = c->n_enrollments;
 	int			dim = in->month_last - in->month_first + 1;
+	bool		ours_some_day = false;
 
 	memset(held_enrollment, 0, sizeof(uint32_t) * ne);
 	memset(hold, 0, sizeof(bool) * ne);
@@ -260,9 +313,17 @@ child_month(Work *w, int ci)
 				if (is.error)
 					hold[a] = hold[b] = true;
 			}
-			if (ea->independent || eb->independent)
+			if (independent_in_eval(w, ea) || independent_in_eval(w, eb))
 				add_issue(w, issues_from, is);
 		}
+
+	/* Registered here on some counted day? (per day: the other days are then a gap, not paid) */
+	for (int32_t d = w->eval_first; d <= w->eval_last && !ours_some_day; d++)
+	{
+		const PayResidence *res = residence_on(in, c, d);
+
+		ours_some_day = res != NULL && res->ours;
+	}
 
 	/* Day by day. */
 	for (int32_t d = w->eval_first; d <= w->eval_last; d++)
@@ -279,8 +340,11 @@ child_month(Work *w, int ci)
 			bool		held = hold[k];
 			PayIssue	is = {0};
 
-			if (!e->independent || !active(e->from, e->to, d))
+			const PayOrganizerPeriod *op;
+
+			if (!active(e->from, e->to, d) || !independent_on(in, e, d))
 				continue;
+			op = organizer_on(in, e->unit_id, d);
 			is.child = ci;
 			is.unit_id = e->unit_id;
 			is.enrollment_id = e->enrollment_id;
@@ -290,6 +354,13 @@ child_month(Work *w, int ci)
 				/* Another municipality pays (interkommunal ersättning): no grant row. */
 				is.kind = PI_RESIDENT_ELSEWHERE;
 				is.value = res->municipality_code;
+				add_issue(w, issues_from, is);
+				continue;
+			}
+			if (res == NULL && in->per_day && ours_some_day)
+			{
+				/* Per day: the days the child is registered here are paid, the others not. */
+				is.kind = PI_RESIDENCE_GAP;
 				add_issue(w, issues_from, is);
 				continue;
 			}
@@ -324,14 +395,13 @@ child_month(Work *w, int ci)
 				flags |= PAY_FLAG(PI_NO_RATE);
 				held = true;
 			}
-			row = row_for(w, rows_from, ci, c->first_enrollment + k, cat, e->unit_id);
+			row = row_for(w, rows_from, ci, c->first_enrollment + k, cat, e->unit_id, op ? op->organizer_id : 0,
+						  res != NULL ? res->district : PAY_NONE);
 			row->days++;
 			row->age = age;
 			row->last_day = d;
 			row->flags |= flags;
 			row->held |= held;
-			if (res != NULL)
-				row->district = res->district;
 			if (rate != NULL)
 			{
 				row->base_num += rate->base_annual;
@@ -343,30 +413,37 @@ child_month(Work *w, int ci)
 		}
 	}
 
-	/* Supplements: paid for the counted days the child is placed at the unit and registered here. */
+	/*
+	 * Supplements: paid for the counted days the child is placed at the unit (while it is run
+	 * independently) and registered here, one row per district of those days. On the
+	 * count_day basis the decision must cover the rate day (the paid month's count date, or
+	 * its first day when counted on another month's date), unless supplement_per_day: then
+	 * each day of the paid month counts, amount × days / days in month.
+	 */
 	for (int s = 0; s < c->n_supplements; s++)
 	{
 		const PaySupplement *sp = &in->supplements[c->first_supplement + s];
-		int			days = 0, placed_days = 0;
-		int32_t		last = 0;
-		int			district = PAY_NONE;
-		PayRow	   *row;
+		int			placed_days = 0;
+		int			supp_rows_from = out->n_rows;
+		bool		by_day = in->per_day || in->supplement_per_day;
+		int32_t		first = by_day ? in->month_first : w->eval_first;
+		int32_t		last = by_day ? in->month_last : w->eval_last;
 
-		for (int32_t d = w->eval_first; d <= w->eval_last; d++)
+		for (int32_t d = first; d <= last; d++)
 		{
 			const PayResidence *res;
+			const PayOrganizerPeriod *op;
 			bool		placed = false;
+			int64_t		organizer_id;
+			PayRow	   *row = NULL;
 
-			/* The decision must cover the paid month's day: on the count-day basis that is the
-			 * rate day, which differs from the count date in a month counted on another
-			 * month's date (June on the May count). */
-			if (!active(sp->from, sp->to, in->per_day ? d : in->rate_day))
+			if (!active(sp->from, sp->to, by_day ? d : in->rate_day))
 				continue;
 			for (int k = 0; k < c->n_enrollments && !placed; k++)
 			{
 				const PayEnrollment *e = &in->enrollments[c->first_enrollment + k];
 
-				placed = e->unit_id == sp->unit_id && active(e->from, e->to, d);
+				placed = e->unit_id == sp->unit_id && active(e->from, e->to, d) && independent_on(in, e, d);
 			}
 			if (!placed)
 				continue;
@@ -374,12 +451,34 @@ child_month(Work *w, int ci)
 			res = residence_on(in, c, d);
 			if (res == NULL || !res->ours)
 				continue;		/* reported with the enrollment */
-			days++;
-			last = d;
-			district = res->district;
+			op = organizer_on(in, sp->unit_id, d);
+			organizer_id = op ? op->organizer_id : 0;
+			for (int i = supp_rows_from; i < out->n_rows && row == NULL; i++)
+				if (out->rows[i].district == res->district && out->rows[i].organizer_id == organizer_id)
+					row = &out->rows[i];
+			if (row == NULL)
+			{
+				out->rows = grow(w, out->rows, &out->cap_rows, out->n_rows + 1, sizeof(PayRow));
+				row = &out->rows[out->n_rows++];
+				memset(row, 0, sizeof(*row));
+				row->child = ci;
+				row->unit_id = sp->unit_id;
+				row->supplement = true;
+				row->enrollment = PAY_NONE;
+				row->supplement_index = c->first_supplement + s;
+				row->category = PAY_NONE;
+				row->district = res->district;
+				row->organizer_id = organizer_id;
+				row->administration = PAY_NONE;
+				row->account = PAY_NONE;
+				row->vat_bp = sp->vat_bp;
+			}
+			row->days++;
+			row->last_day = d;
+			row->base_num += sp->amount_monthly;	/* monthly amount × counted days */
 		}
-		if (placed_days == 0 && (in->per_day ? overlap_in_eval(w, sp->from, sp->to, sp->from, sp->to)
-								  : active(sp->from, sp->to, in->rate_day)))
+		if (placed_days == 0 && (by_day ? (sp->from <= last && sp->to >= first)
+								 : active(sp->from, sp->to, in->rate_day)))
 		{
 			PayIssue	is = {0};
 
@@ -387,27 +486,9 @@ child_month(Work *w, int ci)
 			is.child = ci;
 			is.unit_id = sp->unit_id;
 			is.other_id = sp->supplement_id;
-			is.day = w->eval_first > sp->from ? w->eval_first : sp->from;
+			is.day = first > sp->from ? first : sp->from;
 			add_issue(w, issues_from, is);
 		}
-		if (days == 0)
-			continue;
-		out->rows = grow(w, out->rows, &out->cap_rows, out->n_rows + 1, sizeof(PayRow));
-		row = &out->rows[out->n_rows++];
-		memset(row, 0, sizeof(*row));
-		row->child = ci;
-		row->unit_id = sp->unit_id;
-		row->supplement = true;
-		row->enrollment = PAY_NONE;
-		row->supplement_index = c->first_supplement + s;
-		row->category = PAY_NONE;
-		row->days = days;
-		row->last_day = last;
-		row->district = district;
-		row->administration = PAY_NONE;
-		row->account = PAY_NONE;
-		row->base_num = sp->amount_monthly * days;	/* monthly amount × counted days */
-		row->vat_bp = sp->vat_bp;
 	}
 
 	if (out->n_rows == rows_from)
@@ -452,7 +533,7 @@ child_month(Work *w, int ci)
 		PayRow	   *r = &out->rows[i];
 		int			form = r->supplement ? PAY_NONE : in->enrollments[r->enrollment].form;
 		int			months_den = r->supplement ? 1 : 12;
-		int			days_den = in->per_day ? dim : 1;
+		int			days_den = in->per_day || (r->supplement && in->supplement_per_day) ? dim : 1;
 		PayIssue	is = {0};
 
 		r->days_in_month = days_den;

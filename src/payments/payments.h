@@ -85,6 +85,16 @@ typedef struct PayChild
 	int			first_supplement, n_supplements;
 } PayChild;
 
+/* Who ran a unit when (dated organizer, huvudman): outside every period the unit's own
+ * current organizer (PayEnrollment.independent) applies. */
+typedef struct PayOrganizerPeriod
+{
+	int64_t		unit_id;
+	int32_t		from, to;
+	bool		independent;
+	int64_t		organizer_id;
+} PayOrganizerPeriod;
+
 typedef struct PayAccount
 {
 	int			administration;	/* index into administrations */
@@ -103,6 +113,9 @@ typedef struct PayInput
 	 * when a special month counts on another month's date) */
 	int32_t		rate_day;
 	int			cutover_month, cutover_day;	/* 0: exact age on the day */
+	/* Tilläggsbelopp per day of the month (monthly amount × days / days in month) even on the
+	 * count_day basis; false: on the count_day basis the decision must cover the rate day */
+	bool		supplement_per_day;
 	/* Day number of 1 January 2000 in the caller's epoch, for the calendar arithmetic. */
 	int32_t		epoch_2000;
 
@@ -122,6 +135,8 @@ typedef struct PayInput
 	int			n_districts;
 	const PayAccount *accounts;
 	int			n_accounts;
+	const PayOrganizerPeriod *organizer_periods;	/* sorted by unit_id, from; may be empty */
+	int			n_organizer_periods;
 } PayInput;
 
 /* Issue kinds; the glue turns them into messages. */
@@ -139,6 +154,7 @@ typedef enum PayIssueKind
 	PI_NO_DISTRICT,				/* residence without a district/administration (error) */
 	PI_NO_ACCOUNT,				/* administration without an account (error) */
 	PI_SUPPLEMENT_WITHOUT_ENROLLMENT,	/* supplement but not placed at the unit (warning) */
+	PI_RESIDENCE_GAP,			/* per_day: days without a registered residence, the others ours (warning; those days are not paid) */
 	PI_N_KINDS
 } PayIssueKind;
 
@@ -167,6 +183,7 @@ typedef struct PayRow
 	int			category;		/* index, or PAY_NONE */
 	int			age;
 	int64_t		rate_id;		/* 0 when none */
+	int64_t		organizer_id;	/* the organizer period's organizer; 0: the unit's own */
 	int32_t		last_day;
 	int			days, days_in_month;
 	int64_t		base, premises, admin, vat, amount;

@@ -35,14 +35,19 @@ static const char *const form_names_sv[PAY_N_FORMS] = {"förskola", "förskolekl
 static const char *const issue_names[PI_N_KINDS] = {
 	"parallel_placement", "overlapping_enrollment", "no_residence", "resident_elsewhere",
 	"missing_address", "address_changed", "no_category", "ambiguous_category", "no_rate",
-	"no_district", "no_account", "supplement_without_enrollment"
+	"no_district", "no_account", "supplement_without_enrollment", "residence_gap"
 };
 
-/* Children of the month: an enrollment at an independent unit or a supplement in [$1, $2]. */
+/* Children of the month: an enrollment at a unit that is independent (now, or in a dated
+ * organizer period overlapping [$1, $2]) or a supplement in [$1, $2]. */
 #define KIDS_CTE \
 	"WITH kids AS (" \
 	"  SELECT e.child_id FROM skolval.enrollment e JOIN skolval.unit u ON u.unit_id = e.unit_id" \
-	"   WHERE u.organizer = 'independent' AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)" \
+	"   WHERE (u.organizer = 'independent'" \
+	"          OR EXISTS (SELECT 1 FROM skolval.unit_organizer o JOIN skolval.organizer g ON g.organizer_id = o.organizer_id" \
+	"                      WHERE o.unit_id = e.unit_id AND g.kind = 'independent'" \
+	"                        AND o.valid_from <= $2 AND (o.valid_to IS NULL OR o.valid_to >= $1)))" \
+	"     AND e.valid_from <= $2 AND (e.valid_to IS NULL OR e.valid_to >= $1)" \
 	"  UNION" \
 	"  SELECT s.child_id FROM skolval.supplement s" \
 	"   WHERE s.valid_from <= $2 AND (s.valid_to IS NULL OR s.valid_to >= $1)) "
@@ -200,11 +205,13 @@ typedef struct MonthData
 } MonthData;
 
 static void
-read_month(MonthData *md, DateADT month_first)
+read_month(MonthData *md, DateADT month_first, Datum rules)
 {
 	PayInput   *in = &md->in;
 	Oid			types[3] = {DATEOID, DATEOID, INT8ARRAYOID};
 	Datum		args[3];
+	Oid			rtypes[3];
+	Datum		rargs[3];
 	DateADT		month_last, lo, hi;
 	int			y, m, d;
 	char	   *basis;
@@ -240,38 +247,60 @@ read_month(MonthData *md, DateADT month_first)
 				 errhint("Call skolval.configure(municipality_code => ...) first; grants are paid for children registered there.")));
 	md->our_municipality = atoi(col_text(0, 1));
 
-	args[0] = DateADTGetDatum(month_first);
+	/*
+	 * The rules: policy, count date, categories and rates come from the rules document the
+	 * caller passes (skolval._payment_rules(month) for today's rules, the rules stored with a
+	 * run for a paid month), never from the tables directly, so that a paid month is recomputed
+	 * with the rules that were in force for it.
+	 */
+	rtypes[0] = JSONBOID;
+	rtypes[1] = DATEOID;
+	rtypes[2] = DATEOID;
+	rargs[0] = rules;
 	{
-		static const Oid t[] = {TXT, I4, I4, DT};
+		static const Oid t[] = {TXT, I4, I4, DT, BL};
 
-		n = run_query("the payment policy",
-					  "SELECT p.basis::pg_catalog.text, p.age_cutover_month::pg_catalog.int4, p.age_cutover_day::pg_catalog.int4,"
-					  "       skolval.payment_count_date($1)"
-					  "  FROM skolval._payment_policy() p", 1, types, args, 4, t);
+		n = run_query("the payment policy of the rules",
+					  "SELECT p.basis, p.age_cutover_month, p.age_cutover_day,"
+					  "       ($1 OPERATOR(pg_catalog.->>) 'count_date'::pg_catalog.text)::pg_catalog.date,"
+					  "       p.supplement_basis IS NOT DISTINCT FROM 'per_day'::pg_catalog.text"
+					  "  FROM pg_catalog.jsonb_to_record($1 OPERATOR(pg_catalog.->) 'policy'::pg_catalog.text)"
+					  "       AS p(basis pg_catalog.text, age_cutover_month pg_catalog.int4, age_cutover_day pg_catalog.int4,"
+					  "            supplement_basis pg_catalog.text)",
+					  1, rtypes, rargs, 5, t);
 	}
-	if (n != 1)
-		elog(ERROR, "skolval._payment_policy() returned " UINT64_FORMAT " rows", n);
+	if (n != 1 || col_text(0, 1) == NULL || sv_spi_date(&spi, 0, 4, PAY_OPEN_END) == PAY_OPEN_END)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the payment rules have no policy basis or count date"),
+				 errhint("Rules are made by skolval._payment_rules(month) and stored with each payment run.")));
 	basis = sv_spi_text_required(&spi, 0, 1);
 	in->per_day = strcmp(basis, "per_day") == 0;
 	in->cutover_month = sv_spi_int4(&spi, 0, 2, 0);
 	in->cutover_day = sv_spi_int4(&spi, 0, 3, 0);
 	in->count_date = col_date(0, 4);
+	in->supplement_per_day = sv_spi_bool_required(&spi, 0, 5);
 	in->rate_day = (in->count_date >= month_first && in->count_date <= month_last) ? in->count_date : month_first;
 	lo = in->per_day || in->count_date > month_first ? month_first : in->count_date;
 	hi = in->per_day || in->count_date < month_last ? month_last : in->count_date;
 	args[0] = DateADTGetDatum(lo);
 	args[1] = DateADTGetDatum(hi);
+	rargs[1] = args[0];
+	rargs[2] = args[1];
 
 	/* Categories and rates. */
 	{
 		static const Oid t[] = {TXT, TXT, TXT, I4, I4, I4, I4, F8, F8};
 
-		n = run_query("the payment categories",
-					  "SELECT c.category_code::pg_catalog.text, c.name_sv::pg_catalog.text, c.school_form::pg_catalog.text,"
-					  "       c.grade_from::pg_catalog.int4, c.grade_to::pg_catalog.int4,"
-					  "       c.age_from::pg_catalog.int4, c.age_to::pg_catalog.int4,"
-					  "       c.hours_over::pg_catalog.float8, c.hours_up_to::pg_catalog.float8"
-					  "  FROM skolval.payment_category c ORDER BY c.sort_order, c.category_code", 0, NULL, NULL, 9, t);
+		n = run_query("the payment categories of the rules",
+					  "SELECT c.category_code, c.name_sv, c.school_form, c.grade_from, c.grade_to,"
+					  "       c.age_from, c.age_to, c.hours_over, c.hours_up_to"
+					  "  FROM pg_catalog.jsonb_to_recordset($1 OPERATOR(pg_catalog.->) 'categories'::pg_catalog.text)"
+					  "       AS c(category_code pg_catalog.text, name_sv pg_catalog.text, school_form pg_catalog.text,"
+					  "            grade_from pg_catalog.int4, grade_to pg_catalog.int4, age_from pg_catalog.int4,"
+					  "            age_to pg_catalog.int4, hours_over pg_catalog.float8, hours_up_to pg_catalog.float8,"
+					  "            sort_order pg_catalog.int4)"
+					  " ORDER BY c.sort_order, c.category_code", 1, rtypes, rargs, 9, t);
 	}
 	cats = palloc0(sizeof(PayCategory) * (n + 1));
 	md->category_codes = palloc(sizeof(char *) * (n + 1));
@@ -294,13 +323,19 @@ read_month(MonthData *md, DateADT month_first)
 	{
 		static const Oid t[] = {I8, TXT, DT, DT, I8, I8, I4, I4};
 
-		n = run_query("the payment rates",
-					  "SELECT r.rate_id::pg_catalog.int8, r.category_code::pg_catalog.text, r.valid_from::pg_catalog.date,"
-					  "       r.valid_to::pg_catalog.date, (r.base_annual * 100)::pg_catalog.int8,"
-					  "       (r.premises_annual * 100)::pg_catalog.int8, (r.admin_pct * 100)::pg_catalog.int4,"
-					  "       (r.vat_pct * 100)::pg_catalog.int4"
-					  "  FROM skolval.payment_rate r WHERE r.valid_from <= $2 AND (r.valid_to IS NULL OR r.valid_to >= $1)",
-					  2, types, args, 8, t);
+		n = run_query("the payment rates of the rules",
+					  "SELECT r.rate_id, r.category_code, r.valid_from, r.valid_to,"
+					  "       (r.base_annual OPERATOR(pg_catalog.*) 100::pg_catalog.numeric)::pg_catalog.int8,"
+					  "       (r.premises_annual OPERATOR(pg_catalog.*) 100::pg_catalog.numeric)::pg_catalog.int8,"
+					  "       (r.admin_pct OPERATOR(pg_catalog.*) 100::pg_catalog.numeric)::pg_catalog.int4,"
+					  "       (r.vat_pct OPERATOR(pg_catalog.*) 100::pg_catalog.numeric)::pg_catalog.int4"
+					  "  FROM pg_catalog.jsonb_to_recordset($1 OPERATOR(pg_catalog.->) 'rates'::pg_catalog.text)"
+					  "       AS r(rate_id pg_catalog.int8, category_code pg_catalog.text, valid_from pg_catalog.date,"
+					  "            valid_to pg_catalog.date, base_annual pg_catalog.numeric, premises_annual pg_catalog.numeric,"
+					  "            admin_pct pg_catalog.numeric, vat_pct pg_catalog.numeric)"
+					  " WHERE r.valid_from OPERATOR(pg_catalog.<=) $3"
+					  "   AND (r.valid_to IS NULL OR r.valid_to OPERATOR(pg_catalog.>=) $2)",
+					  3, rtypes, rargs, 8, t);
 	}
 	rates = palloc0(sizeof(PayRate) * (n + 1));
 	for (uint64 i = 0; i < n; i++)
@@ -310,8 +345,10 @@ read_month(MonthData *md, DateADT month_first)
 
 		for (k = 0; k < in->n_categories && strcmp(md->category_codes[k], code) != 0; k++)
 			;
-		/* payment_rate.category_code references payment_category */
-		Assert(k < in->n_categories);
+		if (k == in->n_categories)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a rate of the payment rules names category \"%s\", which the rules do not have", code)));
 		rates[i].rate_id = col_id(i, 1);
 		rates[i].category = k;
 		rates[i].from = col_date(i, 3);
@@ -359,6 +396,30 @@ read_month(MonthData *md, DateADT month_first)
 	}
 	in->accounts = acc;
 	in->n_accounts = (int) n;
+
+	/* Dated organizers (huvudmän) of the units. */
+	{
+		static const Oid t[] = {I8, DT, DT, BL, I8};
+		PayOrganizerPeriod *op;
+
+		n = run_query("the units' organizer periods",
+					  "SELECT o.unit_id::pg_catalog.int8, o.valid_from::pg_catalog.date, o.valid_to::pg_catalog.date,"
+					  "       g.kind::pg_catalog.text = 'independent'::pg_catalog.text, o.organizer_id::pg_catalog.int8"
+					  "  FROM skolval.unit_organizer o JOIN skolval.organizer g ON g.organizer_id = o.organizer_id"
+					  " WHERE o.valid_from <= $2 AND (o.valid_to IS NULL OR o.valid_to >= $1)"
+					  " ORDER BY o.unit_id, o.valid_from", 2, types, args, 5, t);
+		op = palloc0(sizeof(PayOrganizerPeriod) * (n + 1));
+		for (uint64 i = 0; i < n; i++)
+		{
+			op[i].unit_id = col_id(i, 1);
+			op[i].from = col_date(i, 2);
+			op[i].to = col_date_to(i, 3);
+			op[i].independent = sv_spi_bool_required(&spi, i, 4);
+			op[i].organizer_id = col_id(i, 5);
+		}
+		in->organizer_periods = op;
+		in->n_organizer_periods = (int) n;
+	}
 
 	/* Children, then their enrollments, residences and supplements (all ordered by child). */
 	{
@@ -489,13 +550,14 @@ read_month(MonthData *md, DateADT month_first)
 
 /* ---- output ---------------------------------------------------------------------- */
 
-#define N_COLS 30
+#define N_COLS 31
 
 /* The columns of skolval._payment_compute(), in the order emit_row() and emit_issue() fill them. */
 static const Oid result_types[N_COLS] = {
 	TEXTOID, INT8OID, INT8OID, TEXTOID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT2OID,
 	NUMERICOID, INT2OID, INT8OID, DATEOID, INT2OID, INT2OID, NUMERICOID, NUMERICOID, NUMERICOID, NUMERICOID,
-	NUMERICOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID
+	NUMERICOID, TEXTOID, TEXTOID, TEXTOID, BOOLOID, TEXTARRAYOID, TEXTOID, TEXTOID, TEXTOID, JSONBOID,
+	INT8OID
 };
 
 static Datum
@@ -573,6 +635,8 @@ emit_row(Tuplestorestate *ts, TupleDesc td, MonthData *md, const PayRow *r)
 		v[23] = text_datum(md->accounts.v[r->account]), nul[23] = false;
 	v[24] = BoolGetDatum(r->held), nul[24] = false;
 	v[25] = flags_array(r->flags, &nul[25]);
+	if (r->organizer_id)
+		v[30] = Int64GetDatum(r->organizer_id), nul[30] = false;
 	tuplestore_putvalues(ts, td, v, nul);
 }
 
@@ -655,6 +719,10 @@ describe_issue(MonthData *md, const PayIssue *is, StringInfo msg, StringInfo det
 			appendStringInfoString(detail, ", \"administration\": ");
 			escape_json(detail, md->administrations.v[is->value]);
 			break;
+		case PI_RESIDENCE_GAP:
+			appendStringInfo(msg, "child " INT64_FORMAT " has no registered residence on %s (and other days of the month in this municipality): the days without one are not paid",
+							 child_id, day);
+			break;
 		case PI_SUPPLEMENT_WITHOUT_ENROLLMENT:
 			appendStringInfo(msg, "supplement " INT64_FORMAT " of child " INT64_FORMAT ": the child is not placed at unit " INT64_FORMAT " this month; nothing is paid",
 							 is->other_id, child_id, is->unit_id);
@@ -695,12 +763,20 @@ Datum
 skolval_payment_rows(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	DateADT		month = PG_GETARG_DATEADT(0);
+	DateADT		month;
+	Datum		rules;
 	int			y, m, d;
 	MonthData	md;
 	PayOutput	out;
 	PayHooks	hooks = {pay_grow, pay_interrupts, NULL};
 
+	if (PG_NARGS() != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATATYPE_MISMATCH),
+				 errmsg("skolval._payment_compute_with() is declared with %d arguments, the library reads 2 (month, rules)",
+						PG_NARGS())));
+	month = PG_GETARG_DATEADT(0);
+	rules = PG_GETARG_DATUM(1);
 	if (DATE_NOT_FINITE(month))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -714,12 +790,12 @@ skolval_payment_rows(PG_FUNCTION_ARGS)
 				 errhint("Use date_trunc('month', day)::date, for example '%04d-%02d-01'.", y, m)));
 
 	InitMaterializedSRF(fcinfo, 0);
-	sv_srf_check(fcinfo, "skolval._payment_compute()", N_COLS, result_types);
+	sv_srf_check(fcinfo, "skolval._payment_compute_with()", N_COLS, result_types);
 	memset(&md, 0, sizeof(md));
 	memset(&out, 0, sizeof(out));
 
 	sv_spi_connect(&spi);
-	read_month(&md, month);
+	read_month(&md, month, rules);
 	sv_pay_compute(&md.in, &out, &hooks);
 	for (int i = 0; i < out.n_rows; i++)
 		emit_row(rsinfo->setResult, rsinfo->setDesc, &md, &out.rows[i]);

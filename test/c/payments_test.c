@@ -1164,6 +1164,7 @@ generate(B *b, uint64_t seed)
 		default:
 			b_month(b, y, m, rb(50), count_date, ri(1, 12), ri(1, 28));
 	}
+	b->in.supplement_per_day = rb(30);
 
 	if (tidy)
 	{
@@ -1540,7 +1541,10 @@ has_issue(const PayOutput *o, int child, PayIssueKind kind, bool error)
 	return false;
 }
 
-/* Per enrollment and category (index n_categories: none or several matched), over the counted days. */
+#define MAXDS 17
+#define BK(cat, district) (((cat) == PAY_NONE ? nc : (cat)) * MAXDS + (district) + 1)
+
+/* Per enrollment, category (index n_categories: none or several matched) and district, over the counted days. */
 typedef struct Bucket
 {
 	int			days, noresidence_days, nocat_days, ambiguous_days, norate_days;
@@ -1561,7 +1565,10 @@ check_instance(const B *b, const PayOutput *o)
 	int			den = in->per_day ? in->month_last - in->month_first + 1 : 1;
 	int			nc = in->n_categories;
 	bool	   *row_seen = calloc(o->n_rows + 1, 1);
-	Bucket	   *bk = calloc(nc + 1, sizeof(Bucket));
+	/* one bucket per category slot and district slot (district + 1: no residence and a
+	 * residence without a district share slot 0, as they share a row in the core) */
+	Bucket	   *bk = calloc((size_t) (nc + 1) * MAXDS, sizeof(Bucket));
+	int			dim = in->month_last - in->month_first + 1;
 
 	cur_b = b;
 
@@ -1578,7 +1585,10 @@ check_instance(const B *b, const PayOutput *o)
 			 "(b) admin != round((base + premises) × admin_bp / 10000)");
 		PROP(r->vat == ref_round_div((r->base + r->premises + r->admin) * r->vat_bp, 10000), r,
 			 "(b) vat != round((base + premises + admin) × vat_bp / 10000)");
-		PROP(r->days > 0 && r->days <= el - ef + 1 && r->days_in_month == den, r, "days out of range or wrong days_in_month");
+		if (r->supplement && in->supplement_per_day)
+			PROP(r->days > 0 && r->days <= dim && r->days_in_month == dim, r, "supplement per day: days out of range or wrong days_in_month");
+		else
+			PROP(r->days > 0 && r->days <= el - ef + 1 && r->days_in_month == den, r, "days out of range or wrong days_in_month");
 		PROP(r->supplement ? (r->enrollment == PAY_NONE && r->supplement_index >= 0 &&
 							  r->supplement_index < in->n_supplements &&
 							  in->supplements[r->supplement_index].child == r->child &&
@@ -1618,6 +1628,7 @@ check_instance(const B *b, const PayOutput *o)
 			case PI_MISSING_ADDRESS:
 			case PI_ADDRESS_CHANGED:
 			case PI_SUPPLEMENT_WITHOUT_ENROLLMENT:
+			case PI_RESIDENCE_GAP:
 				want = false;
 				break;
 			default:
@@ -1636,6 +1647,14 @@ check_instance(const B *b, const PayOutput *o)
 		int			first_row = -1, ours_in_month = 0;
 		uint32_t	addr_flags = 0;
 
+		bool		ours_day = false, gap_seen = false;
+
+		for (int32_t d = ef; d <= el; d++)
+		{
+			const PayResidence *rr = ref_residence(in, ci, d);
+
+			ours_day |= rr != NULL && rr->ours;
+		}
 		for (int i = 0; i < o->n_rows; i++)
 			if (o->rows[i].child == ci)
 			{
@@ -1694,8 +1713,8 @@ check_instance(const B *b, const PayOutput *o)
 			const PayEnrollment *e = &in->enrollments[g];
 			int			active_days = 0, here_days = 0, none_days = 0, row_days = 0, rows = 0, buckets = 0;
 
-			memset(bk, 0, sizeof(Bucket) * (nc + 1));
-			for (int q = 0; q <= nc; q++)
+			memset(bk, 0, sizeof(Bucket) * (nc + 1) * MAXDS);
+			for (int q = 0; q < (nc + 1) * MAXDS; q++)
 				bk[q].district = PAY_NONE;
 			for (int32_t d = ef; d <= el; d++)
 			{
@@ -1713,6 +1732,12 @@ check_instance(const B *b, const PayOutput *o)
 					elsewhere_seen |= e->independent;
 					continue;
 				}
+				if (res == NULL && in->per_day && ours_day)
+				{
+					/* per day: a day without residence while others are ours is not paid */
+					gap_seen |= e->independent;
+					continue;
+				}
 				if (res == NULL)
 					none_days++;
 				else
@@ -1720,7 +1745,8 @@ check_instance(const B *b, const PayOutput *o)
 				age = ref_band_age(in->cutover_month, in->cutover_day, ch->birth_year, ch->birth_month,
 								   ch->birth_day, d);
 				cat = ref_category(in, e, age, &count);
-				x = &bk[cat == PAY_NONE ? nc : cat];
+				x = &bk[BK(cat, res != NULL ? res->district : PAY_NONE)];
+				PROP((res != NULL ? res->district : PAY_NONE) + 1 < MAXDS, NULL, "district index beyond the test's buckets");
 				x->seen = true;
 				x->days++;
 				x->last_day = d;
@@ -1746,7 +1772,7 @@ check_instance(const B *b, const PayOutput *o)
 					}
 				}
 			}
-			for (int q = 0; q <= nc; q++)
+			for (int q = 0; q < (nc + 1) * MAXDS; q++)
 				buckets += bk[q].seen;
 
 			for (int i = 0; i < o->n_rows; i++)
@@ -1764,9 +1790,10 @@ check_instance(const B *b, const PayOutput *o)
 				row_days += r->days;
 				PROP(e->independent, r, "(c) a row for an enrollment at a municipal unit");
 				PROP(r->category >= PAY_NONE && r->category < nc, r, "category index out of range");
-				x = &bk[r->category == PAY_NONE ? nc : r->category];
-				PROP(x->seen, r, "(d/e) a row in category %d, which no counted day of the enrollment has", r->category);
-				x->seen = false;	/* one row per category */
+				x = &bk[BK(r->category, r->district)];
+				PROP(x->seen, r, "(d/e) a row in category %d and district %d, which no counted day of the enrollment has",
+					 r->category, r->district);
+				x->seen = false;	/* one row per category and district */
 				PROP(r->days == x->days && r->last_day == x->last_day && r->age == x->last_age, r,
 					 "(e) days %d (expected %d), last day %d (expected %d), age %d (expected %d)",
 					 r->days, x->days, (int) r->last_day, (int) x->last_day, r->age, x->last_age);
@@ -1838,28 +1865,35 @@ check_instance(const B *b, const PayOutput *o)
 					 e->enrollment_id, row_days, active_days, here_days, none_days);
 			}
 		}
+		if (gap_seen)
+			PROP(has_issue(o, ci, PI_RESIDENCE_GAP, false), NULL,
+				 "child %" PRId64 ": days without residence skipped without a residence_gap warning", ch->child_id);
 		if (elsewhere_seen)
 			PROP(has_issue(o, ci, PI_RESIDENT_ELSEWHERE, false), NULL,
 				 "child %" PRId64 " counted while registered elsewhere without a resident_elsewhere warning", ch->child_id);
 
 		/* (h) supplements: paid for the counted days the child is placed at the unit and
-		 * registered here, round(monthly × days / days in month). */
+		 * registered here, one row per district, round(monthly × days / days in month). On the
+		 * count day the decision must cover the rate day, unless supplement_per_day: then every
+		 * day of the paid month counts, over the month's days. */
 		for (int s = 0; s < ch->n_supplements; s++)
 		{
 			int			gs = ch->first_supplement + s;
 			const PaySupplement *sp = &in->supplements[gs];
-			int			days = 0, placed = 0, rows = 0, district = PAY_NONE;
-			int32_t		last = 0;
-			/* The decision must cover the paid day: each day per day, the rate day (the
-			 * month's own day, even when counted on another month's date) on the count day. */
-			int32_t		dd = in->per_day ? 0 : in->rate_day;
-			bool		in_eval = in->per_day ? (sp->from <= el && sp->to >= ef) : (sp->from <= dd && dd <= sp->to);
+			int			placed = 0, rows = 0, slots = 0;
+			int			days[MAXDS] = {0};
+			int32_t		last[MAXDS] = {0};
+			bool		by_day = in->per_day || in->supplement_per_day;
+			int32_t		sf = by_day ? in->month_first : ef, sl = by_day ? in->month_last : el;
+			int			sden = by_day ? dim : 1;
+			int32_t		dd = in->rate_day;
+			bool		in_eval = by_day ? (sp->from <= sl && sp->to >= sf) : (sp->from <= dd && dd <= sp->to);
 
-			for (int32_t d = ef; d <= el; d++)
+			for (int32_t d = sf; d <= sl; d++)
 			{
 				bool		at_unit = false;
 				const PayResidence *res;
-				int32_t		decision_day = in->per_day ? d : dd;
+				int32_t		decision_day = by_day ? d : dd;
 
 				if (!(sp->from <= decision_day && decision_day <= sp->to))
 					continue;
@@ -1867,7 +1901,7 @@ check_instance(const B *b, const PayOutput *o)
 				{
 					const PayEnrollment *e = &in->enrollments[ch->first_enrollment + k];
 
-					at_unit |= e->unit_id == sp->unit_id && e->from <= d && d <= e->to;
+					at_unit |= e->unit_id == sp->unit_id && e->from <= d && d <= e->to && e->independent;
 				}
 				if (!at_unit)
 					continue;
@@ -1875,36 +1909,37 @@ check_instance(const B *b, const PayOutput *o)
 				res = ref_residence(in, ci, d);
 				if (res == NULL || !res->ours)
 					continue;
-				days++;
-				last = d;
-				district = res->district;
+				slots += days[res->district + 1] == 0;
+				days[res->district + 1]++;
+				last[res->district + 1] = d;
 			}
 			for (int i = 0; i < o->n_rows; i++)
 			{
 				const PayRow *r = &o->rows[i];
 				int64_t		base;
-				int			adm;
+				int			adm, q = r->district + 1;
 
 				if (!r->supplement || r->supplement_index != gs)
 					continue;
 				PROP(!row_seen[i], r, "row counted twice");
 				row_seen[i] = true;
 				rows++;
-				base = ref_round_div(sp->amount_monthly * days, den);
-				adm = district != PAY_NONE && district < in->n_districts ? in->district_administration[district] : PAY_NONE;
-				PROP(days > 0, r, "(h) a supplement row on no counted day placed at the unit and registered here");
-				PROP(r->days == days && r->last_day == last && r->base == base && r->premises == 0 && r->admin == 0 &&
-					 r->vat_bp == sp->vat_bp, r, "(h) supplement: %d days (expected %d), base expected %" PRId64,
-					 r->days, days, base);
-				PROP(r->district == district && r->administration == adm &&
+				base = ref_round_div(sp->amount_monthly * days[q], sden);
+				adm = r->district != PAY_NONE && r->district < in->n_districts ? in->district_administration[r->district] : PAY_NONE;
+				PROP(days[q] > 0, r, "(h) a supplement row for a district with no counted day placed at the unit and registered here");
+				PROP(r->days == days[q] && r->last_day == last[q] && r->base == base && r->premises == 0 && r->admin == 0 &&
+					 r->vat_bp == sp->vat_bp && r->days_in_month == sden, r,
+					 "(h) supplement: %d days (expected %d), base expected %" PRId64, r->days, days[q], base);
+				days[q] = -days[q];	/* one row per district */
+				PROP(r->administration == adm &&
 					 r->account == (adm == PAY_NONE ? PAY_NONE : ref_account(in, adm, PAY_NONE)), r,
 					 "(h) supplement district/administration/account");
 				PROP(r->flags == (addr_flags | (adm == PAY_NONE ? PAY_FLAG(PI_NO_DISTRICT)
 												: ref_account(in, adm, PAY_NONE) == PAY_NONE ? PAY_FLAG(PI_NO_ACCOUNT) : 0)),
 					 r, "(h) supplement flags");
 			}
-			PROP(rows == (days > 0), NULL, "(h) supplement %" PRId64 ": %d rows, %d counted days placed and registered here",
-				 sp->supplement_id, rows, days);
+			PROP(rows == slots, NULL, "(h) supplement %" PRId64 ": %d rows, %d districts with counted days placed and registered here",
+				 sp->supplement_id, rows, slots);
 			if (placed == 0 && in_eval)
 			{
 				bool		found = false;

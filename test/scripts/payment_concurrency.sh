@@ -55,3 +55,28 @@ grep -q 'already locked' <<<"$again" || fail "recomputing a month being locked w
 echo "ok: a computation that waited for a concurrent lock is refused, the locked run untouched"
 assert_eq "runs and their states" "2026-03-01 locked,2026-04-01 locked" \
     "$(q -c "SELECT string_agg(month || ' ' || status, ',' ORDER BY month) FROM skolval.payment_run")"
+
+# Two drafts carrying the same correction, approved at once (correction window 2): April is
+# paid, then found to differ; May's and June's drafts both correct April. May is approved in A,
+# held open; June's approval in B waits for it (approvals are serialised), then computes June
+# again, sees April's corrections paid by May and refuses the stale draft: nothing paid twice.
+q -c "UPDATE skolval.payment_policy SET correction_window_months = 2" \
+  -c "UPDATE skolval.enrollment SET valid_to = '2026-03-31' WHERE enrollment_id % 40 = 0 AND valid_from < '2026-03-31' AND (valid_to IS NULL OR valid_to > '2026-04-30')" >/dev/null
+may=$(q -c "SELECT run_id FROM skolval.create_payment_run('2026-05-01')")
+june=$(q -c "SELECT run_id FROM skolval.create_payment_run('2026-06-01')")
+both=$(q -c "SELECT count(DISTINCT run_id) || '|' || (sum(amount) FILTER (WHERE run_id = $may) = sum(amount) FILTER (WHERE run_id = $june))
+               FROM skolval.payment_row WHERE corrects_month = '2026-04-01' AND run_id IN ($may, $june)")
+assert_eq "May's and June's drafts both carry the same corrections for April" "2|true" "$both"
+q -c "BEGIN" -c "SELECT status FROM skolval.approve_payment_run($may)" -c "SELECT pg_sleep(2)" -c "COMMIT" >"$tmp" 2>&1 &
+a=$!
+sleep 1
+second=$(q -c "SELECT status FROM skolval.approve_payment_run($june)" 2>&1 || true)
+wait $a || fail "May's approval failed: $(cat "$tmp")"
+grep -q 'is stale' <<<"$second" || fail "June's draft, approved while May's approval with the same corrections was open, was not refused: $second"
+echo "ok: June's draft with April's corrections is refused as stale once May's approval (with them) commits"
+june=$(q -c "SELECT run_id FROM skolval.create_payment_run('2026-06-01')")
+assert_eq "June computed again carries no correction for April" 0 \
+    "$(q -c "SELECT count(*) FROM skolval.payment_row WHERE run_id = $june AND corrects_month = '2026-04-01'")"
+assert_eq "approved" approved "$(q -c "SELECT status FROM skolval.approve_payment_run($june)")"
+assert_eq "April reconciles to nothing: each difference paid once" 0 \
+    "$(q -c "SELECT count(*) FROM skolval.reconcile_payments('2026-04-01')")"

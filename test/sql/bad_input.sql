@@ -402,6 +402,10 @@ INSERT INTO null_meaning VALUES
   ('register_appeal', 'amendment_id', 'the published run''s decision'),
   ('review_appeal', 'new_unit_id', 'no new unit (unchanged)'),
   ('record_appeal_outcome', 'reference', 'no reference'), ('record_appeal_outcome', 'ordered_unit_id', 'the wished unit');
+-- Task "pay" (issue 14): retroactive rate decisions.
+INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('decision_ref', '''BSN 2026/1'''),
+  ('invoice', '''personnummer;enhetskod;fran;till;belopp'''), ('flags', '''{owed}''');
+INSERT INTO null_meaning VALUES ('revise_payment_rates', 'decision_ref', 'no decision reference');
 CREATE FUNCTION pg_temp.null_probe() RETURNS TABLE (call text, outcome text, verdict text) LANGUAGE plpgsql AS $$
 DECLARE
   f record;

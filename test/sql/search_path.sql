@@ -48,9 +48,12 @@ DROP ROLE skolval_regress_path_analyst;
 
 -- ---- a result that does not have the columns C fills is a clean error, never a crash ----
 -- the payment SRF declared with the wrong result columns (as a stale .so against new SQL would be)
-CREATE FUNCTION pg_temp.wrong_payment_compute(date) RETURNS TABLE (a integer, b text)
+CREATE FUNCTION pg_temp.wrong_payment_compute(date, jsonb) RETURNS TABLE (a integer, b text)
   LANGUAGE c AS '$libdir/skolval', 'skolval_payment_rows';
-SELECT pg_temp.expect_error($$ SELECT count(*) FROM pg_temp.wrong_payment_compute('2026-10-01') $$);
+SELECT pg_temp.expect_error($$ SELECT count(*) FROM pg_temp.wrong_payment_compute('2026-10-01', '{}') $$);
+CREATE FUNCTION pg_temp.wrong_payment_args(date) RETURNS TABLE (a integer, b text)
+  LANGUAGE c AS '$libdir/skolval', 'skolval_payment_rows';
+SELECT pg_temp.expect_error($$ SELECT count(*) FROM pg_temp.wrong_payment_args('2026-10-01') $$);
 CREATE FUNCTION pg_temp.wrong_edges(bigint, integer, double precision, double precision)
   RETURNS TABLE (edge_id bigint, source bigint, target bigint, kind integer)
   LANGUAGE c AS '$libdir/skolval', 'skolval_demo_network_edges';
