@@ -65,6 +65,13 @@ CREATE TEMP TABLE walk AS
 CREATE TEMP TABLE run AS
   SELECT * FROM skolval.allocate((SELECT round_id FROM skolval.placement_round ORDER BY round_id LIMIT 1));
 CREATE TEMP TABLE cmp AS SELECT * FROM skolval.mechanism_comparison WHERE run_id = (SELECT run_id FROM run);
+-- law (issue 13): each child's near-home schools and whether it was placed at one of them
+CREATE TEMP TABLE nh_app AS
+  SELECT a.child_id, a.unit_id, a.rank FROM skolval.placement_applications((SELECT round_id FROM run)) a WHERE a.near_home = 1;
+CREATE TEMP TABLE nh_placed AS
+  SELECT p.child_id, p.kind FROM skolval.placement p
+   WHERE p.run_id = (SELECT run_id FROM run)
+     AND EXISTS (SELECT FROM nh_app a WHERE a.child_id = p.child_id AND a.unit_id = p.unit_id);
 
 WITH s AS (SELECT pg_catalog.jsonb_object_agg(item, value) AS j FROM summary),
      g AS (SELECT (s.j ->> k)::bigint AS n, k FROM s, jsonb_object_keys(s.j) k)
@@ -116,8 +123,23 @@ SELECT o, line FROM (VALUES
   (16, format('Placement run %s (deferred acceptance, %s ms): %s children placed, %s %% first choice, %s %% one of the top three',
              (SELECT run_id FROM run), (SELECT milliseconds FROM run), (SELECT children FROM run),
              (SELECT first_choice_pct FROM cmp), (SELECT top3_pct FROM cmp))),
-  (17, format('           %s without wishes offered their nearest school, %s placed administratively (least total walking)',
+  (17, format('           %s placed at a near-home school by the near-home guarantee (no wish, or no wish met), %s placed administratively (least total walking)',
              (SELECT near_home_offer FROM run), (SELECT administrative FROM run))),
+  -- law (issue 13): the near-home right, child by child
+  (17.1, format('Near home  %s of %s children have their near-home right (placed at a municipal school with seats within %s m, or the nearest): %s by a wish, %s by the near-home guarantee',
+             (SELECT count(*) FROM nh_placed), (SELECT children FROM run), (SELECT round(near_home_distance_m) FROM run),
+             (SELECT count(*) FROM nh_placed WHERE kind = 'wish'), (SELECT count(*) FROM nh_placed WHERE kind = 'near_home_offer'))),
+  (17.2, format('           elsewhere: %s at a school their guardians wished, %s administratively (their near-home schools full of children who have them near home; median %s m); %s displaced',
+             (SELECT count(*) FROM skolval.placement p WHERE p.run_id = (SELECT run_id FROM run) AND p.kind = 'wish'
+                 AND NOT EXISTS (SELECT FROM nh_placed n WHERE n.child_id = p.child_id)),
+             (SELECT administrative FROM run),
+             (SELECT coalesce(round(percentile_cont(0.5) WITHIN GROUP (ORDER BY p.walking_m))::text, '-') FROM skolval.placement p
+               WHERE p.run_id = (SELECT run_id FROM run) AND p.kind = 'administrative'),
+             (SELECT count(*) FROM skolval.placement p WHERE p.run_id = (SELECT run_id FROM run)
+                 AND NOT EXISTS (SELECT FROM nh_placed n WHERE n.child_id = p.child_id)
+                 AND EXISTS (SELECT FROM nh_app a JOIN skolval.placement o ON o.run_id = p.run_id AND o.unit_id = a.unit_id
+                              WHERE a.child_id = p.child_id AND (p.kind <> 'wish' OR a.rank < coalesce(p.wish_rank, 0))
+                                AND NOT EXISTS (SELECT FROM nh_app b WHERE b.child_id = o.child_id AND b.unit_id = o.unit_id))))),
   (18, 'Most oversubscribed (first choices / seats) and their cut-offs:')
 ) v(o, line)
 UNION ALL
@@ -212,6 +234,12 @@ read -r doc_run doc_child doc_payrun doc_unit <<<"$(run_psql -At -F ' ' <<'SQL'
 SET client_min_messages = warning;
 SELECT skolval.configure_documents(board_address => 'Box 100, 999 99 Exempelstad',
                                    contact => 'Barn- och skolförvaltningen, 0999-12 34 56') \g /dev/null
+-- law (issue 13): the example's unconfirmed sibling claims block publication until an
+-- administrator records why the run may be published anyway (audited)
+SELECT skolval.override_blocking_issues(r.run_id, 'Exempelkommun: the unconfirmed sibling claims have been checked with the families')
+  FROM skolval.placement_run r
+ WHERE r.status = 'draft' AND NOT r.what_if
+   AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null
 SELECT skolval.publish(r.run_id) FROM skolval.placement_run r
  WHERE r.status = 'draft' AND NOT r.what_if
    AND r.run_id = (SELECT max(x.run_id) FROM skolval.placement_run x WHERE NOT x.what_if) \g /dev/null

@@ -820,6 +820,22 @@ BEGIN
                     FROM pg_temp._demo_unit u
                    WHERE u.category IN ('municipal_school', 'independent_school')) v) w
    ORDER BY w.unit_id;
+  -- law (issue 13): the municipality places administratively only at its own units, so they
+  -- hold a seat for every child of the cohort: seats move one by one from the largest
+  -- independent unit (keeping one) to the largest municipal unit; the total stays the same.
+  LOOP
+    EXIT WHEN (SELECT coalesce(sum(x.seats), 0) FROM skolval.round_capacity x JOIN skolval.unit u ON u.unit_id = x.unit_id
+                WHERE x.round_id = rid AND u.organizer = 'municipal') >= children;
+    UPDATE skolval.round_capacity c SET seats = c.seats - 1
+     WHERE c.round_id = rid
+       AND c.unit_id = (SELECT x.unit_id FROM skolval.round_capacity x JOIN skolval.unit u ON u.unit_id = x.unit_id
+                         WHERE x.round_id = rid AND u.organizer = 'independent' AND x.seats > 1
+                         ORDER BY x.seats DESC, x.unit_id LIMIT 1);
+    UPDATE skolval.round_capacity c SET seats = c.seats + 1
+     WHERE c.round_id = rid
+       AND c.unit_id = (SELECT x.unit_id FROM skolval.round_capacity x JOIN skolval.unit u ON u.unit_id = x.unit_id
+                         WHERE x.round_id = rid AND u.organizer = 'municipal' ORDER BY x.seats DESC, x.unit_id LIMIT 1);
+  END LOOP;
 
   -- Wishes: the candidates near home and the popular schools scored by distance, popularity
   -- and noise (a logit choice).  A twin usually wishes what the other twin wishes (same

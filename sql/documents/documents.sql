@@ -98,6 +98,7 @@ DECLARE
   motivation text;
   appeal text;
   contested boolean;
+  independent boolean;
   n integer := 0;
 BEGIN
   IF decision_letter_content.run_id IS NULL OR decision_letter_content.child_id IS NULL THEN
@@ -150,8 +151,11 @@ BEGIN
   kind_sv := CASE d.kind
     WHEN 'wish' THEN CASE WHEN d.wish_rank = 1 THEN 'Ert önskemål 1 (förstahandsval)'
                           ELSE pg_catalog.format('Ert önskemål %s', d.wish_rank) END
-    WHEN 'near_home_offer' THEN 'Den kommunala skola som ligger närmast hemmet (ni har inte gjort något skolval)'
-    ELSE 'Skola med ledig plats (inget av era önskemål kunde tillgodoses)' END;
+    WHEN 'near_home_offer' THEN
+      CASE WHEN EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = run.run_id AND w.child_id = d.child_id AND NOT w.implicit)
+           THEN 'En kommunal skola nära hemmet (inget av era önskemål kunde tillgodoses)'
+           ELSE 'En kommunal skola nära hemmet (ni har inte gjort något skolval)' END
+    ELSE 'En kommunal skola med ledig plats (skolorna nära hemmet var fulla)' END;
 
   -- The stored motivation, unchanged, in paragraphs: the legal ground, the ordered rules as a
   -- list, how walking is measured, each wish not met, the closing sentence.
@@ -161,6 +165,8 @@ BEGIN
   motivation := regexp_replace(motivation, ' (Gångvägen mäts|Önskemål \d+, )', E'\n\\1', 'g');
   motivation := replace(motivation, ' Inget önskemål kunde tillgodoses.', E'\nInget önskemål kunde tillgodoses.');
   motivation := replace(motivation, ' Ni har inte gjort något skolval.', E'\nNi har inte gjort något skolval.');
+  motivation := replace(motivation, ' Inget av era önskemål kunde tillgodoses.', E'\nInget av era önskemål kunde tillgodoses.');
+  motivation := regexp_replace(motivation, ' (Skola nära hemmet, )', E'\n\\1', 'g');
   motivation := replace(motivation, ' ' || d.unit_name || ' hade plats för alla', E'\n' || d.unit_name || ' hade plats för alla');
   motivation := replace(motivation, ' På ' || d.unit_name || ' fick ert barn plats', E'\nPå ' || d.unit_name || ' fick ert barn plats');
 
@@ -168,19 +174,34 @@ BEGIN
   -- placement against the guardians' wish: förvaltningsbesvär (28 kap. 5 § skollagen), sent to
   -- the board within three weeks of being notified. A decision that met the first wish, or a
   -- placement without any wish, is not against a wish: laglighetsprövning (13 kap. kommunallagen).
+  -- law (issue 13): a place at an independent unit, and a refusal there, are the school's under
+  -- its own rules, not the municipality's decision: no municipal appeal route for them.
+  -- The organizer as recorded with the published run (what was decided), not as it is today.
+  independent := coalesce(un.organizer::pg_catalog.text OPERATOR(pg_catalog.<>) 'municipal'::pg_catalog.text, false);
   contested := d.kind = 'administrative'
-            OR EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = run.run_id AND w.child_id = d.child_id
-                          AND w.outcome = 'rejected' AND NOT w.implicit);
-  IF contested THEN
-    appeal := 'Om ni inte är nöjda med beslutet kan ni överklaga det till förvaltningsrätten (förvaltningsbesvär enligt 28 kap. 5 § skollagen).'
+            OR EXISTS (SELECT 1 FROM skolval.placement_wish w JOIN skolval.unit u ON u.unit_id = w.unit_id
+                        WHERE w.run_id = run.run_id AND w.child_id = d.child_id
+                          AND w.outcome = 'rejected' AND NOT w.implicit
+                          AND u.organizer::pg_catalog.text OPERATOR(pg_catalog.=) 'municipal'::pg_catalog.text);
+  IF independent AND NOT contested THEN
+    appeal := pg_catalog.format('Platsen på %s är skolans erbjudande enligt skolans egna urvalsregler, inte ett beslut av kommunen. Den kan inte överklagas hos kommunen; frågor om antagningen ställs till skolan.', d.unit_name)
+      || E'\n' || pg_catalog.format('Vill ni att ert barn ska gå på en annan skola kan ni ansöka om skolbyte hos %s, %s%s.',
+                                    h.board_name, muni, coalesce(', ' || h.board_address, ''));
+  ELSIF contested THEN
+    appeal := CASE WHEN independent
+                   THEN pg_catalog.format('Platsen på %s är skolans erbjudande enligt skolans egna urvalsregler och kan inte överklagas hos kommunen. Kommunens beslut om era önskemål på kommunala skolor kan överklagas: ', d.unit_name)
+                   ELSE '' END
+      || 'Om ni inte är nöjda med beslutet kan ni överklaga det till förvaltningsrätten (förvaltningsbesvär enligt 28 kap. 5 § skollagen).'
       || E'\n' || pg_catalog.format('Skicka överklagandet till %s, %s%s. Skriv vilket beslut ni överklagar (ange referensen %s), hur ni vill att beslutet ska ändras och varför. Skriv under och ange namn, adress och telefonnummer.',
                                     h.board_name, muni, coalesce(', ' || h.board_address, ''), ref)
       || E'\n' || 'Ni ska överklaga inom tre veckor från den dag ni fick del av beslutet. Ett överklagande som kommer in för sent kan inte prövas.'
       || E'\n' || pg_catalog.format('%s prövar först om beslutet ska ändras. Gör nämnden inte det skickar den överklagandet vidare till förvaltningsrätten.', h.board_name);
   ELSE
-    appeal := CASE WHEN d.kind = 'wish'
+    appeal := CASE WHEN d.kind = 'wish' AND d.wish_rank = 1
                    THEN 'Ert barn har fått plats enligt ert förstahandsval. Beslutet har inte gått er emot och kan därför inte överklagas genom förvaltningsbesvär.'
-                   ELSE 'Ni har inte gjort något skolval, och ert barn erbjuds plats på den kommunala skola som ligger närmast hemmet. Beslutet går inte emot något önskemål och kan därför inte överklagas genom förvaltningsbesvär.' END
+                   WHEN d.kind = 'wish'
+                   THEN pg_catalog.format('Ert barn har fått plats enligt ert önskemål %s. De önskemål ni rangordnade högre gällde fristående skolor, som antar efter sina egna regler; kommunens beslut har inte gått er emot och kan därför inte överklagas genom förvaltningsbesvär.', d.wish_rank)
+                   ELSE 'Ni har inte gjort något skolval, och ert barn erbjuds plats på en kommunal skola nära hemmet. Beslutet går inte emot något önskemål och kan därför inte överklagas genom förvaltningsbesvär.' END
       || E'\n' || pg_catalog.format('Vill ni att ert barn ska gå på en annan skola kan ni ansöka om skolbyte hos %s, %s%s.',
                                     h.board_name, muni, coalesce(', ' || h.board_address, ''))
       || E'\n' || 'Den som är medlem i kommunen kan överklaga beslutet genom laglighetsprövning (13 kap. kommunallagen). Överklagandet skickas till förvaltningsrätten och ska ha kommit in inom tre veckor från den dag då det tillkännagavs på kommunens anslagstavla att protokollet där beslutet redovisas har justerats.';
@@ -206,16 +227,16 @@ BEGIN
   -- The address block: a protected child's letter goes through Skatteverket, with no name and
   -- no address, only the child's reference.
   SELECT (100 + row_number() OVER ())::integer, 'recipient', NULL, l
-    FROM unnest(CASE WHEN d.protected_identity
-                     THEN ARRAY['Barn-id ' || d.child_id, 'Skyddad identitet:', 'skickas via Skatteverket']
-                     ELSE array_remove(ARRAY['Till vårdnadshavare för',
+    FROM pg_catalog.unnest(CASE WHEN d.protected_identity
+                     THEN ARRAY['Barn-id ' || d.child_id::pg_catalog.text, 'Skyddad identitet:', 'skickas via Skatteverket']
+                     ELSE pg_catalog.array_remove(ARRAY['Till vårdnadshavare för',
                                              nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                              d.address,
-                                             nullif(btrim(concat_ws(' ', k.postal_code, k.postal_town)), '')], NULL) END) l
+                                             nullif(btrim(concat_ws(' ', k.postal_code, k.postal_town)), '')], NULL::pg_catalog.text) END) l
   UNION ALL
   SELECT (200 + o)::integer, 'fact', f.label, f.body
     FROM (VALUES
-      (1, 'Barn', CASE WHEN d.protected_identity THEN 'Barn-id ' || d.child_id || ' (skyddad identitet)'
+      (1, 'Barn', CASE WHEN d.protected_identity THEN 'Barn-id ' || d.child_id::pg_catalog.text || ' (skyddad identitet)'
                        ELSE concat_ws(', ', nullif(btrim(concat_ws(' ', d.given_name, d.family_name)), ''),
                                       skolval.personal_number_display(d.personal_number)) END),
       (2, 'Skola', d.unit_name || coalesce(', ' || un.address, '')),

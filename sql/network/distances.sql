@@ -85,10 +85,19 @@ BEGIN
          CASE WHEN e.edge_id IS NOT NULL THEN ST_LineInterpolatePoint(e.geom, f.fraction) END
     FROM ROWS FROM (pg_catalog.unnest(point_kinds), pg_catalog.unnest(ref_ids), pg_catalog.unnest(points)) AS t(point_kind, ref_id, pt)
     LEFT JOIN LATERAL (
-      SELECT x.edge_id, x.geom, ST_Distance(x.geom, t.pt) AS d
+      SELECT ST_Distance(x.geom, t.pt) AS d
         FROM skolval.edge x
        WHERE x.network_id = _snap_points.network_id
        ORDER BY x.geom <-> t.pt
+       LIMIT 1) e1 ON true
+    -- Of the edges equally near (within a micrometre: a point on a vertex touches several), the
+    -- lowest edge_id, so that the snap never depends on the physical order of the rows (issue 13).
+    LEFT JOIN LATERAL (
+      SELECT x.edge_id, x.geom, ST_Distance(x.geom, t.pt) AS d
+        FROM skolval.edge x
+       WHERE x.network_id = _snap_points.network_id
+         AND ST_DWithin(x.geom, t.pt, e1.d + 1e-6)
+       ORDER BY x.edge_id
        LIMIT 1) e0 ON true
     LEFT JOIN LATERAL (SELECT e0.* WHERE e0.d <= lim) e ON true
     -- pgRouting 3.4 returns nothing for a point at fraction exactly 0 or 1: keep it just inside.

@@ -134,6 +134,8 @@ REVOKE EXECUTE ON FUNCTION skolval.set_triggers(boolean) FROM skolval_admin;
 -- allocate()'s C part writes runs: only allocate() (SECURITY DEFINER, which checks the caller's
 -- rights and arguments first) may call it.
 REVOKE EXECUTE ON FUNCTION skolval._allocate_run(bigint, text, text, boolean, text, timestamptz) FROM skolval_admin;
+-- law (issue 13): overrides of blocking issues are written only by override_blocking_issues().
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.publish_override FROM skolval_admin;
 
 -- Analysts: read everything except the audit log. Functions: those that only read (immutable
 -- and stable ones) and the volatile ones that read or make what-if results only: allocate()

@@ -98,6 +98,10 @@ DECLARE
   mech text;
   rid bigint;
   run skolval.placement_run;
+  unseated bigint;
+  outside bigint;
+  over_units bigint;
+  independent_admin bigint;
 BEGIN
   -- Arguments first: nothing is locked or computed for a call that cannot run.
   IF allocate.round_id IS NULL OR allocate.admin_policy IS NULL OR allocate.what_if IS NULL THEN
@@ -170,6 +174,37 @@ BEGIN
   END IF;
 
   rid := skolval._allocate_run(r.round_id, mech, allocate.admin_policy, allocate.what_if, caller::text, t0);
+
+  -- The seats, checked on what was stored, after every run (issue 13): every cohort child in
+  -- exactly one seat (the primary key gives at most one), no unit over its seats in the round,
+  -- and no administrative placement at an independent unit. Otherwise the run is refused and
+  -- nothing of it stays.
+  SELECT (SELECT pg_catalog.count(*) FROM skolval.round_cohort c
+           WHERE c.round_id OPERATOR(pg_catalog.=) r.round_id
+             AND NOT EXISTS (SELECT FROM skolval.placement p WHERE p.run_id OPERATOR(pg_catalog.=) rid
+                                AND p.child_id OPERATOR(pg_catalog.=) c.child_id)),
+         (SELECT pg_catalog.count(*) FROM skolval.placement p
+           WHERE p.run_id OPERATOR(pg_catalog.=) rid
+             AND NOT EXISTS (SELECT FROM skolval.round_cohort c WHERE c.round_id OPERATOR(pg_catalog.=) r.round_id
+                                AND c.child_id OPERATOR(pg_catalog.=) p.child_id)),
+         (SELECT pg_catalog.count(*)
+            FROM (SELECT p.unit_id, pg_catalog.count(*) AS n FROM skolval.placement p
+                   WHERE p.run_id OPERATOR(pg_catalog.=) rid GROUP BY p.unit_id) x
+            LEFT JOIN skolval.round_capacity k ON k.round_id OPERATOR(pg_catalog.=) r.round_id
+                                              AND k.unit_id OPERATOR(pg_catalog.=) x.unit_id
+           WHERE x.n OPERATOR(pg_catalog.>) COALESCE(k.seats, 0)::pg_catalog.int8),
+         (SELECT pg_catalog.count(*) FROM skolval.placement p
+            JOIN skolval.unit u ON u.unit_id OPERATOR(pg_catalog.=) p.unit_id
+           WHERE p.run_id OPERATOR(pg_catalog.=) rid AND p.kind OPERATOR(pg_catalog.=) 'administrative'
+             AND u.organizer::pg_catalog.text OPERATOR(pg_catalog.<>) 'municipal')
+    INTO unseated, outside, over_units, independent_admin;
+  IF unseated OPERATOR(pg_catalog.>) 0 OR outside OPERATOR(pg_catalog.>) 0 OR over_units OPERATOR(pg_catalog.>) 0
+     OR independent_admin OPERATOR(pg_catalog.>) 0 THEN
+    RAISE EXCEPTION 'the run of round "%" fails the seat check and is refused', r.name
+      USING ERRCODE = 'check_violation',
+            DETAIL = pg_catalog.format('%s cohort children without a seat, %s placements outside the cohort, %s units over their seats, %s administrative placements at independent units.',
+                                       unseated, outside, over_units, independent_admin);
+  END IF;
   SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id OPERATOR(pg_catalog.=) rid;
   RETURN run;
 END $$;

@@ -237,6 +237,8 @@ DECLARE
   caller name := skolval._acting_role();
   run skolval.placement_run;
   r skolval.placement_round;
+  blocking bigint[];
+  blocking_categories text;
 BEGIN
   IF NOT pg_catalog.pg_has_role(caller, 'skolval_admin', 'MEMBER') THEN
     RAISE EXCEPTION 'role "%" may not publish placement runs', caller
@@ -274,8 +276,78 @@ BEGIN
   END IF;
   -- The run trigger records who and when, checks four eyes and that the summary equals the results.
   UPDATE skolval.placement_run x SET status = 'published' WHERE x.run_id = run.run_id RETURNING * INTO run;
+  -- Then (after four eyes and the totals, which the run trigger checks) the open blocking data
+  -- issues of the round (issue 13); raising here undoes the status change above: errors, sibling claims the register does
+  -- not confirm and split multiples need a decision first: resolved, or covered by an override an
+  -- administrator recorded for this run (skolval.override_blocking_issues(), audited).
+  SELECT pg_catalog.array_agg(i.issue_id ORDER BY i.issue_id), pg_catalog.string_agg(DISTINCT i.category, ', ')
+    INTO blocking, blocking_categories
+    FROM skolval.data_issue i
+   WHERE i.round_id = run.round_id AND i.resolved_at IS NULL
+     AND (i.severity = 'error' OR i.category IN ('unverified_sibling_claim', 'multiples_split'))
+     AND NOT EXISTS (SELECT 1 FROM skolval.publish_override o
+                      WHERE o.run_id = run.run_id AND i.issue_id = ANY (o.issue_ids));
+  IF blocking IS NOT NULL THEN
+    RAISE EXCEPTION 'round "%" has % open blocking data issues; run % is not published', r.name,
+                    pg_catalog.cardinality(blocking), run.run_id
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            DETAIL = pg_catalog.format('Categories: %s. Issues: %s.', blocking_categories,
+                                       pg_catalog.array_to_string(blocking[1:20], ', ')
+                                       || CASE WHEN pg_catalog.cardinality(blocking) > 20 THEN ' and more' ELSE '' END),
+            HINT = 'Resolve them (correct the register and allocate again), or record why the run may be published anyway: skolval.override_blocking_issues(run_id, reason).';
+  END IF;
   UPDATE skolval.placement_round x SET status = 'published' WHERE x.round_id = run.round_id;
   RETURN run;
 END $$;
 COMMENT ON FUNCTION skolval.publish(bigint) IS
-  'Publish the latest real run of a round: its placements become immutable and the round cannot be allocated again (what-if runs still can). Needs skolval_admin; only a real deferred-acceptance run whose summary equals its results; with four eyes (settings.four_eyes, on by default) not by the login or acting role that made the run. Waits for open writers of the run';
+  'Publish the latest real run of a round: its placements become immutable and the round cannot be allocated again (what-if runs still can). Needs skolval_admin; only a real deferred-acceptance run whose summary equals its results; refused (55000) while the round has open blocking data issues (errors, unverified_sibling_claim, multiples_split) that no override_blocking_issues() of this run covers; with four eyes (settings.four_eyes, on by default) not by the login or acting role that made the run. Waits for open writers of the run';
+
+-- law (issue 13): an administrator's override of the blocking data issues of a run.
+CREATE OR REPLACE FUNCTION skolval.override_blocking_issues(run_id bigint, reason text)
+RETURNS skolval.publish_override
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+  caller name := skolval._acting_role();
+  run skolval.placement_run;
+  ids bigint[];
+  o skolval.publish_override;
+BEGIN
+  IF NOT pg_catalog.pg_has_role(caller, 'skolval_admin', 'MEMBER') THEN
+    RAISE EXCEPTION 'role "%" may not override blocking data issues', caller
+      USING ERRCODE = 'insufficient_privilege',
+            DETAIL = 'Only members of skolval_admin decide that a run may be published despite open issues.';
+  END IF;
+  IF override_blocking_issues.run_id IS NULL OR override_blocking_issues.reason IS NULL THEN
+    RAISE EXCEPTION 'override_blocking_issues(): % must not be NULL',
+                    CASE WHEN override_blocking_issues.run_id IS NULL THEN 'run_id' ELSE 'reason' END
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
+  IF pg_catalog.btrim(override_blocking_issues.reason) = '' OR pg_catalog.char_length(override_blocking_issues.reason) > 1000 THEN
+    RAISE EXCEPTION 'override_blocking_issues(): the reason must be given (1 to 1000 characters)'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT * INTO run FROM skolval.placement_run x WHERE x.run_id = override_blocking_issues.run_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'placement run % does not exist', override_blocking_issues.run_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF run.what_if OR run.status = 'published' THEN
+    RAISE EXCEPTION 'placement run % is % and cannot be overridden for publication', run.run_id,
+                    CASE WHEN run.what_if THEN 'a what-if run' ELSE 'already published' END
+      USING ERRCODE = 'object_not_in_prerequisite_state';
+  END IF;
+  SELECT pg_catalog.array_agg(i.issue_id ORDER BY i.issue_id) INTO ids
+    FROM skolval.data_issue i
+   WHERE i.round_id = run.round_id AND i.resolved_at IS NULL
+     AND (i.severity = 'error' OR i.category IN ('unverified_sibling_claim', 'multiples_split'));
+  IF ids IS NULL THEN
+    -- nothing to decide: no override is recorded
+    RAISE NOTICE 'the round of placement run % has no open blocking data issues; no override recorded', run.run_id;
+    RETURN NULL;
+  END IF;
+  INSERT INTO skolval.publish_override (run_id, issue_ids, reason, created_by)
+  VALUES (run.run_id, ids, override_blocking_issues.reason, caller::text)
+  RETURNING * INTO o;
+  RETURN o;
+END $$;
+COMMENT ON FUNCTION skolval.override_blocking_issues(bigint, text) IS
+  'Record that a real draft run may be published although its round has open blocking data issues (errors, unverified_sibling_claim, multiples_split): the issues open now, the reason (required), who and when, in publish_override (audited). Needs skolval_admin; an issue that opens later needs a new override. Without open blocking issues nothing is recorded and the result is NULL';

@@ -135,3 +135,89 @@ DROP TRIGGER IF EXISTS wish_ranks_gapless ON skolval.wish;
 CREATE CONSTRAINT TRIGGER wish_ranks_gapless AFTER INSERT OR UPDATE OR DELETE ON skolval.wish
   DEFERRABLE INITIALLY DEFERRED
   FOR EACH ROW EXECUTE FUNCTION skolval._wish_ranks_gapless();
+
+-- ---------------------------------------------------------------------------------------
+-- law (issue 13): independent units' own rules and queues, loaded through staging
+-- ---------------------------------------------------------------------------------------
+
+CREATE OR REPLACE FUNCTION skolval.unit_rules_merge()
+RETURNS TABLE (item text, value bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  problems text[];
+  n_rules bigint;
+  n_queue bigint;
+  n_units bigint;
+BEGIN
+  -- Every staged row first; nothing changes while one is wrong.
+  SELECT pg_catalog.array_agg(x.problem ORDER BY x.k, x.source_row) INTO problems
+    FROM (
+      SELECT 1 AS k, a.source_row,
+             pg_catalog.format('staging_unit_admission row %s: ', a.source_row) OPERATOR(pg_catalog.||)
+              (CASE WHEN u.unit_id IS NULL THEN pg_catalog.format('no unit with code %L', a.unit_code)
+                    WHEN u.organizer::text <> 'independent' THEN pg_catalog.format('unit %s is municipal; its criteria are the round''s', a.unit_code)
+                    WHEN c.criteria IS NULL OR pg_catalog.cardinality(c.criteria) = 0 THEN 'no criteria'
+                    WHEN NOT c.criteria <@ ARRAY['queue_date', 'sibling', 'distance', 'lottery'] THEN
+                      pg_catalog.format('criteria %s: an independent unit admits by queue_date, sibling, distance and lottery only', a.criteria)
+                    WHEN pg_catalog.cardinality(c.criteria) <> (SELECT pg_catalog.count(DISTINCT e) FROM pg_catalog.unnest(c.criteria) e) THEN
+                      pg_catalog.format('criteria %s: a criterion is listed twice', a.criteria)
+                    WHEN nullif(pg_catalog.btrim(a.rules_sv), '') IS NULL THEN 'the rules (rules_sv) are missing'
+                    WHEN pg_catalog.char_length(a.rules_sv) > 1000 THEN 'the rules (rules_sv) are longer than 1000 characters'
+                    WHEN (SELECT pg_catalog.count(*) FROM skolval.staging_unit_admission b WHERE b.unit_code = a.unit_code) > 1 THEN
+                      pg_catalog.format('unit %s is staged more than once', a.unit_code)
+               END) AS problem
+        FROM skolval.staging_unit_admission a
+        LEFT JOIN skolval.unit u ON u.unit_code = pg_catalog.btrim(a.unit_code)
+        CROSS JOIN LATERAL (SELECT ARRAY(SELECT pg_catalog.btrim(e) FROM pg_catalog.regexp_split_to_table(coalesce(a.criteria, ''), '[,;[:space:]]+') e
+                                          WHERE pg_catalog.btrim(e) <> '') AS criteria) c
+      UNION ALL
+      SELECT 2, q.source_row,
+             pg_catalog.format('staging_unit_queue row %s: ', q.source_row) OPERATOR(pg_catalog.||)
+              (CASE WHEN u.unit_id IS NULL THEN pg_catalog.format('no unit with code %L', q.unit_code)
+                    WHEN u.organizer::text <> 'independent' THEN pg_catalog.format('unit %s is municipal and has no queue', q.unit_code)
+                    WHEN skolval._staging_personal_number(q.personal_number) IS NULL THEN 'the personal number is missing or invalid'
+                    WHEN ch.child_id IS NULL THEN 'no child with that personal number in the register'
+                    WHEN skolval._staging_date(q.queue_date) IS NULL THEN pg_catalog.format('queue date %L is not a date (YYYY-MM-DD)', q.queue_date)
+                    WHEN skolval._staging_date(q.queue_date) NOT BETWEEN '1900-01-01' AND '2200-12-31' THEN pg_catalog.format('queue date %s is out of range', q.queue_date)
+                    WHEN (SELECT pg_catalog.count(*) FROM skolval.staging_unit_queue b
+                           WHERE pg_catalog.btrim(b.unit_code) = pg_catalog.btrim(q.unit_code)
+                             AND skolval._staging_personal_number(b.personal_number) = skolval._staging_personal_number(q.personal_number)) > 1 THEN
+                      'the child stands in this unit''s queue twice'
+               END)
+        FROM skolval.staging_unit_queue q
+        LEFT JOIN skolval.unit u ON u.unit_code = pg_catalog.btrim(q.unit_code)
+        LEFT JOIN skolval.child ch ON ch.personal_number = skolval._staging_personal_number(q.personal_number)
+    ) x
+   WHERE x.problem IS NOT NULL;
+  IF problems IS NOT NULL THEN
+    RAISE EXCEPTION '% staged rows of independent units'' rules or queues are wrong; nothing was loaded', pg_catalog.cardinality(problems)
+      USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = pg_catalog.array_to_string(problems[1:20], '; ')
+                     || CASE WHEN pg_catalog.cardinality(problems) > 20 THEN '; and more' ELSE '' END || '.',
+            HINT = 'Correct the rows in skolval.staging_unit_admission / staging_unit_queue and call unit_rules_merge() again.';
+  END IF;
+
+  INSERT INTO skolval.unit_admission (unit_id, criteria, rules_sv)
+  SELECT u.unit_id,
+         ARRAY(SELECT pg_catalog.btrim(e) FROM pg_catalog.regexp_split_to_table(a.criteria, '[,;[:space:]]+') e WHERE pg_catalog.btrim(e) <> ''),
+         pg_catalog.btrim(a.rules_sv)
+    FROM skolval.staging_unit_admission a JOIN skolval.unit u ON u.unit_code = pg_catalog.btrim(a.unit_code)
+  ON CONFLICT (unit_id) DO UPDATE SET criteria = EXCLUDED.criteria, rules_sv = EXCLUDED.rules_sv;
+  GET DIAGNOSTICS n_rules = ROW_COUNT;
+  -- A unit in the staged queues gets exactly the staged queue.
+  SELECT pg_catalog.count(DISTINCT u.unit_id) INTO n_units
+    FROM skolval.staging_unit_queue q JOIN skolval.unit u ON u.unit_code = pg_catalog.btrim(q.unit_code);
+  DELETE FROM skolval.unit_queue x
+   WHERE x.unit_id IN (SELECT u.unit_id FROM skolval.staging_unit_queue q JOIN skolval.unit u ON u.unit_code = pg_catalog.btrim(q.unit_code));
+  INSERT INTO skolval.unit_queue (unit_id, child_id, queue_date)
+  SELECT u.unit_id, ch.child_id, skolval._staging_date(q.queue_date)
+    FROM skolval.staging_unit_queue q
+    JOIN skolval.unit u ON u.unit_code = pg_catalog.btrim(q.unit_code)
+    JOIN skolval.child ch ON ch.personal_number = skolval._staging_personal_number(q.personal_number);
+  GET DIAGNOSTICS n_queue = ROW_COUNT;
+  DELETE FROM skolval.staging_unit_admission;
+  DELETE FROM skolval.staging_unit_queue;
+  RETURN QUERY VALUES ('units'' rules loaded', n_rules), ('units'' queues replaced', n_units), ('queue places loaded', n_queue);
+END $$;
+COMMENT ON FUNCTION skolval.unit_rules_merge() IS
+  'Load the staged admission rules (staging_unit_admission) and queues (staging_unit_queue) of independent units into unit_admission and unit_queue: every row is checked first and a wrong one (unknown or municipal unit, criteria other than queue_date, sibling, distance, lottery, missing rules, unknown child, bad date, duplicates) is named in a 22023 error that loads nothing; a unit in the staged queues gets exactly those rows. Empties the staging tables';

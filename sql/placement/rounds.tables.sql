@@ -17,7 +17,9 @@ CREATE TABLE skolval.placement_round (
   max_wishes            smallint NOT NULL DEFAULT 3 CONSTRAINT max_wishes_in_range CHECK (max_wishes BETWEEN 1 AND 20),
   status                text NOT NULL DEFAULT 'draft'
                         CONSTRAINT round_status_known CHECK (status IN ('draft', 'allocated', 'published')),
-  created_at            timestamptz NOT NULL DEFAULT pg_catalog.now()
+  created_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  multiples_rule        text NOT NULL DEFAULT 'shared_lottery'
+                        CONSTRAINT round_multiples_rule_known CHECK (multiples_rule IN ('shared_lottery', 'own_lottery'))
 );
 COMMENT ON TABLE skolval.placement_round IS
   'A placement round (for example förskoleklass autumn 2026): its rules, its cohort and its results';
@@ -35,6 +37,7 @@ COMMENT ON COLUMN skolval.placement_round.near_home_distance_m IS 'Walking dista
 COMMENT ON COLUMN skolval.placement_round.max_wishes IS 'How many ranked wishes a guardian may give (3 in Lund)';
 COMMENT ON COLUMN skolval.placement_round.status IS 'draft, allocated (results exist), published (decisions sent; results frozen)';
 COMMENT ON COLUMN skolval.placement_round.created_at IS 'When the round was created';
+COMMENT ON COLUMN skolval.placement_round.multiples_rule IS 'Twins and other multiples (siblings in the cohort with the same birth date at the same address): shared_lottery (default) gives them one lottery number, that of the lowest child_id, so they stand side by side in every queue and are kept together where seats allow; own_lottery gives each its own. A split is a data issue (multiples_split) and is said in their motivations';
 
 CREATE TABLE skolval.round_cohort (
   round_id  bigint NOT NULL REFERENCES skolval.placement_round ON DELETE CASCADE,
@@ -79,3 +82,59 @@ COMMENT ON COLUMN skolval.wish.rank IS 'Rank of the wish, 1 = first choice; at m
 COMMENT ON COLUMN skolval.wish.unit_id IS 'The wished unit; it must offer the round''s school form';
 COMMENT ON COLUMN skolval.wish.sibling_claim IS 'The guardians state that a sibling attends this unit; verified against the register, an unverified claim is a data issue and gives no priority';
 COMMENT ON COLUMN skolval.wish.submitted_at IS 'When the application was signed in the e-service';
+
+-- law (issue 13): independent units admit by their own rules. Each independent unit's
+-- priority profile and its queue (kötid), loaded through staging (staging_unit_admission,
+-- staging_unit_queue). An independent unit without a profile admits by the default profile.
+CREATE TABLE skolval.unit_admission (
+  unit_id   bigint PRIMARY KEY REFERENCES skolval.unit ON DELETE CASCADE,
+  criteria  text[] NOT NULL DEFAULT ARRAY['queue_date', 'sibling', 'distance', 'lottery']
+            CONSTRAINT unit_admission_criteria_known
+            CHECK (pg_catalog.cardinality(criteria) BETWEEN 1 AND 4 AND pg_catalog.array_ndims(criteria) = 1
+                   AND criteria <@ ARRAY['queue_date', 'sibling', 'distance', 'lottery']
+                   AND pg_catalog.array_position(criteria, NULL) IS NULL),
+  rules_sv  text NOT NULL
+            CONSTRAINT unit_admission_rules_given CHECK (pg_catalog.btrim(rules_sv) <> '' AND char_length(rules_sv) <= 1000)
+);
+COMMENT ON TABLE skolval.unit_admission IS
+  'An independent unit''s own admission rules in the joint round: its ordered criteria (queue_date, sibling, distance, lottery) and its published rules in Swedish, quoted in the letters. Without a row an independent unit admits by queue_date, sibling, distance, lottery';
+COMMENT ON COLUMN skolval.unit_admission.unit_id IS 'The independent unit';
+COMMENT ON COLUMN skolval.unit_admission.criteria IS 'Its criteria in order, each at most once: queue_date (earlier first), sibling (a sibling in F-3 at the unit), distance (walking to the unit), lottery';
+COMMENT ON COLUMN skolval.unit_admission.rules_sv IS 'The unit''s published admission rules, in Swedish, as the letters quote them';
+
+CREATE TABLE skolval.unit_queue (
+  unit_id     bigint NOT NULL REFERENCES skolval.unit ON DELETE CASCADE,
+  child_id    bigint NOT NULL REFERENCES skolval.child ON DELETE CASCADE,
+  queue_date  date NOT NULL CONSTRAINT unit_queue_date_in_range CHECK (queue_date BETWEEN '1900-01-01' AND '2200-12-31'),
+  PRIMARY KEY (unit_id, child_id)
+);
+CREATE INDEX unit_queue_child_idx ON skolval.unit_queue (child_id);
+COMMENT ON TABLE skolval.unit_queue IS 'An independent unit''s queue: since when each child stands in it (kötid)';
+COMMENT ON COLUMN skolval.unit_queue.unit_id IS 'The independent unit';
+COMMENT ON COLUMN skolval.unit_queue.child_id IS 'The child';
+COMMENT ON COLUMN skolval.unit_queue.queue_date IS 'The day the child was put in the queue; earlier goes first';
+
+-- Staged independent units' rules and queues (raw text, as exported); unit_rules_merge()
+-- checks every row and loads them into unit_admission and unit_queue.
+CREATE TABLE skolval.staging_unit_admission (
+  source_row  bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  unit_code   text,
+  criteria    text,
+  rules_sv    text
+);
+COMMENT ON TABLE skolval.staging_unit_admission IS 'Staged admission rules of independent units: unit code, criteria (comma-separated, in order), the rules in Swedish; loaded by unit_rules_merge()';
+CREATE TABLE skolval.staging_unit_queue (
+  source_row       bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+  unit_code        text,
+  personal_number  text,
+  queue_date       text
+);
+COMMENT ON TABLE skolval.staging_unit_queue IS 'Staged queues of independent units (kötid): unit code, the child''s personal number, the queue date; a unit present here gets exactly these rows in unit_queue (unit_rules_merge())';
+COMMENT ON COLUMN skolval.staging_unit_admission.source_row IS 'Row number of the load, named in errors';
+COMMENT ON COLUMN skolval.staging_unit_admission.unit_code IS 'Code of the independent unit';
+COMMENT ON COLUMN skolval.staging_unit_admission.criteria IS 'Its criteria in order, separated by commas: queue_date, sibling, distance, lottery';
+COMMENT ON COLUMN skolval.staging_unit_admission.rules_sv IS 'Its published admission rules in Swedish';
+COMMENT ON COLUMN skolval.staging_unit_queue.source_row IS 'Row number of the load, named in errors';
+COMMENT ON COLUMN skolval.staging_unit_queue.unit_code IS 'Code of the independent unit';
+COMMENT ON COLUMN skolval.staging_unit_queue.personal_number IS 'The child''s personal identity number';
+COMMENT ON COLUMN skolval.staging_unit_queue.queue_date IS 'Since when the child stands in the queue, YYYY-MM-DD';

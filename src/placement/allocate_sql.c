@@ -9,9 +9,10 @@
  * id.  Nothing passes through session tables.  The function runs with
  * search_path = pg_catalog, pg_temp and every name in its SQL is qualified.
  *
- * The results are identical to 0.2.0's plpgsql allocate() for the same inputs
- * (test/scripts/placement_identical.sh): the same applications, keys, ties, texts, JSON and
- * fingerprint.
+ * 0.3.0 places by the law where 0.2.0 did not (issue 13): every child keeps a claim on its
+ * near-home units after its own wishes (the near-home guarantee, built in round_sql.c), metres
+ * are compared in whole metres, administrative placement uses municipal units only, and
+ * allocate() checks the seats of every stored run (test/scripts/placement_law.sh).
  */
 #include "postgres.h"
 
@@ -26,6 +27,7 @@
 #include "miscadmin.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
@@ -157,9 +159,10 @@ run_admin(SvRun *run)
 		return;
 
 	free_units = palloc(sizeof(int64) * Max(r->n_units, 1));
+	/* Only municipal units: the municipality never places a child at an independent school. */
 	for (int u = 0; u < r->n_units; u++)
 	{
-		seats_left[u] = r->seats[u] - run->m.admitted[u];
+		seats_left[u] = r->municipal[u] ? r->seats[u] - run->m.admitted[u] : 0;
 		Assert(seats_left[u] >= 0);
 		if (seats_left[u] > 0)
 			free_units[n_free++] = r->unit_id[u];
@@ -220,9 +223,10 @@ run_admin(SvRun *run)
 			int64		u = skolval_get_int64(t, i, 2, NULL);
 			double		w = skolval_get_float8(t, i, 3, NULL);
 
-			/* insertion into the child's run, ordered by (walking, unit) */
+			/* insertion into the child's run, ordered by (whole metres, unit) */
 			while (k > cand_start[j] &&
-				   (run->cand_walk[k - 1] > w || (run->cand_walk[k - 1] == w && run->cand_unit[k - 1] > u)))
+				   (skolval_metres(run->cand_walk[k - 1]) > skolval_metres(w) ||
+					(skolval_metres(run->cand_walk[k - 1]) == skolval_metres(w) && run->cand_unit[k - 1] > u)))
 			{
 				run->cand_walk[k] = run->cand_walk[k - 1];
 				run->cand_unit[k] = run->cand_unit[k - 1];
@@ -273,7 +277,14 @@ run_admin(SvRun *run)
 	in.seats_left = seats_left;
 	in.cand_start = cand_start;
 	in.cand_unit = cand_uidx;
-	in.cand_cost = run->cand_walk;
+	{
+		double	   *cost = palloc(sizeof(double) * Max(run->n_cands, 1));
+
+		/* costs at the resolution of every comparison: whole metres */
+		for (int k = 0; k < run->n_cands; k++)
+			cost[k] = skolval_metres(run->cand_walk[k]);
+		in.cand_cost = cost;
+	}
 	in.order = order;
 	in.check_interrupts = interrupt_cb;
 	if (run->min_cost)
@@ -301,8 +312,8 @@ run_admin(SvRun *run)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("administrative placement failed for %d children of round \"%s\"", n_todo - placed, r->name),
-				 errdetail("No unit with a free seat is among the 100 nearest units of these children."),
-				 errhint("Add seats near them in skolval.round_capacity.")));
+				 errdetail("No municipal unit with a free seat is among the 100 nearest municipal units of these children; the municipality never places a child at an independent unit it did not apply to."),
+				 errhint("Add seats at municipal units in skolval.round_capacity: they must hold every child the independent units do not admit.")));
 }
 
 /* ---- the fingerprint ------------------------------------------------------------------------- */
@@ -394,23 +405,25 @@ key_difference(const SvRound *r, int a, int b)
 	return 0;
 }
 
-/* The criterion at key position i (1-based): the round's, or the lottery after them. */
+/* The criterion at key position i (1-based) at unit u: the unit's, or the lottery after them. */
 static const SvCriterion *
-criterion_at(const SvRound *r, int i)
+criterion_at(const SvRound *r, int u, int i)
 {
-	if (i >= 1 && i <= r->n_criteria)
-		return r->criteria[i - 1];
+	int			n = r->unit_crit_start[u + 1] - r->unit_crit_start[u];
+
+	if (i >= 1 && i <= n)
+		return r->unit_crit[r->unit_crit_start[u] + i - 1];
 	return skolval_criterion_find("lottery");
 }
 
-/* The application's value per criterion as a JSON object; app < 0: every value null. */
+/* The application's value per criterion of unit u as a JSON object; app < 0: every value null. */
 static void
-criteria_json(StringInfo buf, const SvRound *r, int app)
+criteria_json(StringInfo buf, const SvRound *r, int u, int app)
 {
 	appendStringInfoChar(buf, '{');
-	for (int i = 0; i < r->n_criteria; i++)
+	for (int i = 0; i < r->unit_crit_start[u + 1] - r->unit_crit_start[u]; i++)
 	{
-		const SvCriterion *c = r->criteria[i];
+		const SvCriterion *c = r->unit_crit[r->unit_crit_start[u] + i];
 
 		if (i > 0)
 			appendStringInfoString(buf, ", ");
@@ -424,15 +437,15 @@ criteria_json(StringInfo buf, const SvRound *r, int app)
 
 /* "skola nära hemmet ja, relativ närhet 588 m, ..."; NULL when no criterion has a text. */
 static char *
-criteria_sv(const SvRound *r, int app)
+criteria_sv(const SvRound *r, int u, int app)
 {
 	StringInfoData s;
 	bool		any = false;
 
 	initStringInfo(&s);
-	for (int i = 0; i < r->n_criteria; i++)
+	for (int i = 0; i < r->unit_crit_start[u + 1] - r->unit_crit_start[u]; i++)
 	{
-		const SvCriterion *c = r->criteria[i];
+		const SvCriterion *c = r->unit_crit[r->unit_crit_start[u] + i];
 		char	   *v = skolval_value_sv(c, app < 0 ? 0 : SV_FACT(r, app, c->fact),
 										 app < 0 || SV_FACT_NULL(r, app, c->fact));
 
@@ -494,8 +507,8 @@ store_sibling_issues(SvRun *run)
 	Datum	   *cd = palloc(sizeof(Datum) * Max(r->n_apps, 1));
 	Datum	   *ud = palloc(sizeof(Datum) * Max(r->n_apps, 1));
 	Datum	   *rd = palloc(sizeof(Datum) * Max(r->n_apps, 1));
-	Datum		v[5];
-	Oid			t[5] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT2ARRAYOID, DATEOID};
+	Datum		v[6];
+	Oid			t[6] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, INT2ARRAYOID, DATEOID, DATEOID};
 
 	for (int a = 0; a < r->n_apps; a++)
 		if (r->app_sibling_claim[a] && SV_FACT(r, a, SV_FACT_SIBLING) == 0)
@@ -509,6 +522,7 @@ store_sibling_issues(SvRun *run)
 	v[2] = skolval_make_array(INT8OID, ud, NULL, n);
 	v[3] = skolval_make_array(INT2OID, rd, NULL, n);
 	v[4] = DateADTGetDatum(r->start_date);
+	v[5] = DateADTGetDatum(r->on_day);
 	write_rows("resolved sibling issues",
 			   "UPDATE skolval.data_issue i SET resolved_at = pg_catalog.now(),"
 			   " resolution = 'no longer found by a later allocation'"
@@ -522,14 +536,81 @@ store_sibling_issues(SvRun *run)
 	write_rows("sibling issues",
 			   "INSERT INTO skolval.data_issue (category, severity, child_id, unit_id, round_id, message, detail)"
 			   " SELECT 'unverified_sibling_claim', 'warning', u.c, u.un, $1,"
-			   " pg_catalog.format('child %s: the application claims a sibling at unit %s, but the register shows"
-			   " no sibling at the same address in F-3 there on %s', u.c, u.un, $5),"
+			   " pg_catalog.format('child %s: the application claims a sibling at unit %s, but no sibling registered"
+			   " at the same address on %s is enrolled there in grades F-3 on the start date %s"
+			   " (its enrollment on the start date, or the one current before the register ends, with the grade"
+			   " projected to the start date)', u.c, u.un, $6, $5),"
 			   " pg_catalog.jsonb_build_object('rank', u.rk)"
 			   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(c, un, rk)"
 			   " WHERE NOT EXISTS (SELECT FROM skolval.data_issue i WHERE i.round_id" EQ "$1 AND i.resolved_at IS NULL"
 			   " AND i.category" EQ "'unverified_sibling_claim'::pg_catalog.text AND i.child_id" EQ "u.c"
 			   " AND i.unit_id" EQ "u.un)",
-			   5, t, v, NULL, SPI_OK_INSERT);
+			   6, t, v, NULL, SPI_OK_INSERT);
+}
+
+/*
+ * Multiples placed at different units become data issues (real runs only), one per group,
+ * on the group's lowest child; earlier open ones of the round that no longer hold are resolved.
+ */
+static void
+store_multiples_issues(SvRun *run)
+{
+	SvRound    *r = &run->r;
+	int			C = r->n_children,
+				n = 0;
+	Datum	   *cd = palloc(sizeof(Datum) * Max(C, 1));
+	Datum	   *jd = palloc(sizeof(Datum) * Max(C, 1));
+	bool	   *split = palloc0(sizeof(bool) * Max(C, 1));
+	Datum		v[3];
+	Oid			t[3] = {INT8OID, INT8ARRAYOID, TEXTARRAYOID};
+
+	for (int i = 0; i < C; i++)
+		if (run->final_unit[i] != run->final_unit[r->multiple_group[i]])
+			split[r->multiple_group[i]] = true;
+	for (int g = 0; g < C; g++)
+	{
+		StringInfoData kids,
+					units;
+
+		if (!split[g])
+			continue;
+		initStringInfo(&kids);
+		initStringInfo(&units);
+		for (int i = g; i < C; i++)
+			if (r->multiple_group[i] == g)
+			{
+				appendStringInfo(&kids, "%s" INT64_FORMAT, kids.len ? ", " : "", r->child_id[i]);
+				appendStringInfo(&units, "%s" INT64_FORMAT, units.len ? ", " : "", r->unit_id[run->final_unit[i]]);
+			}
+		cd[n] = Int64GetDatum(r->child_id[g]);
+		jd[n++] = CStringGetTextDatum(psprintf("{\"children\": [%s], \"units\": [%s], \"rule\": \"%s\"}",
+											   kids.data, units.data, r->shared_lottery ? "shared_lottery" : "own_lottery"));
+	}
+	v[0] = Int64GetDatum(r->round_id);
+	v[1] = skolval_make_array(INT8OID, cd, NULL, n);
+	v[2] = skolval_make_array(TEXTOID, jd, NULL, n);
+	write_rows("resolved multiples issues",
+			   "UPDATE skolval.data_issue i SET resolved_at = pg_catalog.now(),"
+			   " resolution = 'no longer found by a later allocation'"
+			   " WHERE i.round_id" EQ "$1 AND i.category" EQ "'multiples_split'::pg_catalog.text"
+			   " AND i.resolved_at IS NULL AND NOT EXISTS (SELECT FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(c, j)"
+			   " WHERE u.c" EQ "i.child_id AND u.j::pg_catalog.jsonb OPERATOR(pg_catalog.=) i.detail)",
+			   3, t, v, NULL, SPI_OK_UPDATE);
+	if (n == 0)
+		return;
+	write_rows("multiples issues",
+			   "INSERT INTO skolval.data_issue (category, severity, child_id, round_id, message, detail)"
+			   " SELECT 'multiples_split', 'warning', u.c, $1,"
+			   " pg_catalog.format('children %s (multiples at one address, round rule %s) are placed at different units %s',"
+			   " pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.j::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'children')), ', '),"
+			   " u.j::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'rule',"
+			   " pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.jsonb_array_elements_text(u.j::pg_catalog.jsonb OPERATOR(pg_catalog.->) 'units')), ', ')),"
+			   " u.j::pg_catalog.jsonb"
+			   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3)) AS u(c, j)"
+			   " WHERE NOT EXISTS (SELECT FROM skolval.data_issue i WHERE i.round_id" EQ "$1 AND i.resolved_at IS NULL"
+			   " AND i.category" EQ "'multiples_split'::pg_catalog.text AND i.child_id" EQ "u.c"
+			   " AND i.detail OPERATOR(pg_catalog.=) u.j::pg_catalog.jsonb)",
+			   3, t, v, NULL, SPI_OK_INSERT);
 }
 
 static int64
@@ -555,11 +636,20 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 	const char **wish_outcome = palloc(sizeof(char *) * Max(A, 1));
 	const char **wish_crit = palloc(sizeof(char *) * Max(A, 1));
 	StringInfoData rules,
+				nh_right,
 				buf;
+	const SvCriterion *dist_c = skolval_criterion_find("distance");
+	bool	   *split = palloc0(sizeof(bool) * Max(C, 1));
+	bool		near_home_first = r->n_criteria > 0 && r->criteria[0]->fact == SV_FACT_NEAR_HOME;
 	char	   *start_sv = skolval_date_sv(r->start_date);
 	long		secs;
 	int			usecs;
 	SPITupleTable *t;
+
+	/* Multiples placed at different units. */
+	for (int i = 0; i < C; i++)
+		if (run->final_unit[i] != run->final_unit[r->multiple_group[i]])
+			split[r->multiple_group[i]] = true;
 
 	/* Counts. */
 	for (int a = 0; a < A; a++)
@@ -662,9 +752,14 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			if (over)
 			{
 				initStringInfo(&buf);
-				criteria_json(&buf, r, la);
+				criteria_json(&buf, r, u, la);
 				d[8][u] = jsonb_datum(buf.data);
-				d[9][u] = text_or_null(criteria_sv(r, la), &n[9][u]);
+				if (la < 0)
+					d[9][u] = CStringGetTextDatum(skolval_sv(r->seats[u] == 0 ?
+															 "Inget barn antogs: skolan hade inga platser." :
+															 "Inget barn antogs."));
+				else
+					d[9][u] = text_or_null(criteria_sv(r, u, la), &n[9][u]);
 			}
 		}
 		v[0] = Int64GetDatum(run_id);
@@ -710,7 +805,7 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 			wish_cutoff[a] = NULL;
 			wish_text[a] = NULL;
 			initStringInfo(&buf);
-			criteria_json(&buf, r, a);
+			criteria_json(&buf, r, u, a);
 			wish_json[a] = buf.data;
 			if (strcmp(wish_outcome[a], "rejected") == 0)
 			{
@@ -721,19 +816,35 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				{
 					int			i = key_difference(r, a, la);
 
-					kc = criterion_at(r, i);
+					kc = criterion_at(r, u, i);
 					if (i > 0 && r->key[(size_t) a * r->n_keys + i - 1] < r->key[(size_t) la * r->n_keys + i - 1])
 						wish_crit[a] = "earlier_round";
+					else if (i == r->n_keys)
+					{
+						/* equal on every criterion and lottery number: multiples (child id order) */
+						wish_crit[a] = "multiples";
+						kc = NULL;
+					}
 					else
 						wish_crit[a] = kc->name;
 					initStringInfo(&buf);
-					criteria_json(&buf, r, la);
+					criteria_json(&buf, r, u, la);
 					wish_cutoff[a] = buf.data;
 				}
 				initStringInfo(&s);
-				appendStringInfo(&s, skolval_sv("Önskemål %d, %s: ingen plats. "), r->app_rank[a], r->unit_name[u]);
+				if (r->app_implicit[a])
+					appendStringInfo(&s, skolval_sv("Skola nära hemmet, %s (%s gångväg): ingen plats. "), r->unit_name[u],
+									 skolval_value_sv(skolval_criterion_find("distance"), SV_FACT(r, a, SV_FACT_WALKING), false));
+				else
+					appendStringInfo(&s, skolval_sv("Önskemål %d, %s: ingen plats. "), r->app_rank[a], r->unit_name[u]);
+				if (r->unit_rules_sv[u])
+					appendStringInfo(&s, skolval_sv("%s är en fristående skola och antar efter sina egna regler (%s); beskedet är skolans, inte kommunens. "),
+									 r->unit_name[u], r->unit_rules_sv[u]);
 				if (r->seats[u] == 0)
 					appendStringInfoString(&s, skolval_sv("Skolan hade inga platser i förskoleklass."));
+				else if (wish_crit[a] && strcmp(wish_crit[a], "multiples") == 0)
+					appendStringInfo(&s, skolval_sv("Skolan hade %s och %d sökande. Ert barn och den sist antagna är flerlingar med samma lottnummer och lika på varje kriterium; den sista platsen gick till syskonet (flerlingar med samma lottnummer tas i den ordning de är registrerade)."),
+									 seats_sv(r->seats[u]), applicants[u]);
 				else if (wish_crit[a] && strcmp(wish_crit[a], "earlier_round") == 0)
 					appendStringInfo(&s, skolval_sv("Skolan hade %s och %d sökande; platserna hade redan fördelats till barn som valt skolan i en tidigare omgång."),
 									 seats_sv(r->seats[u]), applicants[u]);
@@ -786,6 +897,9 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 	for (int i = 0; i < r->n_criteria; i++)
 		appendStringInfo(&rules, "%s%d) %s", i > 0 ? "; " : "", i + 1, skolval_rule_sv(r->criteria[i], r->near_home_m));
 	appendStringInfoString(&rules, skolval_sv(". Gångvägen mäts längs gång- och vägnätet från folkbokföringsadressen till skolan."));
+	initStringInfo(&nh_right);
+	appendStringInfo(&nh_right, skolval_sv("Varje barn har rätt till en plats på en kommunal skola nära hemmet: en kommunal skola med platser i förskoleklass inom %s gångväg, eller den närmaste sådana skolan när ingen ligger så nära. Den rätten gäller efter vårdnadshavarnas egna önskemål, med förtur som skola nära hemmet."),
+					 skolval_value_sv(dist_c, r->near_home_m, false));
 	{
 		Oid			types[11] = {INT8OID, INT8ARRAYOID, INT8ARRAYOID, TEXTARRAYOID, INT2ARRAYOID, FLOAT8ARRAYOID,
 		TEXTARRAYOID, FLOAT8ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, JSONBARRAYOID};
@@ -812,45 +926,114 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				dc = "administrative";
 			else if (run->m.first_rejected_wish[u] < 0)
 				dc = "free_seat";
+			else if (key_difference(r, got, run->m.first_rejected_wish[u]) == r->n_keys)
+				dc = "multiples";
 			else
-				dc = criterion_at(r, key_difference(r, got, run->m.first_rejected_wish[u]))->name;
+				dc = criterion_at(r, u, key_difference(r, got, run->m.first_rejected_wish[u]))->name;
 
 			initStringInfo(&ds);
 			appendStringInfo(&ds, skolval_sv("Ert barn erbjuds plats i förskoleklass på %s från den %s"), r->unit_name[u], start_sv);
-			if (kind == SV_KIND_WISH)
+			if (kind == SV_KIND_WISH && r->unit_rules_sv[u])
+				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d). Platsen är skolans erbjudande enligt dess egna urvalsregler."), r->app_rank[got]);
+			else if (kind == SV_KIND_WISH)
 				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d)."), r->app_rank[got]);
 			else if (kind == SV_KIND_NEAR_HOME_OFFER)
-				appendStringInfoString(&ds, skolval_sv(", den kommunala skola som ligger närmast hemmet."));
+				appendStringInfo(&ds, skolval_sv(", en kommunal skola nära hemmet (%s gångväg)."),
+								 skolval_value_sv(dist_c, SV_FACT(r, got, SV_FACT_WALKING), false));
 			else
 				appendStringInfo(&ds, skolval_sv(", %s gångväg från hemmet."),
-								 skolval_value_sv(skolval_criterion_find("distance"), run->walking[i], false));
+								 skolval_value_sv(dist_c, run->walking[i], false));
 
 			initStringInfo(&ms);
 			appendStringInfoString(&ms, rules.data);
 			appendStringInfoChar(&ms, ' ');
 			{
-				bool		any = false;
+				bool		any = false,
+							any_rn = false;
 
+				/* every wish and near-home claim ranked above the place, and why it was not met */
 				for (int a = r->app_start[i]; a < r->app_start[i + 1]; a++)
-					if (!r->app_implicit[a] && wish_text[a] && strcmp(wish_outcome[a], "rejected") == 0)
+					if (wish_text[a] && strcmp(wish_outcome[a], "rejected") == 0)
 					{
 						appendStringInfo(&ms, "%s%s", any ? " " : "", wish_text[a]);
 						any = true;
+						any_rn |= wish_crit[a] && strcmp(wish_crit[a], "relative_proximity") == 0;
 					}
+				/* a sibling claim the register did not confirm, where it could have mattered */
+				for (int a = r->app_start[i]; a < r->app_start[i + 1]; a++)
+					if (r->app_sibling_claim[a] && SV_FACT(r, a, SV_FACT_SIBLING) == 0 && strcmp(wish_outcome[a], "not_needed") != 0)
+					{
+						appendStringInfo(&ms, skolval_sv("%sNi angav ett syskon på %s. Enligt elevregistret går inget syskon på samma adress i förskoleklass–årskurs 3 där vid skolstarten den %s, så syskonförtur gavs inte."),
+										 any ? " " : "", r->unit_name[r->app_unit[a]], start_sv);
+						any = true;
+					}
+				if (any_rn)
+					appendStringInfoString(&ms, skolval_sv(" Relativ närhet är hur mycket längre ert barn skulle gå till den kommunala skola som annars ligger närmast (den näst närmaste, när den sökta skolan är den närmaste): gångvägen dit minus gångvägen till den sökta skolan. Ett negativt värde betyder att den andra skolan ligger närmare hemmet än den sökta."));
 				if (any)
 					appendStringInfoChar(&ms, ' ');
 			}
+			if (kind == SV_KIND_WISH && r->unit_rules_sv[u])
+				appendStringInfo(&ms, skolval_sv("%s är en fristående skola och antar efter sina egna regler: %s. Platsen är skolans erbjudande enligt de reglerna, inte ett beslut av kommunen enligt 9 kap. 15 § skollagen, och den kan inte överklagas hos kommunen; frågor om antagningen ställs till skolan. "),
+								 r->unit_name[u], r->unit_rules_sv[u]);
 			if (kind == SV_KIND_WISH && strcmp(dc, "free_seat") == 0)
 				appendStringInfo(&ms, skolval_sv("%s hade plats för alla som sökte dit."), r->unit_name[u]);
 			else if (kind == SV_KIND_WISH)
 				appendStringInfo(&ms, skolval_sv("På %s fick ert barn plats före de barn som inte kom in genom kriteriet %s."),
 								 r->unit_name[u], skolval_sv(skolval_criterion_name_sv(dc)));
-			else if (kind == SV_KIND_NEAR_HOME_OFFER)
-				appendStringInfoString(&ms, skolval_sv("Ni har inte gjort något skolval. Ert barn erbjuds därför plats på den kommunala skola som ligger närmast hemmet."));
-			else if (!run->min_cost)
-				appendStringInfoString(&ms, skolval_sv("Inget önskemål kunde tillgodoses. Ert barn har placerats på den skola närmast hemmet som hade en ledig plats."));
 			else
-				appendStringInfoString(&ms, skolval_sv("Inget önskemål kunde tillgodoses. Ert barn har placerats på en skola med ledig plats; alla barn som inte fick något önskemål har placerats så att den sammanlagda gångvägen blev så kort som möjligt."));
+			{
+				appendStringInfoString(&ms, r->has_wishes[i] ?
+									   skolval_sv("Inget av era önskemål kunde tillgodoses. ") :
+									   skolval_sv("Ni har inte gjort något skolval. "));
+				appendStringInfoString(&ms, nh_right.data);
+				if (kind == SV_KIND_NEAR_HOME_OFFER)
+				{
+					appendStringInfo(&ms, skolval_sv(" Ert barn har fått plats på %s, %s gångväg från hemmet"),
+									 r->unit_name[u], skolval_value_sv(dist_c, SV_FACT(r, got, SV_FACT_WALKING), false));
+					if (strcmp(dc, "free_seat") == 0)
+						appendStringInfoString(&ms, skolval_sv("; skolan hade plats för alla som sökte dit."));
+					else
+						appendStringInfo(&ms, skolval_sv("; där gick ert barn före de barn som inte kom in genom kriteriet %s."),
+										 skolval_sv(skolval_criterion_name_sv(dc)));
+				}
+				else
+				{
+					StringInfoData names;
+
+					initStringInfo(&names);
+					for (int j = r->nh_start[i]; j < r->nh_start[i + 1]; j++)
+					{
+						int			uj = -1;
+
+						for (int x = 0; x < r->n_units && uj < 0; x++)
+							if (r->unit_id[x] == r->nh_unit_id[j])
+								uj = x;
+						appendStringInfo(&names, "%s%s", j > r->nh_start[i] ? (j + 1 == r->nh_start[i + 1] ? skolval_sv(" och ") : ", ") : "",
+										 uj >= 0 ? r->unit_name[uj] : "?");
+					}
+					if (r->nh_start[i + 1] - r->nh_start[i] == 1)
+						appendStringInfo(&ms, near_home_first ?
+										 skolval_sv(" Skolan nära ert hem, %s, var full: alla dess platser gick till barn som också har den nära hemmet och som gick före ert barn enligt urvalsreglerna.") :
+										 skolval_sv(" Skolan nära ert hem, %s, var full."),
+										 names.data);
+					else
+						appendStringInfo(&ms, near_home_first ?
+										 skolval_sv(" Skolorna nära ert hem (%s) var fulla: alla deras platser gick till barn som också har skolan nära hemmet och som gick före ert barn enligt urvalsreglerna.") :
+										 skolval_sv(" Skolorna nära ert hem (%s) var fulla."),
+										 names.data);
+					if (!run->min_cost)
+						appendStringInfo(&ms, skolval_sv(" Ert barn har därför placerats på %s, %s gångväg från hemmet: den kommunala skola närmast hemmet som hade en ledig plats."),
+										 r->unit_name[u], skolval_value_sv(dist_c, run->walking[i], false));
+					else
+						appendStringInfo(&ms, skolval_sv(" Ert barn har därför placerats på %s, %s gångväg från hemmet, en kommunal skola med ledig plats; alla barn som placerades på detta sätt har placerats så att den sammanlagda gångvägen blev så kort som möjligt."),
+										 r->unit_name[u], skolval_value_sv(dist_c, run->walking[i], false));
+				}
+			}
+
+			if (split[r->multiple_group[i]])
+				appendStringInfoString(&ms, r->shared_lottery ?
+									   skolval_sv(" Ert barn och dess syskon på samma adress (flerlingar) har samma lottnummer men fick inte plats på samma skola: det fanns inte plats för dem alla på en skola de hade samma rätt till.") :
+									   skolval_sv(" Ert barn och dess syskon på samma adress (flerlingar) har var sitt lottnummer och fick inte plats på samma skola."));
 
 			/* The explanation as JSON. */
 			initStringInfo(&buf);
@@ -1025,6 +1208,18 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("round \"%s\" is published; its placements are final", r->name)));
 	check_seats(run);
+	/*
+	 * The near-home guarantee holds only when near-home priority comes first: then no child
+	 * holds a seat at a unit that is not near its home while a child whose near-home unit it is
+	 * goes without.  A real run refuses any other order; a what-if run may compare.
+	 */
+	if (!what_if && (r->n_criteria == 0 || r->criteria[0]->fact != SV_FACT_NEAR_HOME))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("round \"%s\": near_home must be the first criterion of a real run", r->name),
+				 errdetail("The criteria are %s. A guardian's wish is met unless it displaces another child's right to a school near home (9 kap. 15 § skollagen); only near-home priority first keeps that right for every child.",
+						   DatumGetCString(OidOutputFunctionCall(F_ARRAY_OUT, r->criteria_datum))),
+				 errhint("Put near_home first in skolval.placement_round.criteria, or make a what-if run.")));
 
 	run_matching(run);
 	run->final_unit = palloc(sizeof(int) * Max(r->n_children, 1));
@@ -1038,7 +1233,7 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 		run->final_app[i] = a;
 		run->final_unit[i] = a >= 0 ? r->app_unit[a] : -1;
 		run->kind[i] = a < 0 ? SV_KIND_ADMINISTRATIVE : r->app_implicit[a] ? SV_KIND_NEAR_HOME_OFFER : SV_KIND_WISH;
-		run->walking[i] = a >= 0 ? SV_FACT(r, a, SV_FACT_WALKING) : 0;
+		run->walking[i] = a >= 0 ? r->app_walk_raw[a] : 0;
 	}
 	run_admin(run);
 	for (int i = 0; i < r->n_children; i++)
@@ -1049,7 +1244,10 @@ skolval_allocate_run(PG_FUNCTION_ARGS)
 
 	/* Writes: a what-if run writes its run only. */
 	if (!what_if)
+	{
 		store_sibling_issues(run);
+		store_multiples_issues(run);
+	}
 	run_id = store_run(run, fp, created_by, started_at);
 	step_done("texts and storing the run", &step);
 	if (!what_if)

@@ -7,18 +7,19 @@
 
 const SvCriterion skolval_criteria[] = {
 	{"near_home", "skola nära hemmet",
-		"barn som har skolan nära hemmet (en kommunal skola inom %s gångväg, eller den närmaste "
-		"kommunala skolan när ingen ligger så nära) går före",
+		"barn som har skolan nära hemmet (en kommunal skola med platser i förskoleklass inom %s "
+		"gångväg, eller den närmaste sådana skolan när ingen ligger så nära) går före",
 	SV_VALUE_YES_NO, true, SV_FACT_NEAR_HOME},
 	{"active_choice", "aktivt val",
-		"barn vars vårdnadshavare har gjort ett aktivt skolval går före",
+		"barn vars vårdnadshavare har sökt skolan (aktivt val) går före barn som har den bara genom "
+		"rätten till en skola nära hemmet",
 	SV_VALUE_YES_NO, true, SV_FACT_ACTIVE_CHOICE},
 	{"sibling", "syskonförtur",
 		"barn som har ett syskon på samma adress i förskoleklass till årskurs 3 på skolan går före",
 	SV_VALUE_YES_NO, true, SV_FACT_SIBLING},
 	{"relative_proximity", "relativ närhet",
-		"barn med större relativ närhet (hur mycket längre gångvägen är till den skola som annars "
-		"ligger närmast) går före",
+		"barn med större relativ närhet (hur mycket längre gångvägen är till den kommunala skola med "
+		"platser som annars ligger närmast) går före",
 	SV_VALUE_METRES, true, SV_FACT_RELATIVE_PROXIMITY},
 	{"distance", "gångavstånd",
 		"barn med kortare gångväg går före",
@@ -26,12 +27,17 @@ const SvCriterion skolval_criteria[] = {
 	{"lottery", "lottning",
 		"lägre lottnummer går före",
 	SV_VALUE_NUMBER, false, SV_FACT_LOTTERY},
+	/* Independent units' own rules only (unit_admission), never a round's. */
+	{"queue_date", "kötid",
+		"barn som har stått längre i skolans kö går före",
+	SV_VALUE_DATE, false, SV_FACT_QUEUE_DATE},
 	{NULL, NULL, NULL, SV_VALUE_NUMBER, false, SV_N_FACTS}
 };
 
 const SvReason skolval_reasons[] = {
 	{"free_seat", "lediga platser"},
-	{"administrative", "placering nära hemmet där plats fanns"},
+	{"administrative", "administrativ placering på en kommunal skola med ledig plats"},
+	{"multiples", "ordningen mellan flerlingar med samma lottnummer"},
 	{NULL, NULL}
 };
 
@@ -84,6 +90,8 @@ skolval_value_kind_name(SvValueKind kind)
 			return "metres";
 		case SV_VALUE_NUMBER:
 			return "number";
+		case SV_VALUE_DATE:
+			return "date";
 	}
 	return "?";
 }

@@ -26,6 +26,8 @@ typedef enum SvFact
 	SV_FACT_RELATIVE_PROXIMITY, /* metres: alternative unit's walk minus this unit's */
 	SV_FACT_WALKING,			/* metres from home */
 	SV_FACT_LOTTERY,			/* the child's lottery number in [0, 1) */
+	SV_FACT_QUEUE_DATE,			/* day of the child's place in an independent unit's queue
+								 * (PostgreSQL day number), SV_NO_QUEUE_DATE without one */
 	SV_N_FACTS
 } SvFact;
 
@@ -33,8 +35,12 @@ typedef enum SvValueKind
 {
 	SV_VALUE_YES_NO,			/* 1 or 0; "ja"/"nej"; JSON true/false */
 	SV_VALUE_METRES,			/* "1 234 m"; JSON rounded to 0.1 */
-	SV_VALUE_NUMBER				/* "0,123457"; JSON the number itself */
+	SV_VALUE_NUMBER,			/* "0,123457"; JSON the number itself */
+	SV_VALUE_DATE				/* "12 mars 2025" or "ingen köplats"; JSON the date or null */
 } SvValueKind;
+
+/* The queue date of a child that is not in the unit's queue: after every real date. */
+#define SV_NO_QUEUE_DATE 1.0e9
 
 typedef struct SvCriterion
 {

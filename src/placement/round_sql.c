@@ -22,6 +22,7 @@
 
 #include "common/prng.h"
 #include "placement/round_sql.h"
+#include "placement/texts_sql.h"
 
 #define EQ " OPERATOR(pg_catalog.=) "
 #define LE " OPERATOR(pg_catalog.<=) "
@@ -259,22 +260,48 @@ read_siblings(SvRound *r)
 		return;
 	qsort(sibs, n_sibs, sizeof(int64), cmp_int64);
 
+	/*
+	 * Each sibling's placement as it will be on the start date: its enrollment in förskoleklass or
+	 * grundskola valid on the start date, or, when the register ends before it, its latest one
+	 * that is valid on the cohort date or ended at most 120 days before the start (the school year
+	 * before).  The grade is projected to the start date: one grade up for every school year
+	 * (from 1 July) between the enrollment's start and the round's start date.
+	 */
 	v[0] = int64_array(sibs, n_sibs);
 	v[1] = DateADTGetDatum(r->start_date);
-	t = skolval_round_query(r, "siblings' enrollments",
-							"SELECT e.child_id, e.unit_id FROM skolval.enrollment e"
-							" WHERE e.child_id" EQ "ANY ($1)"
-							" AND e.school_form::pg_catalog.text" EQ "ANY ('{forskoleklass,grundskola}'::pg_catalog.text[])"
-							" AND e.grade" GE "0 AND e.grade" LE "3"
-							" AND e.valid_from" LE "$2 AND (e.valid_to IS NULL OR e.valid_to" GE "$2)",
-							2, t2, v, 2, c2);
-	n_enrol = (int) t->numvals;
-	enrol_sib = palloc(sizeof(int64) * Max(n_enrol, 1));
-	enrol_unit = palloc(sizeof(int64) * Max(n_enrol, 1));
-	for (int i = 0; i < n_enrol; i++)
 	{
-		enrol_sib[i] = skolval_get_int64(t, i, 1, NULL);
-		enrol_unit[i] = skolval_get_int64(t, i, 2, NULL);
+		Oid			t3[3] = {INT8ARRAYOID, DATEOID, DATEOID};
+		Oid			c5[5] = {INT8OID, INT8OID, INT4OID, INT4OID, BOOLOID};
+		Datum		v3[3] = {v[0], v[1], DateADTGetDatum(r->on_day)};
+
+		t = skolval_round_query(r, "siblings' enrollments",
+								"SELECT e.child_id, e.unit_id, e.grade::pg_catalog.int4,"
+								" ((pg_catalog.date_part('year', $2) OPERATOR(pg_catalog.-) CASE WHEN pg_catalog.date_part('month', $2) OPERATOR(pg_catalog.<) 7::pg_catalog.float8 THEN 1::pg_catalog.float8 ELSE 0::pg_catalog.float8 END)"
+								" OPERATOR(pg_catalog.-) (pg_catalog.date_part('year', e.valid_from) OPERATOR(pg_catalog.-) CASE WHEN pg_catalog.date_part('month', e.valid_from) OPERATOR(pg_catalog.<) 7::pg_catalog.float8 THEN 1::pg_catalog.float8 ELSE 0::pg_catalog.float8 END))::pg_catalog.int4,"
+								" (e.valid_to IS NULL OR e.valid_to" GE "$2)"
+								" FROM skolval.enrollment e"
+								" WHERE e.child_id" EQ "ANY ($1)"
+								" AND e.school_form::pg_catalog.text" EQ "ANY ('{forskoleklass,grundskola}'::pg_catalog.text[])"
+								" AND e.grade IS NOT NULL AND e.valid_from" LE "$2"
+								" AND (e.valid_to IS NULL OR e.valid_to" GE "$3 OR e.valid_to" GE "($2 OPERATOR(pg_catalog.-) 120))"
+								" ORDER BY e.child_id, (e.valid_to IS NULL OR e.valid_to" GE "$2) DESC, e.valid_from DESC, e.unit_id",
+								3, t3, v3, 5, c5);
+	}
+	n_enrol = 0;
+	enrol_sib = palloc(sizeof(int64) * Max(t->numvals, 1));
+	enrol_unit = palloc(sizeof(int64) * Max(t->numvals, 1));
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int64		sib = skolval_get_int64(t, i, 1, NULL);
+		int			grade = (int) skolval_get_int64(t, i, 3, NULL) + (int) skolval_get_int64(t, i, 4, NULL);
+
+		/* the first row per sibling is its placement on the start date */
+		if (i > 0 && skolval_get_int64(t, i - 1, 1, NULL) == sib)
+			continue;
+		if (grade < 0 || grade > 3)
+			continue;
+		enrol_sib[n_enrol] = sib;
+		enrol_unit[n_enrol++] = skolval_get_int64(t, i, 2, NULL);
 	}
 	SPI_freetuptable(t);
 	if (n_enrol == 0)
@@ -375,13 +402,254 @@ read_siblings(SvRound *r)
 	SPI_freetuptable(t);
 }
 
+/* ---- multiples ------------------------------------------------------------------------------ */
+
+static int
+group_find(int *g, int x)
+{
+	while (g[x] != x)
+		x = g[x] = g[g[x]];
+	return x;
+}
+
+/*
+ * Twins and other multiples: cohort children who are siblings (sibling_pair), born the same day
+ * and registered at the same address on the cohort date (compared trimmed and case-insensitively)
+ * or within 1 m of each other.  multiple_group[c] is the lowest child index of c's group (c
+ * itself when it has none); groups are closed under the relation (union-find).
+ */
+static void
+read_multiples(SvRound *r)
+{
+	Oid			t1[1] = {INT8ARRAYOID};
+	Oid			c2[2] = {INT8OID, INT8OID};
+	Oid			c1[1] = {INT8OID};
+	Oid			ct[1] = {TEXTOID};
+	Datum		v[4];
+	SPITupleTable *t;
+	int		   *pa,
+			   *pb;
+	int			n = 0;
+	char	   *postgis,
+			   *sql;
+
+	r->multiple_group = palloc(sizeof(int) * Max(r->n_children, 1));
+	for (int c = 0; c < r->n_children; c++)
+		r->multiple_group[c] = c;
+	v[0] = int64_array(r->child_id, r->n_children);
+	t = skolval_round_query(r, "siblings in the cohort",
+							"SELECT s.child_id, s.sibling_id FROM skolval.sibling s"
+							" WHERE s.child_id" EQ "ANY ($1) AND s.sibling_id" EQ "ANY ($1)"
+							" AND s.child_id OPERATOR(pg_catalog.<) s.sibling_id",
+							1, t1, v, 2, c2);
+	pa = palloc(sizeof(int) * Max(t->numvals, 1));
+	pb = palloc(sizeof(int) * Max(t->numvals, 1));
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int			a = find_id(r->child_id, r->n_children, skolval_get_int64(t, i, 1, NULL));
+		int			b = find_id(r->child_id, r->n_children, skolval_get_int64(t, i, 2, NULL));
+
+		if (a >= 0 && b >= 0)
+		{
+			pa[n] = a;
+			pb[n++] = b;
+		}
+	}
+	SPI_freetuptable(t);
+	if (n == 0)
+		return;
+
+	t = skolval_round_query(r, "the PostGIS schema",
+							"SELECT n.nspname::pg_catalog.text FROM pg_catalog.pg_extension e"
+							" JOIN pg_catalog.pg_namespace n ON n.oid" EQ "e.extnamespace"
+							" WHERE e.extname" EQ "'postgis'::pg_catalog.name",
+							0, NULL, NULL, 1, ct);
+	if (t->numvals != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("allocate needs the extension postgis")));
+	postgis = skolval_get_text(t, 0, 1);
+	SPI_freetuptable(t);
+	{
+		int64	   *ca = palloc(sizeof(int64) * n),
+				   *cb = palloc(sizeof(int64) * n),
+				   *ra = palloc(sizeof(int64) * n),
+				   *rb = palloc(sizeof(int64) * n);
+		Oid			t4[4] = {INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID, INT8ARRAYOID};
+
+		for (int i = 0; i < n; i++)
+		{
+			ca[i] = r->child_id[pa[i]];
+			cb[i] = r->child_id[pb[i]];
+			ra[i] = r->residence_id[pa[i]];
+			rb[i] = r->residence_id[pb[i]];
+		}
+		v[0] = int64_array(ca, n);
+		v[1] = int64_array(cb, n);
+		v[2] = int64_array(ra, n);
+		v[3] = int64_array(rb, n);
+		sql = psprintf("SELECT p.i FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3),"
+					   " pg_catalog.unnest($4)) WITH ORDINALITY AS p(a, b, ra, rb, i)"
+					   " CROSS JOIN LATERAL (SELECT x.birth_date FROM skolval.child x WHERE x.child_id" EQ "p.a LIMIT 1) ka"
+					   " CROSS JOIN LATERAL (SELECT y.birth_date FROM skolval.child y WHERE y.child_id" EQ "p.b LIMIT 1) kb"
+					   " CROSS JOIN LATERAL (SELECT x.address, x.home FROM skolval.residence x"
+					   " WHERE x.residence_id" EQ "p.ra LIMIT 1) ha"
+					   " CROSS JOIN LATERAL (SELECT y.address, y.home FROM skolval.residence y"
+					   " WHERE y.residence_id" EQ "p.rb LIMIT 1) hb"
+					   " WHERE ka.birth_date" EQ "kb.birth_date"
+					   " AND (pg_catalog.lower(pg_catalog.btrim(ha.address))" EQ "pg_catalog.lower(pg_catalog.btrim(hb.address))"
+					   " OR %s.st_dwithin(ha.home, hb.home, 1::pg_catalog.float8))",
+					   quote_identifier(postgis));
+		t = skolval_round_query(r, "multiples", sql, 4, t4, v, 1, c1);
+	}
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int64		k = skolval_get_int64(t, i, 1, NULL) - 1;
+		int			x,
+					y;
+
+		if (k < 0 || k >= n)
+			elog(ERROR, "allocate: multiples pair out of range");
+		x = group_find(r->multiple_group, pa[k]);
+		y = group_find(r->multiple_group, pb[k]);
+		if (x != y)
+			r->multiple_group[Max(x, y)] = Min(x, y);
+	}
+	SPI_freetuptable(t);
+	for (int c = 0; c < r->n_children; c++)
+		r->multiple_group[c] = group_find(r->multiple_group, c);
+}
+
+/* ---- independent units' own rules -------------------------------------------------------- */
+
+static const char *const default_profile[] = {"queue_date", "sibling", "distance", "lottery"};
+
+/*
+ * Each unit's criteria: the round's for a municipal unit; for an independent unit its own from
+ * unit_admission, or the default profile (queue date, sibling, distance, lottery).  Then every
+ * application's queue date at its unit (unit_queue), SV_NO_QUEUE_DATE without one.
+ */
+static void
+read_unit_rules(SvRound *r)
+{
+	Oid			t1[1] = {INT8ARRAYOID};
+	Oid			c3[3] = {INT8OID, TEXTARRAYOID, TEXTOID};
+	Datum		v[2];
+	SPITupleTable *t;
+	int64	   *indep = palloc(sizeof(int64) * Max(r->n_units, 1));
+	int			n_indep = 0,
+				n = 0;
+	int		   *prof_row = palloc(sizeof(int) * Max(r->n_units, 1));
+
+	for (int u = 0; u < r->n_units; u++)
+	{
+		prof_row[u] = -1;
+		if (!r->municipal[u])
+			indep[n_indep++] = r->unit_id[u];
+	}
+	r->unit_crit_start = palloc(sizeof(int) * (r->n_units + 1));
+	r->unit_crit = palloc(sizeof(SvCriterion *) * Max(r->n_units * Max(r->n_criteria, 4), 1));
+	r->unit_rules_sv = palloc0(sizeof(char *) * Max(r->n_units, 1));
+	r->any_own_rules = n_indep > 0;
+	v[0] = int64_array(indep, n_indep);
+	t = skolval_round_query(r, "the independent units' rules",
+							"SELECT a.unit_id, a.criteria, a.rules_sv FROM skolval.unit_admission a"
+							" WHERE a.unit_id" EQ "ANY ($1)",
+							1, t1, v, 3, c3);
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int			u = find_id(r->unit_id, r->n_units, skolval_get_int64(t, i, 1, NULL));
+
+		if (u >= 0)
+			prof_row[u] = (int) i;
+	}
+	for (int u = 0; u < r->n_units; u++)
+	{
+		r->unit_crit_start[u] = n;
+		if (r->municipal[u])
+		{
+			for (int i = 0; i < r->n_criteria; i++)
+				r->unit_crit[n++] = r->criteria[i];
+			continue;
+		}
+		if (prof_row[u] < 0)
+		{
+			for (int i = 0; i < 4; i++)
+				r->unit_crit[n++] = skolval_criterion_find(default_profile[i]);
+			r->unit_rules_sv[u] = pstrdup(skolval_sv("kötid, syskon på skolan, gångavstånd till skolan, lottning"));
+			continue;
+		}
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(t->vals[prof_row[u]], t->tupdesc, 2, &isnull);
+			Datum	   *elems;
+			bool	   *enulls;
+			int			ne;
+
+			deconstruct_array(DatumGetArrayTypeP(d), TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &ne);
+			for (int i = 0; i < ne; i++)
+			{
+				const SvCriterion *c = enulls[i] ? NULL : skolval_criterion_find(TextDatumGetCString(elems[i]));
+
+				if (c == NULL || c->fact == SV_FACT_NEAR_HOME || c->fact == SV_FACT_ACTIVE_CHOICE ||
+					c->fact == SV_FACT_RELATIVE_PROXIMITY)
+					ereport(ERROR,
+							(errcode(ERRCODE_CHECK_VIOLATION),
+							 errmsg("unit " INT64_FORMAT ": criterion \"%s\" is not one an independent unit admits by",
+									r->unit_id[u], enulls[i] ? "NULL" : TextDatumGetCString(elems[i])),
+							 errhint("Use queue_date, sibling, distance and lottery in skolval.unit_admission.criteria.")));
+				for (int j = r->unit_crit_start[u]; j < n; j++)
+					if (r->unit_crit[j] == c)
+						ereport(ERROR,
+								(errcode(ERRCODE_CHECK_VIOLATION),
+								 errmsg("unit " INT64_FORMAT ": criterion \"%s\" is listed twice", r->unit_id[u], c->name)));
+				r->unit_crit[n++] = c;
+			}
+			r->unit_rules_sv[u] = skolval_get_text(t, prof_row[u], 3);
+		}
+	}
+	r->unit_crit_start[r->n_units] = n;
+	SPI_freetuptable(t);
+
+	/* Queue dates. */
+	for (int a = 0; a < r->n_apps; a++)
+		SV_FACT(r, a, SV_FACT_QUEUE_DATE) = SV_NO_QUEUE_DATE;
+	if (n_indep == 0)
+		return;
+	{
+		Oid			t2[2] = {INT8ARRAYOID, INT8ARRAYOID};
+		Oid			c3d[3] = {INT8OID, INT8OID, DATEOID};
+
+		v[1] = int64_array(r->child_id, r->n_children);
+		t = skolval_round_query(r, "the independent units' queues",
+								"SELECT q.unit_id, q.child_id, q.queue_date FROM skolval.unit_queue q"
+								" WHERE q.unit_id" EQ "ANY ($1) AND q.child_id" EQ "ANY ($2)",
+								2, t2, v, 3, c3d);
+	}
+	for (uint64 i = 0; i < t->numvals; i++)
+	{
+		int			u = find_id(r->unit_id, r->n_units, skolval_get_int64(t, i, 1, NULL));
+		int			c = find_id(r->child_id, r->n_children, skolval_get_int64(t, i, 2, NULL));
+		bool		isnull;
+		DateADT		day = DatumGetDateADT(SPI_getbinval(t->vals[i], t->tupdesc, 3, &isnull));
+
+		CHECK_FOR_INTERRUPTS();
+		if (u < 0 || c < 0 || isnull)
+			continue;
+		for (int a = r->app_start[c]; a < r->app_start[c + 1]; a++)
+			if (r->app_unit[a] == u)
+				SV_FACT(r, a, SV_FACT_QUEUE_DATE) = (double) day;
+	}
+	SPI_freetuptable(t);
+}
+
 /* ---- the round ----------------------------------------------------------------------------- */
 
 void
 skolval_round_read(SvRound *r, int64 round_id)
 {
 	Oid			t_id[1] = {INT8OID};
-	Datum		v[3];
+	Datum		v[4];
 	Datum		vr[1];			/* the round id, for the queries by round */
 	SPITupleTable *t;
 	int64	   *all_unit_id;
@@ -410,7 +678,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 
 	/* The round and its rules. */
 	{
-		Oid			c[8] = {TEXTOID, TEXTOID, DATEOID, DATEOID, INT8OID, TEXTARRAYOID, FLOAT8OID, TEXTOID};
+		Oid			c[9] = {TEXTOID, TEXTOID, DATEOID, DATEOID, INT8OID, TEXTARRAYOID, FLOAT8OID, TEXTOID, TEXTOID};
 		ArrayType  *crit;
 		Datum	   *elems;
 		bool	   *enulls;
@@ -419,9 +687,9 @@ skolval_round_read(SvRound *r, int64 round_id)
 		t = skolval_round_query(r, "the round",
 								"SELECT r.name, r.school_form::pg_catalog.text, r.start_date,"
 								" COALESCE(r.cohort_date, r.start_date), r.lottery_seed, r.criteria,"
-								" r.near_home_distance_m, r.status"
+								" r.near_home_distance_m, r.status, r.multiples_rule"
 								" FROM skolval.placement_round r WHERE r.round_id" EQ "$1",
-								1, t_id, vr, 8, c);
+								1, t_id, vr, 9, c);
 		if (t->numvals != 1)
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
@@ -444,6 +712,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 		}
 		r->near_home_m = skolval_get_float8(t, 0, 7, NULL);
 		r->status = skolval_get_text(t, 0, 8);
+		r->shared_lottery = strcmp(skolval_get_text(t, 0, 9), "shared_lottery") == 0;
 		SPI_freetuptable(t);
 
 		if (ARR_NDIM(crit) > 1)
@@ -471,6 +740,11 @@ skolval_round_read(SvRound *r, int64 round_id)
 					ereport(ERROR,
 							(errcode(ERRCODE_CHECK_VIOLATION),
 							 errmsg("round \"%s\": criterion \"%s\" is listed twice", r->name, name)));
+			if (r->criteria[i]->fact == SV_FACT_QUEUE_DATE)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("round \"%s\": criterion \"queue_date\" belongs to independent units' own rules, not to a round", r->name),
+						 errhint("Set an independent unit's rules in skolval.unit_admission.")));
 			if (r->criteria[i]->fact == SV_FACT_LOTTERY)
 				lottery_in = true;
 		}
@@ -598,65 +872,110 @@ skolval_round_read(SvRound *r, int64 round_id)
 		SPI_freetuptable(t);
 	}
 
-	/* Nearest and second-nearest municipal unit offering the form, by walking (ties by id). */
+	/*
+	 * Per child, the municipal units offering the form WITH SEATS in the round, in whole metres
+	 * (skolval_metres) and then by unit id: the nearest and second-nearest (the alternative of
+	 * relative proximity) and the near-home units (within near_home_distance_m, or the nearest
+	 * when none is).  A unit without seats is never an alternative, a near-home unit or the
+	 * fallback.  The query returns every such unit closer than max(the second-nearest, the
+	 * near-home distance) + 1 m, so that a tie in whole metres is never cut off by a LIMIT.
+	 */
 	{
-		Oid			ta[3] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID};
+		Oid			ta[4] = {INT8ARRAYOID, INT8OID, INT8ARRAYOID, FLOAT8OID};
 		Oid			c[3] = {INT8OID, INT8OID, FLOAT8OID};
 		int64	   *munis = palloc(sizeof(int64) * Max(n_all_units, 1));
 		int			n_munis = 0;
-		int64	   *second_unit = palloc(sizeof(int64) * r->n_children);
+		int			n_rows,
+				   *cnt,
+				   *pos;
+		int64	   *row_unit;
+		double	   *row_m;
 
 		for (int i = 0; i < n_all_units; i++)
-			if (all_municipal[i] && all_offers[i])
+		{
+			int			k = find_id(cap_unit, n_cap, all_unit_id[i]);
+
+			if (all_municipal[i] && all_offers[i] && k >= 0 && cap_seats[k] > 0)
 				munis[n_munis++] = all_unit_id[i];
+		}
 		r->nearest_unit = palloc(sizeof(int64) * r->n_children);
 		r->nearest_m = palloc(sizeof(double) * r->n_children);
 		r->second_m = palloc(sizeof(double) * r->n_children);
 		r->second_null = palloc(sizeof(bool) * r->n_children);
-		for (int i = 0; i < r->n_children; i++)
-		{
-			r->nearest_unit[i] = second_unit[i] = -1;
-			r->second_null[i] = true;
-		}
 		v[0] = int64_array(r->residence_id, r->n_children);
 		v[1] = Int64GetDatum(r->network_id);
 		v[2] = int64_array(munis, n_munis);
+		v[3] = Float8GetDatum(r->near_home_m);
 		t = skolval_round_query(r, "the nearest units",
 								"SELECT p.i, n.unit_id, n.walking_m"
 								" FROM pg_catalog.unnest($1) WITH ORDINALITY AS p(res, i)"
+								" LEFT JOIN LATERAL (SELECT d.walking_m FROM skolval.distance d"
+								" WHERE d.network_id" EQ "$2 AND d.residence_id" EQ "p.res"
+								" AND d.status" EQ "'ok'::pg_catalog.text AND d.unit_id" EQ "ANY ($3)"
+								" ORDER BY d.walking_m, d.unit_id OFFSET 1 LIMIT 1) s ON true"
 								" CROSS JOIN LATERAL (SELECT d.unit_id, d.walking_m FROM skolval.distance d"
 								" WHERE d.network_id" EQ "$2 AND d.residence_id" EQ "p.res"
 								" AND d.status" EQ "'ok'::pg_catalog.text AND d.unit_id" EQ "ANY ($3)"
-								" ORDER BY d.walking_m, d.unit_id LIMIT 2) n",
-								3, ta, v, 3, c);
-		for (uint64 i = 0; i < t->numvals; i++)
+								" AND d.walking_m OPERATOR(pg_catalog.<) (GREATEST(COALESCE(s.walking_m,"
+								" 'Infinity'::pg_catalog.float8), $4) OPERATOR(pg_catalog.+) 1::pg_catalog.float8)) n",
+								4, ta, v, 3, c);
+		n_rows = (int) t->numvals;
+		cnt = palloc0(sizeof(int) * (r->n_children + 1));
+		row_unit = palloc(sizeof(int64) * Max(n_rows, 1));
+		row_m = palloc(sizeof(double) * Max(n_rows, 1));
+		for (int i = 0; i < n_rows; i++)
 		{
 			int			k = (int) skolval_get_int64(t, i, 1, NULL) - 1;
-			int64		u = skolval_get_int64(t, i, 2, NULL);
-			double		m = skolval_get_float8(t, i, 3, NULL);
 
 			if (k < 0 || k >= r->n_children)
 				elog(ERROR, "allocate: nearest unit out of range");
-			/* keep the two best by (walking, unit_id), whatever order the rows come in */
-			if (r->nearest_unit[k] < 0 || m < r->nearest_m[k] || (m == r->nearest_m[k] && u < r->nearest_unit[k]))
+			cnt[k + 1]++;
+		}
+		r->nh_start = palloc(sizeof(int) * (r->n_children + 1));
+		r->nh_start[0] = 0;
+		for (int k = 0; k < r->n_children; k++)
+			cnt[k + 1] += cnt[k];
+		pos = palloc(sizeof(int) * Max(r->n_children, 1));
+		for (int k = 0; k < r->n_children; k++)
+			pos[k] = cnt[k];
+		/* each child's rows, sorted by (whole metres, unit id) whatever order they came in */
+		for (int i = 0; i < n_rows; i++)
+		{
+			int			k = (int) skolval_get_int64(t, i, 1, NULL) - 1;
+			int			j = pos[k]++;
+			int64		u = skolval_get_int64(t, i, 2, NULL);
+			double		m = skolval_metres(skolval_get_float8(t, i, 3, NULL));
+
+			while (j > cnt[k] && (row_m[j - 1] > m || (row_m[j - 1] == m && row_unit[j - 1] > u)))
 			{
-				if (r->nearest_unit[k] >= 0)
-				{
-					second_unit[k] = r->nearest_unit[k];
-					r->second_m[k] = r->nearest_m[k];
-					r->second_null[k] = false;
-				}
-				r->nearest_unit[k] = u;
-				r->nearest_m[k] = m;
+				row_m[j] = row_m[j - 1];
+				row_unit[j] = row_unit[j - 1];
+				j--;
 			}
-			else
-			{
-				second_unit[k] = u;
-				r->second_m[k] = m;
-				r->second_null[k] = false;
-			}
+			row_m[j] = m;
+			row_unit[j] = u;
 		}
 		SPI_freetuptable(t);
+		r->nh_unit_id = palloc(sizeof(int64) * Max(n_rows, 1));
+		r->nh_m = palloc(sizeof(double) * Max(n_rows, 1));
+		for (int k = 0, n = 0; k < r->n_children; k++)
+		{
+			int			lo = cnt[k],
+						hi = cnt[k + 1];
+
+			CHECK_FOR_INTERRUPTS();
+			r->nearest_unit[k] = hi > lo ? row_unit[lo] : -1;
+			r->nearest_m[k] = hi > lo ? row_m[lo] : 0;
+			r->second_null[k] = hi - lo < 2;
+			r->second_m[k] = hi - lo >= 2 ? row_m[lo + 1] : 0;
+			for (int j = lo; j < hi; j++)
+				if (row_m[j] <= r->near_home_m || (j == lo && row_m[lo] > r->near_home_m))
+				{
+					r->nh_unit_id[n] = row_unit[j];
+					r->nh_m[n++] = row_m[j];
+				}
+			r->nh_start[k + 1] = n;
+		}
 	}
 
 	/* Wishes. */
@@ -683,12 +1002,14 @@ skolval_round_read(SvRound *r, int64 round_id)
 	}
 
 	/*
-	 * Applications: the wishes, and for a child without wishes one implicit application to its
-	 * nearest municipal unit.  The round's units: capacity units offering the form, and every
-	 * unit applied to; seats from round_capacity (0 without a row).
+	 * Applications: the wishes, then the child's near-home claims (the near-home guarantee):
+	 * every near-home unit not already wished, nearest first, ranked after the wishes.  A child
+	 * without wishes so applies to its near-home units only, nearest first.  The round's units:
+	 * capacity units offering the form, and every unit applied to; seats from round_capacity (0
+	 * without a row).
 	 */
 	{
-		int			maxapps = n_w + r->n_children;
+		int			maxapps = n_w + r->nh_start[r->n_children];
 		int64	   *app_unit_id = palloc(sizeof(int64) * Max(maxapps, 1));
 		int64	   *uset = palloc(sizeof(int64) * (maxapps + n_cap));
 		int			n_uset = 0,
@@ -700,10 +1021,12 @@ skolval_round_read(SvRound *r, int64 round_id)
 		r->app_unit = palloc(sizeof(int) * Max(maxapps, 1));
 		r->app_implicit = palloc(sizeof(bool) * Max(maxapps, 1));
 		r->app_sibling_claim = palloc(sizeof(bool) * Max(maxapps, 1));
+		r->has_wishes = palloc(sizeof(bool) * Max(r->n_children, 1));
 		r->n_apps = 0;
 		for (int c = 0; c < r->n_children; c++)
 		{
 			int			first = wi;
+			int16		last_rank = 0;
 
 			CHECK_FOR_INTERRUPTS();
 			r->app_start[c] = r->n_apps;
@@ -716,17 +1039,27 @@ skolval_round_read(SvRound *r, int64 round_id)
 				app_unit_id[a] = w_unit[wi];
 				r->app_implicit[a] = false;
 				r->app_sibling_claim[a] = w_claim[wi];
+				last_rank = Max(last_rank, w_rank[wi]);
 				wi++;
 			}
-			if (wi == first && r->nearest_unit[c] >= 0)
+			r->has_wishes[c] = wi > first;
+			for (int j = r->nh_start[c]; j < r->nh_start[c + 1]; j++)
 			{
-				int			a = r->n_apps++;
+				bool		wished = false;
 
-				r->app_child[a] = c;
-				r->app_rank[a] = 1;
-				app_unit_id[a] = r->nearest_unit[c];
-				r->app_implicit[a] = true;
-				r->app_sibling_claim[a] = false;
+				for (int w = first; w < wi && !wished; w++)
+					wished = w_unit[w] == r->nh_unit_id[j];
+				if (wished)
+					continue;
+				{
+					int			a = r->n_apps++;
+
+					r->app_child[a] = c;
+					r->app_rank[a] = ++last_rank;
+					app_unit_id[a] = r->nh_unit_id[j];
+					r->app_implicit[a] = true;
+					r->app_sibling_claim[a] = false;
+				}
 			}
 		}
 		r->app_start[r->n_children] = r->n_apps;
@@ -777,6 +1110,7 @@ skolval_round_read(SvRound *r, int64 round_id)
 
 			r->fact = palloc0(sizeof(double) * SV_N_FACTS * Max(r->n_apps, 1));
 			r->fact_null = palloc0(sizeof(bool) * SV_N_FACTS * Max(r->n_apps, 1));
+			r->app_walk_raw = palloc0(sizeof(double) * Max(r->n_apps, 1));
 			for (int a = 0; a < r->n_apps; a++)
 				res[a] = r->residence_id[r->app_child[a]];
 			v[0] = int64_array(res, r->n_apps);
@@ -798,7 +1132,8 @@ skolval_round_read(SvRound *r, int64 round_id)
 				if (a < 0 || a >= r->n_apps)
 					elog(ERROR, "allocate: application out of range");
 				ok[a] = status != NULL && strcmp(status, "ok") == 0 && !wnull;
-				SV_FACT(r, a, SV_FACT_WALKING) = w;
+				r->app_walk_raw[a] = w;
+				SV_FACT(r, a, SV_FACT_WALKING) = skolval_metres(w);
 			}
 			SPI_freetuptable(t);
 
@@ -823,10 +1158,16 @@ skolval_round_read(SvRound *r, int64 round_id)
 		}
 	}
 
+	read_unit_rules(r);
+
 	/* The facts of every application. */
 	r->lottery = palloc(sizeof(double) * r->n_children);
 	for (int c = 0; c < r->n_children; c++)
 		r->lottery[c] = sv_random_unit((uint64_t) r->lottery_seed, lottery_stream, (uint64_t) r->child_id[c]);
+	read_multiples(r);
+	if (r->shared_lottery)
+		for (int c = 0; c < r->n_children; c++)
+			r->lottery[c] = r->lottery[r->multiple_group[c]];
 	for (int a = 0; a < r->n_apps; a++)
 	{
 		int			c = r->app_child[a];
@@ -836,18 +1177,20 @@ skolval_round_read(SvRound *r, int64 round_id)
 		bool		nearest_is_this = r->nearest_unit[c] >= 0 && r->nearest_unit[c] == unit;
 
 		/*
-		 * near_home: a municipal unit within the near-home distance, or the nearest municipal
-		 * unit when none is that near.  Three-valued as in SQL: without a nearest unit the
-		 * second part is unknown.
+		 * near_home: the unit is one of the child's near-home units (a municipal unit offering
+		 * the form with seats within the near-home distance, or the nearest such unit when none
+		 * is that near).  Unknown (as in SQL) when the child has no such unit at all.
 		 */
-		if (!r->municipal[u])
-			SV_FACT(r, a, SV_FACT_NEAR_HOME) = 0;
-		else if (w <= r->near_home_m)
-			SV_FACT(r, a, SV_FACT_NEAR_HOME) = 1;
-		else if (r->nearest_unit[c] < 0)
+		if (r->nearest_unit[c] < 0)
 			SV_FACT_NULL(r, a, SV_FACT_NEAR_HOME) = true;
 		else
-			SV_FACT(r, a, SV_FACT_NEAR_HOME) = (r->nearest_m[c] > r->near_home_m && nearest_is_this) ? 1 : 0;
+		{
+			bool		nh = false;
+
+			for (int j = r->nh_start[c]; j < r->nh_start[c + 1] && !nh; j++)
+				nh = r->nh_unit_id[j] == unit;
+			SV_FACT(r, a, SV_FACT_NEAR_HOME) = nh ? 1 : 0;
+		}
 		SV_FACT(r, a, SV_FACT_ACTIVE_CHOICE) = r->app_implicit[a] ? 0 : 1;
 		/* relative proximity: the alternative's walk minus this one's, 0 without one */
 		if (r->nearest_unit[c] < 0)
@@ -861,19 +1204,37 @@ skolval_round_read(SvRound *r, int64 round_id)
 	read_siblings(r);
 
 	/*
-	 * The priority keys: one number per criterion in the round's order, lower first; the
-	 * lottery (if not among the criteria) and the child id make every key unique.
+	 * The priority keys: one number per criterion of the applied unit (the round's for a
+	 * municipal unit, its own for an independent one), in order, lower first; then the lottery
+	 * (if not among them), zeros up to a common length, and the child id last, so that every key
+	 * is unique.  Keys are only ever compared within one unit, whose applications share one
+	 * layout.
 	 */
-	r->n_keys = r->n_criteria + (lottery_in ? 0 : 1) + 1;
-	r->key = palloc(sizeof(double) * r->n_keys * Max(r->n_apps, 1));
+	{
+		int			most = r->n_criteria + (lottery_in ? 0 : 1);
+
+		for (int u = 0; u < r->n_units; u++)
+		{
+			int			len = r->unit_crit_start[u + 1] - r->unit_crit_start[u];
+			bool		lot = false;
+
+			for (int j = r->unit_crit_start[u]; j < r->unit_crit_start[u + 1]; j++)
+				lot |= r->unit_crit[j]->fact == SV_FACT_LOTTERY;
+			most = Max(most, len + (lot ? 0 : 1));
+		}
+		r->n_keys = most + 1;
+	}
+	r->key = palloc0(sizeof(double) * r->n_keys * Max(r->n_apps, 1));
 	for (int a = 0; a < r->n_apps; a++)
 	{
 		double	   *k = r->key + (size_t) a * r->n_keys;
+		int			u = r->app_unit[a];
 		int			i = 0;
+		bool		lot = false;
 
-		for (; i < r->n_criteria; i++)
+		for (int j = r->unit_crit_start[u]; j < r->unit_crit_start[u + 1]; j++, i++)
 		{
-			const SvCriterion *cr = r->criteria[i];
+			const SvCriterion *cr = r->unit_crit[j];
 
 			if (SV_FACT_NULL(r, a, cr->fact))
 				ereport(ERROR,
@@ -882,11 +1243,12 @@ skolval_round_read(SvRound *r, int64 round_id)
 								r->name, cr->name, r->child_id[r->app_child[a]], r->unit_id[r->app_unit[a]]),
 						 errdetail("The child has no nearest municipal unit offering the round's school form.")));
 			k[i] = skolval_criterion_key(cr, SV_FACT(r, a, cr->fact));
+			lot |= cr->fact == SV_FACT_LOTTERY;
 		}
-		if (!lottery_in)
+		if (!lot)
 			k[i++] = SV_FACT(r, a, SV_FACT_LOTTERY);
-		k[i++] = (double) r->child_id[r->app_child[a]];
-		Assert(i == r->n_keys);
+		Assert(i < r->n_keys);
+		k[r->n_keys - 1] = (double) r->child_id[r->app_child[a]];
 	}
 	/* The CSR the core reads. */
 	Assert(r->app_start[0] == 0 && r->app_start[r->n_children] == r->n_apps);

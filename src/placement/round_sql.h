@@ -8,6 +8,8 @@
 
 #include "postgres.h"
 
+#include <math.h>
+
 #include "executor/spi.h"
 #include "utils/date.h"
 #include "utils/snapshot.h"
@@ -28,6 +30,7 @@ typedef struct SvRound
 	const SvCriterion **criteria;
 	double		near_home_m;
 	char	   *status;
+	bool		shared_lottery; /* multiples_rule = 'shared_lottery' */
 	int64		network_id;
 	char	   *network_hash;	/* NULL when the network has none */
 
@@ -36,10 +39,20 @@ typedef struct SvRound
 	int64	   *child_id;
 	int64	   *residence_id;
 	double	   *lottery;
-	int64	   *nearest_unit;	/* -1: none */
-	double	   *nearest_m;
+	int		   *multiple_group; /* lowest child index of the child's multiples, or itself */
+	int64	   *nearest_unit;	/* -1: none (municipal, offering the form, with seats) */
+	double	   *nearest_m;		/* whole metres (skolval_metres) */
 	double	   *second_m;
 	bool	   *second_null;
+	bool	   *has_wishes;		/* the guardians made a wish */
+	/*
+	 * The child's near-home units (CSR over the children, nearest first, ties by unit id):
+	 * the municipal units offering the form with seats in the round within the near-home
+	 * distance, or the nearest such unit when none is within it.
+	 */
+	int		   *nh_start;		/* [n_children + 1] */
+	int64	   *nh_unit_id;
+	double	   *nh_m;			/* whole metres */
 
 	/* the round's units: capacity units offering the form and every unit applied to */
 	int			n_units;
@@ -47,6 +60,14 @@ typedef struct SvRound
 	int		   *seats;
 	char	  **unit_name;
 	bool	   *municipal;
+	/*
+	 * Each unit's criteria (CSR over the units): the round's for a municipal unit, an
+	 * independent unit's own (unit_admission, or the default profile) for an independent one.
+	 */
+	int		   *unit_crit_start;	/* [n_units + 1] */
+	const SvCriterion **unit_crit;
+	char	  **unit_rules_sv;	/* an independent unit's published rules; NULL for a municipal unit */
+	bool		any_own_rules;
 	int64		seats_offering;	/* seats at capacity units offering the form */
 
 	/* applications, by child then rank: CSR over the children */
@@ -55,7 +76,8 @@ typedef struct SvRound
 	int		   *app_child;
 	int16	   *app_rank;
 	int		   *app_unit;		/* index into the units */
-	bool	   *app_implicit;
+	bool	   *app_implicit;	/* not a guardian's wish: a near-home claim of the guarantee */
+	double	   *app_walk_raw;	/* walking metres as stored in distance (facts are whole metres) */
 	bool	   *app_sibling_claim;
 	double	   *fact;			/* [n_apps * SV_N_FACTS] */
 	bool	   *fact_null;		/* [n_apps * SV_N_FACTS] */
@@ -76,6 +98,17 @@ void		skolval_round_read(SvRound *round, int64 round_id);
 SPITupleTable *skolval_round_query(const SvRound *round, const char *what, const char *sql,
 								   int nargs, Oid *argtypes, Datum *values,
 								   int ncols, const Oid *coltypes);
+
+/*
+ * Metres at the one resolution placement compares them: whole metres, rounded half away from
+ * zero, exactly as the decision letters print them.  Two distances equal in whole metres are
+ * equal for every criterion; the next criterion decides.
+ */
+static inline double
+skolval_metres(double m)
+{
+	return round(m);
+}
 
 /* A one-dimensional array of n Datums (nulls may be NULL). */
 Datum		skolval_make_array(Oid elemtype, Datum *values, bool *nulls, int n);

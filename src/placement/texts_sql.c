@@ -56,22 +56,32 @@ skolval_append_float(StringInfo buf, double v)
 	appendStringInfoString(buf, s);
 }
 
-/* Whole metres with a space between thousands: "1 234 m" (the regexp of 0.2.0's SQL). */
+/*
+ * Whole metres with a space between thousands and a proper minus sign: "1 234 m", "−457 m".
+ * The value is rounded half away from zero, the one resolution at which placement compares
+ * metres (skolval_metres in round_sql.h), so a letter never prints two values as equal that
+ * decided a place, nor as different when they tied.
+ */
 static char *
 metres_sv(double v)
 {
-	char	   *n = skolval_numeric_text(v, 0);
-	int			len = strlen(n),
-				start = len;
+	long long	m = isfinite(v) && fabs(v) <= 1e15 ? llround(v) : 0;
+	char		n[32];
+	int			len,
+				start = 0;
 	StringInfoData s;
 
-	while (start > 0 && isdigit((unsigned char) n[start - 1]))
-		start--;
+	if (!isfinite(v) || fabs(v) > 1e15)
+		return psprintf("%s m", skolval_numeric_text(v, 0));
+	snprintf(n, sizeof(n), "%lld", m < 0 ? -m : m);
+	len = strlen(n);
 	initStringInfo(&s);
-	for (int i = 0; i < len; i++)
+	if (m < 0)
+		appendStringInfoString(&s, skolval_sv("\xe2\x88\x92"));
+	for (int i = start; i < len; i++)
 	{
 		appendStringInfoChar(&s, n[i]);
-		if (i >= start && len - 1 - i >= 3 && (len - 1 - i) % 3 == 0)
+		if (len - 1 - i >= 3 && (len - 1 - i) % 3 == 0)
 			appendStringInfoChar(&s, ' ');
 	}
 	appendStringInfoString(&s, " m");
@@ -105,6 +115,10 @@ skolval_value_sv(const SvCriterion *c, double v, bool isnull)
 			return isnull ? NULL : metres_sv(v);
 		case SV_VALUE_NUMBER:
 			return isnull ? NULL : number_sv(v);
+		case SV_VALUE_DATE:
+			if (isnull)
+				return NULL;
+			return v >= SV_NO_QUEUE_DATE ? pstrdup(skolval_sv("ingen köplats")) : skolval_date_sv((DateADT) v);
 	}
 	return NULL;
 }
@@ -169,6 +183,19 @@ skolval_append_json_value(StringInfo buf, const SvCriterion *c, double v, bool i
 			break;
 		case SV_VALUE_NUMBER:
 			skolval_append_float(buf, v);
+			break;
+		case SV_VALUE_DATE:
+			if (v >= SV_NO_QUEUE_DATE)
+				appendStringInfoString(buf, "null");
+			else
+			{
+				int			y,
+							m,
+							d;
+
+				j2date((int) v + POSTGRES_EPOCH_JDATE, &y, &m, &d);
+				appendStringInfo(buf, "\"%04d-%02d-%02d\"", y, m, d);
+			}
 			break;
 	}
 }

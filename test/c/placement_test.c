@@ -1433,7 +1433,7 @@ test_criteria(void)
 	int			n = skolval_criteria_count();
 	int			facts_seen[SV_N_FACTS] = {0};
 
-	check(n == 6, "six criteria in the table (%d)", n);
+	check(n == 7, "seven criteria in the table: the round's six and the independent units' queue_date (%d)", n);
 	for (int i = 0; i < n; i++)
 	{
 		const SvCriterion *c = &skolval_criteria[i];
@@ -1453,8 +1453,14 @@ test_criteria(void)
 	}
 	for (int f = 0; f < SV_N_FACTS; f++)
 		check(facts_seen[f] == 1, "fact %d read by exactly one criterion", f);
-	check(strcmp(skolval_criteria[0].name, "near_home") == 0 && strcmp(skolval_criteria[n - 1].name, "lottery") == 0,
-		  "Lund's order: near_home first, lottery last");
+	check(strcmp(skolval_criteria[0].name, "near_home") == 0 && strcmp(skolval_criteria[5].name, "lottery") == 0 &&
+		  strcmp(skolval_criteria[n - 1].name, "queue_date") == 0,
+		  "Lund's order: near_home first, lottery last of the round's criteria; queue_date (units' own rules) after them");
+	check(skolval_criterion_find("queue_date")->kind == SV_VALUE_DATE &&
+		  skolval_criterion_key(skolval_criterion_find("queue_date"), 100) < skolval_criterion_key(skolval_criterion_find("queue_date"), 900),
+		  "queue_date: the earlier date (longer in the queue) goes first");
+	check(skolval_criterion_name_sv("multiples") != NULL && skolval_criterion_find("multiples") == NULL,
+		  "multiples is a reason with a Swedish name, not a criterion");
 	check(skolval_criterion_key(skolval_criterion_find("near_home"), 1) == 0 &&
 		  skolval_criterion_key(skolval_criterion_find("relative_proximity"), 588) == -588 &&
 		  skolval_criterion_key(skolval_criterion_find("distance"), 558) == 558,

@@ -37,13 +37,17 @@ q -c "UPDATE skolval.child SET protected_identity = true WHERE child_id = $pc"
 IFS='|' read -r pc_given pc_family pc_pn pc_address <<<"$(q -c "SELECT c.given_name, c.family_name, c.personal_number, r.address
    FROM skolval.child c JOIN skolval.round_home h ON h.child_id = c.child_id AND h.round_id = 1
    JOIN skolval.residence r ON r.residence_id = h.residence_id WHERE c.child_id = $pc")"
-q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate(1)" -c "SELECT run_id FROM skolval.publish(1)" >/dev/null
+q -c "SET client_min_messages = warning" -c "SELECT run_id FROM skolval.allocate(1)" -c "SELECT skolval.override_blocking_issues(1, 'test: the example''s unconfirmed sibling claims are known')" -c "SELECT run_id FROM skolval.publish(1)" >/dev/null
 
 # A child whose first wish was turned away: the letter says how to appeal to the board.
 IFS='|' read -r c c_name c_pn c_unit <<<"$(q -c "SELECT d.child_id, d.given_name || ' ' || d.family_name,
        skolval.personal_number_display(d.personal_number), d.unit_name
   FROM skolval.placement_decision d WHERE d.run_id = 1 AND NOT d.protected_identity AND (d.kind = 'administrative' OR d.wish_rank > 1)
+   AND EXISTS (SELECT 1 FROM skolval.placement_wish w JOIN skolval.unit u ON u.unit_id = w.unit_id
+                WHERE w.run_id = 1 AND w.child_id = d.child_id AND w.outcome = 'rejected' AND NOT w.implicit
+                  AND w.rank = 1 AND u.organizer::text = 'municipal')
  ORDER BY d.child_id LIMIT 1")"
+[ -n "$c" ] || fail "no child whose first wish, at a municipal unit, was turned away"
 fetch "skolval.decision_letter(1, $c)" "$work/letter.pdf"
 t=$(pdf_text "$work/letter.pdf")
 has "$t" "Exempelkommun" "letter: the municipality"

@@ -47,6 +47,7 @@ SELECT count(*) FROM skolval.demo_municipality(children => 60, seed => 3, networ
 SELECT skolval.set_four_eyes(false, 'one login plays every part in this test (planted_names.sh); four_eyes.sh tests two people');
 SELECT count(*) FROM skolval.compute_distances(1);
 SELECT run_id FROM skolval.allocate(1) \gset
+SELECT count(*) FROM skolval.override_blocking_issues(:run_id, 'test: the example''s unconfirmed sibling claims are known');
 SELECT count(*) FROM skolval.publish(:run_id);
 SELECT count(*) FROM skolval.demo_payments(1);
 SELECT run_id AS payment_run FROM skolval.create_payment_run('2026-09-01') \gset

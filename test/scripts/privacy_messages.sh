@@ -19,6 +19,7 @@ trap 'rm -f "$log"; dropdb --if-exists skolval_test_privacy >/dev/null 2>&1 || t
     -c "SELECT count(*) FROM skolval.compute_distances(1)" \
     -c "SELECT run_id FROM skolval.allocate(1)" \
     -c "SELECT run_id FROM skolval.allocate(1, mechanism => 'top_trading_cycles', what_if => true)" \
+    -c "SELECT skolval.override_blocking_issues(1, 'test: the example''s unconfirmed sibling claims are known')" \
     -c "SELECT skolval.publish(1)" \
     -c "SELECT count(*) FROM skolval.demo_payments()" \
     -c "SELECT count(*) FROM skolval.payment_check('2026-09-01')" \

@@ -4,8 +4,10 @@
 -- (3 seats), all municipal. Homes on the street: c1 x=50, c2 x=150, c3 x=450, c4 x=800,
 -- c5 x=950 (no wishes). Near home = within 100 m. Wishes: c1 A,B; c2 A,C; c3 A,B; c4 B.
 -- Deferred acceptance: A keeps c1 (relative proximity 400 m against c2's 300 m; c3 is not
--- near A); B keeps c3 (near home) over c4; C takes c5 (no wishes: its nearest unit) and c2;
--- c4 is left over and placed administratively at C, the only unit with a seat left.
+-- near A); B keeps c3 (near home) over c4; C takes c5 (no wishes: its near-home unit) and c2;
+-- c4 lost its only wish and keeps its near-home claim on C (100 m: near home), appended after
+-- its wishes by the near-home guarantee (issue 13), so it is placed there by the matching
+-- itself, not administratively.
 SET datestyle = ISO;
 -- One login role runs this whole test: four eyes (separation of duties) is off here, with the
 -- reason recorded; test/sql/workflow.sql tests it with two people.

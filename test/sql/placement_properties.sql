@@ -87,10 +87,20 @@ SELECT seed_, blocking_pairs > 0 AS boston_has_blocking_pairs, over_capacity, di
   FROM pg_temp.check_run(2, 300, 'immediate_acceptance');
 SELECT * FROM pg_temp.check_run(4, 1000);
 
--- Ties: twins at one address wishing the same units have equal values on every criterion but
--- the lottery, and the lottery (one number per child, from the seed) separates them.
-SELECT count(*) AS twin_pairs_with_equal_criteria,
-       count(*) FILTER (WHERE a1.lottery <> a2.lottery) AS separated_by_lottery
+-- Ties: applications at one unit with equal values on every criterion (metres in whole
+-- metres). Two different children are separated by the lottery (one number per child, from the
+-- seed), except multiples at one address (siblings born the same day), who share one lottery
+-- number by default (multiples_rule = shared_lottery) and stand side by side.
+CREATE TEMP TABLE ref_twin AS
+SELECT s.child_id AS a, s.sibling_id AS b FROM skolval.sibling s
+  JOIN skolval.child x ON x.child_id = s.child_id JOIN skolval.child y ON y.child_id = s.sibling_id
+ WHERE x.birth_date = y.birth_date;
+SELECT count(*) AS pairs_with_equal_criteria,
+       count(*) FILTER (WHERE a1.lottery <> a2.lottery) AS separated_by_lottery,
+       count(*) FILTER (WHERE a1.lottery = a2.lottery AND EXISTS (SELECT FROM ref_twin t WHERE t.a = a1.child_id AND t.b = a2.child_id))
+         AS multiples_sharing_lottery,
+       count(*) FILTER (WHERE a1.lottery = a2.lottery AND NOT EXISTS (SELECT FROM ref_twin t WHERE t.a = a1.child_id AND t.b = a2.child_id))
+         AS others_sharing_lottery
   FROM ref_app a1 JOIN ref_app a2 ON a2.unit_id = a1.unit_id AND a2.child_id > a1.child_id
  WHERE a1.near_home = a2.near_home AND a1.active_choice = a2.active_choice AND a1.sibling = a2.sibling
    AND a1.relative_proximity = a2.relative_proximity AND a1.walking_m = a2.walking_m;
