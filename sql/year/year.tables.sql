@@ -196,6 +196,8 @@ CREATE TABLE skolval.later_round_wish (
   outcome           text NOT NULL CONSTRAINT later_round_wish_outcome_known CHECK (outcome IN ('admitted', 'rejected', 'not_needed')),
   PRIMARY KEY (later_round_id, child_id, rank)
 );
+-- A unit's wishes in a round: seats taken and cut-offs per unit (run_later_round).
+CREATE INDEX later_round_wish_unit_idx ON skolval.later_round_wish (later_round_id, unit_id, outcome);
 COMMENT ON TABLE skolval.later_round_wish IS
   'The wishes in force a later round matched, per child in rank order: new applications or waiting-list entries, then the current placement as the guaranteed last choice; with each wish''s priority key and outcome';
 COMMENT ON COLUMN skolval.later_round_wish.later_round_id IS 'The later round';
