@@ -160,13 +160,17 @@ BEGIN
 END
 $audit_results$;
 
+-- The school year (sql/year, issue 16): its decisions, lists, rounds, offers, appeals and letters.
 -- law (issue 13): overrides of blocking data issues before publication are logged too.
 -- So are independent units' admission rules and queues, which decide places as the register does.
-DO $audit_override$
+DO $audit_year$
 DECLARE
   t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['publish_override', 'unit_admission', 'unit_queue'] LOOP
+  FOREACH t IN ARRAY ARRAY['school_year_settings', 'later_round', 'year_application', 'placement_amendment', 'waiting_list',
+                           'later_round_wish', 'placement_offer', 'capacity_justification', 'appeal', 'year_letter',
+                           'publish_override', 'unit_admission', 'unit_queue']
+  LOOP
     EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_insert AFTER INSERT ON skolval.%I REFERENCING NEW TABLE AS new_rows '
                               'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
     EXECUTE pg_catalog.format('CREATE OR REPLACE TRIGGER audit_update AFTER UPDATE ON skolval.%I REFERENCING OLD TABLE AS old_rows '
@@ -177,7 +181,7 @@ BEGIN
                               'FOR EACH STATEMENT EXECUTE FUNCTION skolval._audit_rows()', t);
   END LOOP;
 END
-$audit_override$;
+$audit_year$;
 
 -- The log itself is append-only, for every role and in every session_replication_role.
 CREATE OR REPLACE FUNCTION skolval._audit_log_append_only() RETURNS trigger

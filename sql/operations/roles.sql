@@ -221,6 +221,14 @@ $internal_pay$;
 -- PostGIS schema. It stays SECURITY INVOKER and is for admins only.
 REVOKE EXECUTE ON FUNCTION skolval.placement_map_svg(bigint, bigint) FROM skolval_analyst;
 
+-- The school year (sql/year, issue 16): its records are written only through its functions
+-- (SECURITY DEFINER, each checking that the caller is an admin), never by hand; the settings
+-- through set_school_year().
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON skolval.placement_amendment, skolval.waiting_list, skolval.later_round,
+                   skolval.later_round_wish, skolval.year_application, skolval.placement_offer,
+                   skolval.capacity_justification, skolval.appeal, skolval.year_letter, skolval.school_year_settings
+  FROM skolval_admin;
+
 -- BI: the BI views, nothing else (they call no skolval function). Placement: bi_placement,
 -- bi_data_issue, placement_unit_stats, mechanism_comparison; payments (sql/payments/payments.sql):
 -- the summaries per unit and per administration, corrections and open payment issues, which
@@ -229,6 +237,8 @@ GRANT SELECT ON skolval.bi_placement, skolval.bi_data_issue, skolval.placement_u
                 skolval.mechanism_comparison, skolval.payment_unit_summary,
                 skolval.payment_administration_summary, skolval.payment_correction,
                 skolval.payment_open_issue TO skolval_bi;
+-- The school year (sql/year): current placements and per-unit figures, pseudonymous.
+GRANT SELECT ON skolval.bi_current_placement, skolval.bi_year_unit TO skolval_bi;
 
 -- Every relation BI can read is a security_barrier view: a function BI writes (a pg_temp one
 -- with a tiny COST, say) in the WHERE clause of its query is evaluated only on the rows the view

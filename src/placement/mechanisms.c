@@ -25,6 +25,8 @@ typedef struct DaWork
 	int		   *heap_start;		/* [U+1] each unit's heap: min(capacity, applicants) slots */
 	int		   *heap_len;		/* [U] */
 	int		   *heaps;			/* [W] held wishes, a max-heap per unit: worst on top */
+	int		   *bound;			/* [U] most children a unit may ever hold: max(capacity, guarantees) */
+	int		   *held_guaranteed;	/* [U] guaranteed wishes the unit holds now */
 } DaWork;
 
 static void
@@ -35,11 +37,25 @@ da_carve(SvArena *a, const SvInstance *in, int n_wishes, DaWork *w)
 	w->heap_start = sv_take(a, in->n_units + 1, sizeof(int));
 	w->heap_len = sv_take(a, in->n_units, sizeof(int));
 	w->heaps = sv_take(a, n_wishes, sizeof(int));
+	w->bound = sv_take(a, in->n_units, sizeof(int));
+	w->held_guaranteed = sv_take(a, in->n_units, sizeof(int));
+}
+
+/* The DA heaps' order: a guaranteed wish above every other wish, then the priority key. */
+static inline int
+da_cmp(const SvCtx *ctx, int a, int b)
+{
+	int			ga = sv_guaranteed(ctx, a),
+				gb = sv_guaranteed(ctx, b);
+
+	if (ga != gb)
+		return ga ? -1 : 1;
+	return sv_key_cmp(ctx, a, b);
 }
 
 /* Slots per unit: a unit never holds more than its applicants, whatever its capacity. */
 static void
-layout_heaps(const SvCtx *ctx, int *heap_start)
+layout_heaps(const SvCtx *ctx, int *heap_start, const int *bound)
 {
 	const SvInstance *in = ctx->in;
 
@@ -50,7 +66,7 @@ layout_heaps(const SvCtx *ctx, int *heap_start)
 	{
 		int			n = heap_start[u + 1];
 
-		heap_start[u + 1] = heap_start[u] + (n < in->capacity[u] ? n : in->capacity[u]);
+		heap_start[u + 1] = heap_start[u] + (n < bound[u] ? n : bound[u]);
 	}
 	/* The heaps fit in the n_wishes slots carved for them. */
 	Assert(heap_start[in->n_units] <= ctx->n_wishes);
@@ -63,7 +79,7 @@ heap_sift_up(const SvCtx *ctx, int *h, int i)
 	{
 		int			p = (i - 1) / 2;
 
-		if (sv_key_cmp(ctx, h[p], h[i]) >= 0)
+		if (da_cmp(ctx, h[p], h[i]) >= 0)
 			break;
 		swap_int(&h[p], &h[i]);
 		i = p;
@@ -79,9 +95,9 @@ heap_sift_down(const SvCtx *ctx, int *h, int len, int i)
 					r = l + 1,
 					m = i;
 
-		if (l < len && sv_key_cmp(ctx, h[l], h[m]) > 0)
+		if (l < len && da_cmp(ctx, h[l], h[m]) > 0)
 			m = l;
-		if (r < len && sv_key_cmp(ctx, h[r], h[m]) > 0)
+		if (r < len && da_cmp(ctx, h[r], h[m]) > 0)
 			m = r;
 		if (m == i)
 			return;
@@ -104,7 +120,28 @@ skolval_run_da(SvCtx *ctx, void *ws, int *assigned)
 	int			top = 0;
 
 	da_carve(&a, in, ctx->n_wishes, &w);
-	layout_heaps(ctx, w.heap_start);
+	/*
+	 * A unit holds at most its capacity, or, where guaranteed wishes (later rounds) exceed it,
+	 * as many children as it holds guarantees: bound[] is the most it can ever hold.
+	 */
+	for (int u = 0; u < in->n_units; u++)
+	{
+		w.bound[u] = in->capacity[u];
+		w.held_guaranteed[u] = 0;
+	}
+	if (in->guaranteed_wish)
+	{
+		for (int c = 0; c < in->n_children; c++)
+			if (in->guaranteed_wish[c] >= 0)
+				w.held_guaranteed[in->wish_unit[in->guaranteed_wish[c]]]++;
+		for (int u = 0; u < in->n_units; u++)
+		{
+			if (w.held_guaranteed[u] > w.bound[u])
+				w.bound[u] = w.held_guaranteed[u];
+			w.held_guaranteed[u] = 0;
+		}
+	}
+	layout_heaps(ctx, w.heap_start, w.bound);
 	memset(w.heap_len, 0, sizeof(int) * in->n_units);
 	for (int c = in->n_children - 1; c >= 0; c--)
 	{
@@ -122,23 +159,32 @@ skolval_run_da(SvCtx *ctx, void *ws, int *assigned)
 			int			u = in->wish_unit[wish];
 			int		   *h = w.heaps + w.heap_start[u];
 			int			slots = w.heap_start[u + 1] - w.heap_start[u];
+			int			limit;
 
 			sv_tick(ctx);
-			Assert(w.heap_len[u] <= slots && slots <= in->capacity[u]);
-			if (w.heap_len[u] < slots)
+			/* Without guarantees limit == slots or more, as before: capacity, at most applicants. */
+			if (sv_guaranteed(ctx, wish))
+				w.held_guaranteed[u]++;
+			limit = in->capacity[u] > w.held_guaranteed[u] ? in->capacity[u] : w.held_guaranteed[u];
+			Assert(w.heap_len[u] <= slots && slots <= w.bound[u] && limit <= w.bound[u]);
+			if (w.heap_len[u] < slots && w.heap_len[u] < limit)
 			{
 				h[w.heap_len[u]] = wish;
 				heap_sift_up(ctx, h, w.heap_len[u]++);
 				break;
 			}
-			if (slots > 0 && sv_key_cmp(ctx, wish, h[0]) < 0)
+			if (w.heap_len[u] > 0 && da_cmp(ctx, wish, h[0]) < 0)
 			{
+				/* The worst holder is never a guarantee when a better wish arrives. */
+				Assert(!sv_guaranteed(ctx, h[0]));
 				Assert(top < in->n_children);
 				w.stack[top++] = ctx->wish_child[h[0]];	/* the displaced child is free */
 				h[0] = wish;
-				heap_sift_down(ctx, h, slots, 0);
+				heap_sift_down(ctx, h, w.heap_len[u], 0);
 				break;
 			}
+			/* A guarantee always finds room: the unit holds fewer guarantees than its limit. */
+			Assert(!sv_guaranteed(ctx, wish));
 			/* refused: try the next wish */
 		}
 	}

@@ -54,6 +54,8 @@ skolval_place_error(int code)
 			return "a priority key or cost is NaN or infinite";
 		case SV_ERR_MECHANISM:
 			return "unknown placement mechanism";
+		case SV_ERR_GUARANTEE:
+			return "a guaranteed wish must be its child's last wish, and only deferred acceptance takes guarantees";
 	}
 	return "unknown error";
 }
@@ -97,6 +99,11 @@ check_instance(const SvInstance *in, int *wish_child, int *stamp)
 				if (isnan(in->wish_key[(size_t) w * in->n_keys + k]))
 					return SV_ERR_NAN;
 		}
+	if (in->guaranteed_wish)
+		for (int c = 0; c < in->n_children; c++)
+			if (in->guaranteed_wish[c] != -1 &&
+				(in->guaranteed_wish[c] != in->wish_start[c + 1] - 1 || in->wish_start[c + 1] == in->wish_start[c]))
+				return SV_ERR_GUARANTEE;
 	return SV_OK;
 }
 
@@ -112,6 +119,8 @@ skolval_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *ou
 		return SV_ERR_MECHANISM;
 	if (in->n_children < 0 || in->n_units < 0 || !in->wish_start)
 		return SV_ERR_INPUT;
+	if (in->guaranteed_wish && m != SV_DEFERRED_ACCEPTANCE)
+		return SV_ERR_GUARANTEE;
 	ctx.n_wishes = n_wishes_of(in);
 	if (ctx.n_wishes < 0)
 		return SV_ERR_INPUT;
@@ -152,6 +161,14 @@ skolval_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *ou
 							 got < in->wish_start[ctx.wish_child[w] + 1]));
 
 		out->applicants[u]++;
+		if (sv_guaranteed(&ctx, w))
+		{
+			/* A guarantee is never turned away (the child may get a better wish), and is no one's cut-off. */
+			Assert(got >= 0 && got <= w);
+			if (got == w)
+				out->admitted[u]++;
+			continue;
+		}
 		if (got == w)
 		{
 			out->admitted[u]++;
@@ -164,8 +181,8 @@ skolval_place(const SvInstance *in, SvMechanism m, void *workspace, SvResult *ou
 				out->first_rejected_wish[u] = w;
 		}
 	}
-	/* No mechanism gives a unit more children than seats. */
+	/* No mechanism gives a unit more children than seats (or than its guarantees). */
 	for (int u = 0; u < in->n_units; u++)
-		Assert(out->admitted[u] <= in->capacity[u] && out->admitted[u] <= out->applicants[u]);
+		Assert((out->admitted[u] <= in->capacity[u] || in->guaranteed_wish) && out->admitted[u] <= out->applicants[u]);
 	return SV_OK;
 }

@@ -22,6 +22,7 @@
 #define SV_ERR_DUPLICATE 3		/* a child lists a unit twice */
 #define SV_ERR_NAN 4			/* a priority key or a cost is NaN (or a cost infinite) */
 #define SV_ERR_MECHANISM 5		/* unknown mechanism */
+#define SV_ERR_GUARANTEE 6		/* a guaranteed wish that is not the child's last, or with IA/TTC */
 
 typedef struct SvInstance
 {
@@ -40,6 +41,17 @@ typedef struct SvInstance
 	const double *wish_key;
 	void		(*check_interrupts) (void *arg);	/* optional */
 	void	   *interrupt_arg;
+	/*
+	 * Optional (NULL: none; deferred acceptance only), for later rounds of a school year:
+	 * [n_children] the child's guaranteed wish, or -1.  It must be the child's LAST wish (its
+	 * current placement, appended after the new wishes).  A unit never turns a guaranteed
+	 * wish away: guaranteed wishes rank above every other wish at the unit, and a unit holds
+	 * at most max(capacity, guaranteed wishes it holds) children, so a unit already above
+	 * capacity (an ordered place) keeps its children but gives no seat to anyone else until
+	 * it is below capacity again.  Hence no child with a guarantee ends worse than it, and the
+	 * result is stable for these priorities (see doc/school-year.md).
+	 */
+	const int  *guaranteed_wish;
 } SvInstance;
 
 typedef enum SvMechanism

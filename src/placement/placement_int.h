@@ -71,6 +71,13 @@ sv_key_cmp(const SvCtx *ctx, int a, int b)
 	return (ctx->wish_child[a] > ctx->wish_child[b]) - (ctx->wish_child[a] < ctx->wish_child[b]);
 }
 
+/* Whether wish w is its child's guaranteed wish (later rounds; placement.h). */
+static inline int
+sv_guaranteed(const SvCtx *ctx, int w)
+{
+	return ctx->in->guaranteed_wish && ctx->in->guaranteed_wish[ctx->wish_child[w]] == w;
+}
+
 /* sort.c.  Sort wishes best first (stable merge sort; tmp has room for n). */
 void		skolval_sort_wishes(const SvCtx *ctx, int *a, int n, int *tmp);
 

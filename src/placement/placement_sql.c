@@ -21,7 +21,11 @@
 #include "placement/placement.h"
 
 PG_FUNCTION_INFO_V1(skolval_allocate);
+PG_FUNCTION_INFO_V1(skolval_match_guaranteed);
 PG_FUNCTION_INFO_V1(skolval_admin_place);
+
+static Datum match_common(FunctionCallInfo fcinfo, const char *mech, ArrayType *cap, ArrayType *start,
+						  ArrayType *unit, int32 n_keys, ArrayType *keys, ArrayType *guaranteed);
 
 static void
 interrupt_cb(void *arg)
@@ -109,12 +113,29 @@ check_nonnegative(const int *v, int n, const char *what)
 Datum
 skolval_allocate(PG_FUNCTION_ARGS)
 {
-	char	   *mech = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	ArrayType  *cap = PG_GETARG_ARRAYTYPE_P(1);
-	ArrayType  *start = PG_GETARG_ARRAYTYPE_P(2);
-	ArrayType  *unit = PG_GETARG_ARRAYTYPE_P(3);
-	int32		n_keys = PG_GETARG_INT32(4);
-	ArrayType  *keys = PG_GETARG_ARRAYTYPE_P(5);
+	return match_common(fcinfo, text_to_cstring(PG_GETARG_TEXT_PP(0)), PG_GETARG_ARRAYTYPE_P(1),
+						PG_GETARG_ARRAYTYPE_P(2), PG_GETARG_ARRAYTYPE_P(3), PG_GETARG_INT32(4),
+						PG_GETARG_ARRAYTYPE_P(5), NULL);
+}
+
+/*
+ * _match_guaranteed(capacity int4[], wish_start int4[], wish_unit int4[], n_keys int4,
+ *                   wish_key float8[], guaranteed_wish int4[]) -> as _match: deferred
+ * acceptance where guaranteed_wish[c] (0-based wish index, or -1) is child c's last wish and a
+ * seat it keeps whatever happens (later rounds of the school year, sql/year/year.sql).
+ */
+Datum
+skolval_match_guaranteed(PG_FUNCTION_ARGS)
+{
+	return match_common(fcinfo, "deferred_acceptance", PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1),
+						PG_GETARG_ARRAYTYPE_P(2), PG_GETARG_INT32(3), PG_GETARG_ARRAYTYPE_P(4),
+						PG_GETARG_ARRAYTYPE_P(5));
+}
+
+static Datum
+match_common(FunctionCallInfo fcinfo, const char *mech, ArrayType *cap, ArrayType *start,
+			 ArrayType *unit, int32 n_keys, ArrayType *keys, ArrayType *guaranteed)
+{
 	SvInstance	in = {0};
 	SvResult	out;
 	SvMechanism m;
@@ -158,6 +179,21 @@ skolval_allocate(PG_FUNCTION_ARGS)
 	for (int64 k = 0; k < (int64) n_wishes * n_keys; k++)
 		if (isnan(in.wish_key[k]))
 			bad_input("wish_key must not contain NaN");
+	if (guaranteed)
+	{
+		check_array(guaranteed, INT4OID, "guaranteed_wish");
+		if (array_length1(guaranteed) != in.n_children)
+			bad_input("guaranteed_wish must have one element per child");
+		in.guaranteed_wish = (const int *) ARR_DATA_PTR(guaranteed);
+		for (int c = 0; c < in.n_children; c++)
+			if (in.guaranteed_wish[c] != -1 &&
+				(in.n_children == 0 || in.guaranteed_wish[c] != in.wish_start[c + 1] - 1 ||
+				 in.wish_start[c + 1] == in.wish_start[c]))
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("invalid placement input: guaranteed_wish of child %d must be -1 or its last wish (%d)",
+								c, in.wish_start[c + 1] - 1)));
+	}
 
 	out.assigned_wish = palloc(sizeof(int) * Max(in.n_children, 1));
 	out.last_admitted_wish = palloc(sizeof(int) * Max(in.n_units, 1));

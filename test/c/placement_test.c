@@ -100,7 +100,7 @@ inst_free(Inst *g)
 static SvInstance
 sv_of(const Inst *g)
 {
-	SvInstance	in = {g->C, g->U, g->cap, g->start, g->unit, g->nk, g->key, NULL, NULL};
+	SvInstance	in = {g->C, g->U, g->cap, g->start, g->unit, g->nk, g->key, NULL, NULL, NULL};
 
 	return in;
 }
@@ -1472,6 +1472,246 @@ test_criteria(void)
 		  "the near-home rule names the near-home distance");
 }
 
+/* ---- later rounds: the current placement as a guaranteed last wish ------------------- */
+
+/*
+ * A naive simultaneous DA with the guarantee rule written from the definition (not the core's
+ * heaps): each round every free child proposes to its next wish; a unit keeps every guaranteed
+ * proposal and then the best others up to capacity minus the guarantees it keeps.
+ */
+static void
+naive_da_guaranteed(const Inst *g, const int *guar, int *got)
+{
+	int		   *next = xmalloc(sizeof(int) * g->C);
+	int		   *held = xmalloc(sizeof(int) * (g->start[g->C] + 1));
+	int			changed = 1;
+
+	for (int c = 0; c < g->C; c++)
+	{
+		next[c] = g->start[c];
+		got[c] = -1;
+	}
+	while (changed)
+	{
+		changed = 0;
+		for (int c = 0; c < g->C; c++)
+			if (got[c] < 0 && next[c] < g->start[c + 1])
+			{
+				got[c] = next[c]++;
+				changed = 1;
+			}
+		for (int u = 0; u < g->U; u++)
+		{
+			int			n = 0,
+						nguar = 0,
+						room;
+
+			for (int c = 0; c < g->C; c++)
+				if (got[c] >= 0 && g->unit[got[c]] == u)
+				{
+					if (guar[c] == got[c])
+						nguar++;
+					else
+						held[n++] = got[c];
+				}
+			/* insertion sort of the non-guaranteed, best first */
+			for (int i = 1; i < n; i++)
+				for (int j = i; j > 0 && cmp_wish(g, held[j], held[j - 1]) < 0; j--)
+				{
+					int			t = held[j];
+
+					held[j] = held[j - 1];
+					held[j - 1] = t;
+				}
+			room = g->cap[u] - nguar;
+			for (int i = (room > 0 ? room : 0); i < n; i++)
+			{
+				got[child_of(g, held[i])] = -1;
+				changed = 1;
+			}
+		}
+	}
+	free(next);
+	free(held);
+}
+
+static void
+test_guaranteed(void)
+{
+	int			bad_worse = 0,
+				bad_cap = 0,
+				bad_stable = 0,
+				bad_naive = 0,
+				instances = 0,
+				over = 0;
+
+	for (uint64_t seed = 1; seed <= 400; seed++)
+	{
+		GenSpec		s = {seed, 5 + (int) (seed % 40), 2 + (int) (seed % 7), 3, 4};
+		Inst		g0,
+					g;
+		Out			o0,
+					o;
+		int		   *guar,
+				   *naive,
+				   *held_g;
+		int			W = 0;
+
+		gen(&s, &g0);
+		out_alloc(&o0, g0.C, g0.U);
+		if (run(&g0, SV_DEFERRED_ACCEPTANCE, &o0) != SV_OK)
+		{
+			check(0, "guaranteed: first round of seed %llu runs", (unsigned long long) seed);
+			continue;
+		}
+		/* The later round: new wishes (another seed), cut at the current unit, which follows as a guarantee. */
+		{
+			GenSpec		s2 = {seed * 7919 + 13, s.C, s.U, 3, 4};
+			Inst		g1;
+
+			gen(&s2, &g1);
+			inst_alloc(&g, g0.C, g0.U, g1.start[g1.C] + g0.C, 2);
+			guar = xmalloc(sizeof(int) * g.C);
+			naive = xmalloc(sizeof(int) * g.C);
+			for (int u = 0; u < g.U; u++)
+				g.cap[u] = g0.cap[u];
+			/* every third instance: a unit's capacity cut below its children (an ordered place) */
+			if (seed % 3 == 0)
+				for (int u = 0; u < g.U; u++)
+					if (o0.adm[u] > 0)
+					{
+						g.cap[u] = o0.adm[u] - 1;
+						over++;
+						break;
+					}
+			for (int c = 0; c < g.C; c++)
+			{
+				int			cur = unit_got(&g0, o0.got, c);
+
+				guar[c] = -1;
+				for (int w = g1.start[c]; w < g1.start[c + 1]; w++)
+				{
+					if (g1.unit[w] == cur)
+						break;
+					g.unit[W] = g1.unit[w];
+					memcpy(g.key + 2 * W, g1.key + 2 * w, sizeof(double) * 2);
+					W++;
+				}
+				if (cur >= 0)
+				{
+					g.unit[W] = cur;
+					g.key[2 * W] = 0;
+					g.key[2 * W + 1] = 0;
+					guar[c] = W++;
+				}
+				g.start[c + 1] = W;
+			}
+			inst_free(&g1);
+		}
+		out_alloc(&o, g.C, g.U);
+		{
+			SvInstance	in = sv_of(&g);
+			SvResult	r = {o.got, o.last, o.first, o.apps, o.adm};
+			void	   *ws;
+			int			rc;
+
+			in.guaranteed_wish = guar;
+			ws = xmalloc(skolval_place_workspace_size(&in));
+			rc = skolval_place(&in, SV_DEFERRED_ACCEPTANCE, ws, &r);
+			free(ws);
+			if (rc != SV_OK)
+			{
+				check(0, "guaranteed: later round of seed %llu runs (%s)", (unsigned long long) seed, skolval_place_error(rc));
+				continue;
+			}
+		}
+		instances++;
+		held_g = xmalloc(sizeof(int) * g.U);
+		memset(held_g, 0, sizeof(int) * g.U);
+		for (int c = 0; c < g.C; c++)
+		{
+			if (guar[c] >= 0 && (o.got[c] < 0 || o.got[c] > guar[c]))
+				bad_worse++;
+			if (guar[c] >= 0 && o.got[c] == guar[c])
+				held_g[g.unit[guar[c]]]++;
+		}
+		for (int u = 0; u < g.U; u++)
+		{
+			int			n = 0;
+
+			for (int c = 0; c < g.C; c++)
+				n += unit_got(&g, o.got, c) == u;
+			if (n > (g.cap[u] > held_g[u] ? g.cap[u] : held_g[u]))
+				bad_cap++;
+		}
+		/* stability: no child prefers a unit with room, or one holding a lower-priority non-guarantee */
+		for (int c = 0; c < g.C; c++)
+			for (int w = g.start[c]; w < (o.got[c] < 0 ? g.start[c + 1] : o.got[c]); w++)
+			{
+				int			u = g.unit[w],
+							n = 0,
+							beaten = 0;
+
+				for (int d = 0; d < g.C; d++)
+					if (unit_got(&g, o.got, d) == u)
+					{
+						n++;
+						if (o.got[d] != guar[d] && cmp_wish(&g, w, o.got[d]) < 0)
+							beaten = 1;
+					}
+				if (n < g.cap[u] || beaten)
+					bad_stable++;
+			}
+		naive_da_guaranteed(&g, guar, naive);
+		for (int c = 0; c < g.C; c++)
+			if (naive[c] != o.got[c])
+			{
+				bad_naive++;
+				break;
+			}
+		free(held_g);
+		free(guar);
+		free(naive);
+		out_free(&o);
+		out_free(&o0);
+		inst_free(&g);
+		inst_free(&g0);
+	}
+	check(instances == 400, "guaranteed: 400 generated later rounds ran (%d)", instances);
+	check(over > 50, "guaranteed: %d of them have a unit above capacity through its guarantees", over);
+	check(bad_worse == 0, "guaranteed: no child ends worse than its guaranteed current placement (%d violations)", bad_worse);
+	check(bad_cap == 0, "guaranteed: no unit holds more than max(capacity, guarantees kept) (%d violations)", bad_cap);
+	check(bad_stable == 0, "guaranteed: no blocking pair for the later wishes (%d)", bad_stable);
+	check(bad_naive == 0, "guaranteed: equal to a naive simultaneous DA with the same rule (%d instances differ)", bad_naive);
+
+	/* errors: a guarantee that is not the last wish, and a guarantee with another mechanism */
+	{
+		int			cap[2] = {1, 1},
+					start[2] = {0, 2},
+					unit[2] = {0, 1},
+					guar1[1] = {0},
+					guar2[1] = {1},
+					got[1],
+					l[2],
+					f[2],
+					a[2],
+					d[2];
+		double		key[2] = {0, 0};
+		SvInstance	in = {1, 2, cap, start, unit, 1, key, NULL, NULL, guar1};
+		SvResult	r = {got, l, f, a, d};
+		void	   *ws = xmalloc(skolval_place_workspace_size(&in));
+
+		check(skolval_place(&in, SV_DEFERRED_ACCEPTANCE, ws, &r) == SV_ERR_GUARANTEE,
+			  "guaranteed: a guarantee that is not the last wish is refused");
+		in.guaranteed_wish = guar2;
+		check(skolval_place(&in, SV_TOP_TRADING_CYCLES, ws, &r) == SV_ERR_GUARANTEE,
+			  "guaranteed: TTC with a guarantee is refused");
+		check(skolval_place(&in, SV_DEFERRED_ACCEPTANCE, ws, &r) == SV_OK && got[0] == 0,
+			  "guaranteed: a child with a free first wish leaves its guarantee");
+		free(ws);
+	}
+}
+
 int
 main(void)
 {
@@ -1481,6 +1721,7 @@ main(void)
 	test_properties();
 	test_brute_force();
 	test_admin();
+	test_guaranteed();
 	test_timing();
 	printf("%d passed, %d failed\n", n_passed, n_failed);
 	return n_failed > 0;

@@ -401,6 +401,29 @@ INSERT INTO null_meaning VALUES
   ('placement_map_svg', 'child_id', 'the whole round'), ('reconcile_payments', 'to_month', 'from_month only'),
   ('route', 'network_id', 'the active network'), ('schedule_nightly', 'database', 'the current database'),
   ('set_four_eyes', 'reason', 'no reason (needed only to turn four eyes off)');
+-- The school year (sql/year, issue 16): sample values and documented NULLs.
+INSERT INTO null_sample VALUES
+  ('accept', 'false'), ('amendment_id', '1'), ('answer_days', '14'), ('answered_on', '''2027-06-15'''),
+  ('appeal_days', '21'), ('appeal_id', '1'), ('application_id', '1'), ('change', 'false'), ('class_size', '24'),
+  ('decision_date', '''2027-04-20'''), ('delivered_date', '''2027-03-30'''), ('effective_date', '''2027-04-10'''),
+  ('grounds_sv', '''probe'''), ('id', '1'), ('in_movers', '''place_now'''),
+  ('late_applications', '''wait'''), ('later_round_id', '1'), ('new_unit_id', '2'), ('note', '''probe'''),
+  ('offer_id', '1'), ('on_day', '''2027-04-15'''), ('ordered_unit_id', '2'), ('outcome', '''rejected'''),
+  ('outcome_date', '''2027-06-20'''), ('reason_sv', '''probe'''), ('received_date', '''2027-04-14'''),
+  ('reference', '''BSN 1'''), ('review_date', '''2027-04-26'''), ('rooms', '2'), ('show_position_to_family', 'false'),
+  ('sibling_units', '''{}'''), ('submitted_at', '''2027-05-01 08:00'''), ('tie_break', '''lottery'''),
+  ('units', '''{}'''), ('uses_offers', 'false'), ('wished_unit_id', '2');
+INSERT INTO null_meaning VALUES
+  ('set_school_year', 'in_movers', 'keep'), ('set_school_year', 'late_applications', 'keep'),
+  ('set_school_year', 'show_position_to_family', 'keep'), ('set_school_year', 'appeal_days', 'keep'),
+  ('decline_place', 'note', 'no note'), ('record_move_away', 'note', 'no note'),
+  ('year_apply', 'later_round_id', 'the next later round'),
+  ('set_capacity_justification', 'rooms', 'not stated'), ('set_capacity_justification', 'class_size', 'not stated'),
+  ('set_capacity_justification', 'later_round_id', 'the main round'),
+  ('register_appeal', 'wished_unit_id', 'the first wish not met'), ('register_appeal', 'grounds_sv', 'none given'),
+  ('register_appeal', 'amendment_id', 'the published run''s decision'),
+  ('review_appeal', 'new_unit_id', 'no new unit (unchanged)'),
+  ('record_appeal_outcome', 'reference', 'no reference'), ('record_appeal_outcome', 'ordered_unit_id', 'the wished unit');
 -- Task "pay" (issue 14): retroactive rate decisions.
 INSERT INTO null_sample VALUES ('allow_reclaim', 'false'), ('home_municipality', '''0180'''), ('decision_ref', '''BSN 2026/1'''),
   ('invoice', '''personnummer;enhetskod;fran;till;belopp'''), ('flags', '''{owed}''');
