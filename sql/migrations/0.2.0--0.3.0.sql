@@ -396,3 +396,4 @@ COMMENT ON COLUMN skolval.snap.fraction IS 'Position on the edge from its source
 COMMENT ON COLUMN skolval.snap.snap_m IS 'Straight distance in metres on the ground (geodesic) from the point to the snapped point on the edge; added to every walk from or to it';
 COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres on the ground between home and unit (grid length divided by the mean scale factor of the two points), for comparison only; never used as a fallback';
 COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres on the ground along the network including both snap segments; NULL unless status is ok';
+COMMENT ON COLUMN skolval.distance.computed_at IS 'When the value was last set: a recomputation that finds the same status and metres leaves the row (and this time) as it was';

@@ -254,6 +254,8 @@ DECLARE
   issues jsonb;
   lim double precision := coalesce((SELECT s.snap_limit_m FROM skolval.settings s), 250);
   warn double precision := coalesce((SELECT s.snap_warn_m FROM skolval.settings s), 100);
+  rows_changed bigint := 0;
+  rows_added bigint := 0;
 BEGIN
   IF compute_distances.round_id IS NULL OR compute_distances.full_refresh IS NULL THEN
     RAISE EXCEPTION 'compute_distances(): % must not be NULL', CASE WHEN compute_distances.round_id IS NULL THEN 'round_id' ELSE 'full_refresh' END
@@ -275,7 +277,7 @@ BEGIN
             HINT = 'Load a network into skolval.edge and call skolval.network_finish(network_id).';
   END IF;
   PERFORM skolval._require_no_scratch('_sv_dist_homes', '_sv_dist_units', '_sv_dist_all_pairs',
-                                      '_sv_dist_snap_todo', '_sv_dist_pairs', '_sv_dist_walk');
+                                      '_sv_dist_snap_todo', '_sv_dist_pairs', '_sv_dist_walk', '_sv_dist_new');
   -- One computation per round at a time; a second caller waits rather than interleaves (a row
   -- lock read-only roles cannot take, not an advisory lock anyone could hold).
   PERFORM skolval._job_lock('compute_distances', r.round_id);
@@ -387,29 +389,47 @@ BEGIN
               HINT = 'The network''s edge lengths do not match their geometry; check length_m in skolval.edge.';
     END IF;
 
-    DELETE FROM skolval.distance d USING pg_temp._sv_dist_pairs p
-     WHERE d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
-    INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
-    SELECT nid, p.residence_id, p.unit_id, p.child_id,
+    -- Store only what changed: the new rows of the pairs computed, then an UPDATE of the stored
+    -- rows whose status or metres differ and an INSERT of the pairs not stored yet. A
+    -- recomputation that finds the same metres writes nothing (computed_at is when the value
+    -- was last set).
+    CREATE TEMP TABLE pg_temp._sv_dist_new ON COMMIT DROP AS
+    SELECT p.residence_id, p.unit_id, p.child_id,
            CASE WHEN h.x IS NULL THEN 'no_home_point'
                 WHEN hs.edge_id IS NULL THEN 'home_off_network'
                 WHEN us.edge_id IS NULL THEN 'unit_off_network'
                 WHEN w.walking_m IS NULL THEN 'unreachable'
-                ELSE 'ok' END,
+                ELSE 'ok' END AS status,
            w.walking_m,
-           sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) / ((h.k + u.k) / 2::pg_catalog.float8)
+           sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) / ((h.k + u.k) / 2::pg_catalog.float8) AS straight_m
       FROM pg_temp._sv_dist_pairs p
       JOIN pg_temp._sv_dist_homes h ON h.residence_id = p.residence_id
       JOIN pg_temp._sv_dist_units u ON u.unit_id = p.unit_id
       LEFT JOIN skolval.snap hs ON hs.network_id = nid AND hs.point_kind = 'home' AND hs.ref_id = p.residence_id
       LEFT JOIN skolval.snap us ON us.network_id = nid AND us.point_kind = 'unit' AND us.ref_id = p.unit_id
       LEFT JOIN pg_temp._sv_dist_walk w ON w.residence_id = p.residence_id AND w.unit_id = p.unit_id;
+    ANALYZE pg_temp._sv_dist_new;
+    UPDATE skolval.distance d
+       SET child_id = n.child_id, status = n.status, walking_m = n.walking_m, straight_m = n.straight_m,
+           computed_at = pg_catalog.now()
+      FROM pg_temp._sv_dist_new n
+     WHERE d.network_id = nid AND d.residence_id = n.residence_id AND d.unit_id = n.unit_id
+       AND (d.child_id IS DISTINCT FROM n.child_id OR d.status IS DISTINCT FROM n.status
+            OR d.walking_m IS DISTINCT FROM n.walking_m OR d.straight_m IS DISTINCT FROM n.straight_m);
+    GET DIAGNOSTICS rows_changed = ROW_COUNT;
+    INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
+    SELECT nid, n.residence_id, n.unit_id, n.child_id, n.status, n.walking_m, n.straight_m
+      FROM pg_temp._sv_dist_new n
+     WHERE NOT EXISTS (SELECT 1 FROM skolval.distance d
+                        WHERE d.network_id = nid AND d.residence_id = n.residence_id AND d.unit_id = n.unit_id);
+    GET DIAGNOSTICS rows_added = ROW_COUNT;
+    DROP TABLE pg_temp._sv_dist_new;
     DROP TABLE pg_temp._sv_dist_walk;
   END IF;
 
 
   -- Bulk changes leave the planner's statistics behind; placement reads these tables next.
-  IF pairs_computed > 1000 THEN
+  IF rows_changed + rows_added > 1000 THEN
     ANALYZE skolval.distance;
     ANALYZE skolval.round_home;
   END IF;

@@ -58,7 +58,7 @@ COMMENT ON COLUMN skolval.distance.status IS
   'ok; unreachable (no path on the network); home_off_network / unit_off_network (farther than the snap limit from every edge); no_home_point (the address has no point)';
 COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres on the ground along the network including both snap segments; NULL unless status is ok';
 COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres on the ground between home and unit (grid length divided by the mean scale factor of the two points), for comparison only; never used as a fallback';
-COMMENT ON COLUMN skolval.distance.computed_at IS 'When it was computed';
+COMMENT ON COLUMN skolval.distance.computed_at IS 'When the value was last set: a recomputation that finds the same status and metres leaves the row (and this time) as it was';
 
 CREATE TABLE skolval.round_home (
   round_id      bigint NOT NULL REFERENCES skolval.placement_round ON DELETE CASCADE,

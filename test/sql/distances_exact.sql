@@ -105,6 +105,17 @@ SELECT pairs_computed FROM skolval.compute_distances(1);
 SELECT category, child_id, resolved_at IS NULL AS open
   FROM skolval.data_issue WHERE category IN ('long_snap', 'nearest_edge_dropped') ORDER BY category, child_id, open;
 
+-- The store rewrites only what changed: a full recomputation with nothing moved writes no row;
+-- one moved home rewrites its two pairs and nothing else.
+CREATE TEMP TABLE before_refresh AS SELECT residence_id, unit_id, xmin::text AS x FROM skolval.distance;
+SELECT pairs_computed FROM skolval.compute_distances(1, full_refresh => true);
+SELECT count(*) AS rows, count(*) FILTER (WHERE d.xmin::text <> b.x) AS rewritten
+  FROM skolval.distance d JOIN before_refresh b USING (residence_id, unit_id);
+UPDATE skolval.residence SET home = pg_temp.pt(1500, 20) WHERE residence_id = 6;
+SELECT pairs_computed FROM skolval.compute_distances(1, full_refresh => true);
+SELECT d.residence_id, d.unit_id FROM skolval.distance d JOIN before_refresh b USING (residence_id, unit_id)
+ WHERE d.xmin::text <> b.x ORDER BY 1, 2;
+
 -- A source id that is not a whole number is refused, naming the column.
 SELECT skolval.network_load('bad ids', 'test', $q$SELECT 1 AS id, 1 AS source, 2 AS target,
   'SRID=3006;LINESTRING(915000 7320000, 915010 7320000)'::geometry AS geom, 'way/12' AS source_id$q$);
