@@ -664,8 +664,11 @@ BEGIN
   -- (source, target), (target, source), (target, target).
   SELECT * INTO eh FROM skolval.edge x WHERE x.network_id = nid AND x.edge_id = hs.edge_id;
   SELECT * INTO eu FROM skolval.edge x WHERE x.network_id = nid AND x.edge_id = us.edge_id;
-  gh := ST_LineLocatePoint(eh.geom, hs.snapped_point);
-  gu := ST_LineLocatePoint(eu.geom, us.snapped_point);
+  -- Where to cut the edges' geometry: the grid position _snap_points found, computed the same
+  -- way from the same point (not located back from the snapped point, which is ambiguous at
+  -- the closing vertex of a loop edge).
+  gh := ST_LineLocatePoint(eh.geom, hs.source_point);
+  gu := ST_LineLocatePoint(eu.geom, us.source_point);
   SELECT c.o, c.h_side, c.u_side, c.a, c.b INTO best
     FROM (SELECT 0 AS o, NULL::text AS h_side, NULL::text AS u_side, NULL::bigint AS a, NULL::bigint AS b,
                  abs(hs.fraction - us.fraction) * eh.length_m AS cost
