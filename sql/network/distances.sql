@@ -479,7 +479,7 @@ BEGIN
       -- it is measured from the nearest kept edge, which may lie across whatever separates them.
       SELECT 6, 'nearest_edge_dropped', x.child_id, x.unit_id,
              pg_catalog.format('%s: the nearest walkable edge (%s m away) was dropped with an island of %s edge(s) not connected to the network; measured from an edge %s m away',
-                               CASE WHEN x.child_id IS NOT NULL THEN 'child ' || x.child_id || ', home' ELSE 'unit ' || x.unit_code END,
+                               CASE WHEN x.child_id IS NOT NULL THEN pg_catalog.format('child %s, home', x.child_id) ELSE pg_catalog.format('unit %s', x.unit_code) END,
                                round(x.dropped_m::numeric), x.component_edges,
                                coalesce(round(x.snap_m::numeric)::text, 'more than the snap limit')),
              pg_catalog.jsonb_build_object('ref_id', x.ref_id, 'dropped_edge_id', x.edge_id, 'source_id', x.source_id,
@@ -509,7 +509,7 @@ BEGIN
       SELECT 7, 'long_snap', CASE WHEN s.point_kind = 'home' THEN hh.child_id END,
              CASE WHEN s.point_kind = 'unit' THEN s.ref_id END,
              pg_catalog.format('%s lies %s m from the nearest walkable edge (more than %s m): check the point and the network there',
-                               CASE WHEN s.point_kind = 'home' THEN 'child ' || hh.child_id || ': home' ELSE 'unit ' || uu.unit_code END,
+                               CASE WHEN s.point_kind = 'home' THEN pg_catalog.format('child %s: home', hh.child_id) ELSE pg_catalog.format('unit %s', uu.unit_code) END,
                                round(s.snap_m::numeric), round(warn::numeric)),
              pg_catalog.jsonb_build_object('ref_id', s.ref_id, 'snap_m', round(s.snap_m::numeric, 1), 'edge_id', s.edge_id,
                                            'source_id', (SELECT e.source_id FROM skolval.edge e WHERE e.network_id = nid AND e.edge_id = s.edge_id))
