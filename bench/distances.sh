@@ -24,7 +24,7 @@ cd "$SKOLVAL_ROOT"
 
 scenarios=${*:-lund-demo lund-kbh stockholm}
 db=${BENCH_DB:-skolval_bench}
-kbh=$SKOLVAL_ROOT/../shared/osm/kbh.osm.pbf
+kbh=${SKOLVAL_OSM_DIR:-$SKOLVAL_ROOT/../shared/osm}/kbh.osm.pbf
 results=$SKOLVAL_ROOT/bench/results
 mkdir -p "$results"
 work=$(mktemp -d)

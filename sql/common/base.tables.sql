@@ -46,6 +46,8 @@ CREATE TABLE skolval.settings (
   updated_at         timestamptz NOT NULL DEFAULT pg_catalog.now(),
   four_eyes          boolean NOT NULL DEFAULT true,
   four_eyes_off_reason text,
+  snap_warn_m        double precision NOT NULL DEFAULT 100
+                     CONSTRAINT settings_snap_warn_positive CHECK (snap_warn_m > 0 AND snap_warn_m <= 100000),
   CONSTRAINT settings_four_eyes_off_reason CHECK (four_eyes OR pg_catalog.btrim(coalesce(four_eyes_off_reason, '')) <> ''),
   CONSTRAINT settings_four_eyes_off_reason_at_most_1000_characters CHECK (char_length(four_eyes_off_reason) <= 1000),
   CONSTRAINT settings_four_eyes_off_reason_no_control_characters CHECK (four_eyes_off_reason !~ '[\x01-\x1f\x7f-\x9f]')
@@ -61,4 +63,6 @@ COMMENT ON COLUMN skolval.settings.network_margin_m IS
   'A home or unit farther than this many metres from the active path network''s extent is rejected as a coordinate error';
 COMMENT ON COLUMN skolval.settings.snap_limit_m IS
   'A home or unit farther than this many metres from every walkable edge is not snapped: it becomes a data issue (home_off_network, unit_off_network), never a guess';
+COMMENT ON COLUMN skolval.settings.snap_warn_m IS
+  'A home or unit snapped to an edge more than this many metres (on the ground) away is measured, but becomes a warning data issue (long_snap): the straight stretch may cross a river, a railway or private land';
 COMMENT ON COLUMN skolval.settings.updated_at IS 'When the settings last changed';

@@ -416,7 +416,7 @@ BEGIN
     d := ST_AsSVG(skolval._map_shift(line, -x0, -y1), 0, 1);
     start_x := ST_X(ST_StartPoint(line));
     start_y := ST_Y(ST_StartPoint(line));
-    length_m := ST_Length(line);
+    length_m := skolval.ground_length(line);
   END IF;
 END $$;
 

@@ -192,10 +192,18 @@ CREATE OR REPLACE FUNCTION skolval._routes(network_id bigint, residence_ids bigi
 RETURNS TABLE (residence_id bigint, unit_id bigint, route geometry)
 LANGUAGE sql AS $$
   WITH pair0 AS MATERIALIZED (
-    -- the pairs route() would draw: both points snapped to the network on edges, the home where it was snapped
+    -- the pairs route() would draw: both points snapped to the network on edges, the home where
+    -- it was snapped. The snap's fraction is a share of the edge's ground length (what
+    -- pgRouting costs); the geometry is cut where _snap_points located the point on the grid
+    -- line, as route() cuts it. A pair on one edge, or touching a loop edge (source = target,
+    -- where pgr_withPoints and the measured minimum may part), is drawn by route() itself.
     SELECT x.residence_id, x.unit_id, r.home, u.location,
            pg_catalog.dense_rank() OVER (ORDER BY x.residence_id) AS h_pid, hs.edge_id AS h_edge, hs.fraction AS h_fraction,
-           pg_catalog.dense_rank() OVER (ORDER BY x.unit_id) AS u_rank, us.edge_id AS u_edge, us.fraction AS u_fraction
+           ST_LineLocatePoint(he.geom, hs.source_point) AS h_cut,
+           pg_catalog.dense_rank() OVER (ORDER BY x.unit_id) AS u_rank, us.edge_id AS u_edge, us.fraction AS u_fraction,
+           ST_LineLocatePoint(ue.geom, us.source_point) AS u_cut,
+           (hs.edge_id OPERATOR(pg_catalog.=) us.edge_id OR he.source OPERATOR(pg_catalog.=) he.target
+            OR ue.source OPERATOR(pg_catalog.=) ue.target) AS direct
       FROM (SELECT DISTINCT p.residence_id, p.unit_id
               FROM ROWS FROM (pg_catalog.unnest(_routes.residence_ids), pg_catalog.unnest(_routes.unit_ids)) p(residence_id, unit_id)
              WHERE p.residence_id IS NOT NULL AND p.unit_id IS NOT NULL) x
@@ -203,23 +211,25 @@ LANGUAGE sql AS $$
       JOIN skolval.unit u ON u.unit_id = x.unit_id
       JOIN skolval.snap hs ON hs.network_id = _routes.network_id AND hs.point_kind = 'home' AND hs.ref_id = x.residence_id
       JOIN skolval.snap us ON us.network_id = _routes.network_id AND us.point_kind = 'unit' AND us.ref_id = x.unit_id
+      JOIN skolval.edge he ON he.network_id = _routes.network_id AND he.edge_id = hs.edge_id
+      JOIN skolval.edge ue ON ue.network_id = _routes.network_id AND ue.edge_id = us.edge_id
      WHERE hs.edge_id IS NOT NULL AND us.edge_id IS NOT NULL
        AND (hs.source_point IS NOT DISTINCT FROM r.home OR ST_Equals(hs.source_point, r.home))),
   pair AS MATERIALIZED (
     -- unit points numbered after the homes
     SELECT p.*, p.u_rank OPERATOR(pg_catalog.+) pg_catalog.max(p.h_pid) OVER () AS u_pid FROM pair0 p),
-  apart AS (SELECT p.* FROM pair p WHERE p.h_edge OPERATOR(pg_catalog.<>) p.u_edge),
+  apart AS (SELECT p.* FROM pair p WHERE NOT p.direct),
   -- per point number what the pieces need, as arrays (looked up by subscript: no join of the
   -- paths with the pairs, which the planner, blind to the row counts here, would nest)
   arr AS MATERIALIZED (
-    SELECT pg_catalog.array_agg(h.residence_id ORDER BY h.h_pid) AS h_res, pg_catalog.array_agg(h.h_fraction ORDER BY h.h_pid) AS h_frac,
+    SELECT pg_catalog.array_agg(h.residence_id ORDER BY h.h_pid) AS h_res, pg_catalog.array_agg(h.h_cut ORDER BY h.h_pid) AS h_frac,
            pg_catalog.array_agg(h.home ORDER BY h.h_pid) AS h_home,
            (SELECT pg_catalog.array_agg(u.unit_id ORDER BY u.u_pid) FROM (SELECT DISTINCT a.u_pid, a.unit_id FROM pair a) u) AS u_unit,
-           (SELECT pg_catalog.array_agg(u.u_fraction ORDER BY u.u_pid) FROM (SELECT DISTINCT a.u_pid, a.u_fraction FROM pair a) u) AS u_frac,
+           (SELECT pg_catalog.array_agg(u.u_cut ORDER BY u.u_pid) FROM (SELECT DISTINCT a.u_pid, a.u_cut FROM pair a) u) AS u_frac,
            (SELECT pg_catalog.array_agg(u.location ORDER BY u.u_pid) FROM (SELECT DISTINCT ON (a.u_pid) a.u_pid, a.location FROM pair a ORDER BY a.u_pid) u) AS u_loc,
            (SELECT pg_catalog.min(a.u_pid) FROM pair a) AS u_base,
            (SELECT pg_catalog.min(a.h_pid) FROM pair a) AS h_base
-      FROM (SELECT DISTINCT ON (a.h_pid) a.h_pid, a.residence_id, a.h_fraction, a.home FROM pair a ORDER BY a.h_pid) h),
+      FROM (SELECT DISTINCT ON (a.h_pid) a.h_pid, a.residence_id, a.h_cut, a.home FROM pair a ORDER BY a.h_pid) h),
   lists AS (
     SELECT (SELECT pg_catalog.string_agg(pg_catalog.format('(%s,%s,%s)', v.pid, v.edge_id, v.fraction), ',')
               FROM (SELECT DISTINCT a.h_pid AS pid, a.h_edge AS edge_id, a.h_fraction AS fraction FROM apart a
@@ -261,9 +271,9 @@ LANGUAGE sql AS $$
                      OPERATOR(pg_catalog.||) ARRAY[arr.u_loc[s.u_pid OPERATOR(pg_catalog.-) arr.u_base OPERATOR(pg_catalog.+) 1]])
     FROM pieces s CROSS JOIN arr
   UNION ALL
-  -- a home and its unit on one edge: route() cuts the edge itself
+  -- a home and its unit on one edge, or on a loop edge: route() draws it
   SELECT p.residence_id, p.unit_id, skolval._route_or_null(p.residence_id, p.unit_id, _routes.network_id)
-    FROM pair p WHERE p.h_edge OPERATOR(pg_catalog.=) p.u_edge
+    FROM pair p WHERE p.direct
 $$;
 COMMENT ON FUNCTION skolval._routes(bigint, bigint[], bigint[]) IS
   'The walked routes of many (home, unit) pairs on a network in one pgRouting call, each equal to skolval.route(); pairs route() refuses are left out. Used when a run''s documents are recorded';

@@ -1154,3 +1154,50 @@ DROP FUNCTION skolval.payment_statement_categories(bigint, bigint);
 -- sql/documents/documents.sql.
 DROP FUNCTION skolval.payment_file_rows(bigint);
 DROP FUNCTION skolval.payment_file_units(bigint);
+
+-- Walking distances (issue 17): edges traceable to their source, dropped islands kept, a
+-- warning for long snap segments. Edge lengths become metres on the ground: network_finish()
+-- recomputes them; distances computed before are recomputed by compute_distances(round,
+-- full_refresh => true) (the content hash of every network changes with its lengths).
+ALTER TABLE skolval.edge ADD COLUMN source_id bigint;
+COMMENT ON COLUMN skolval.edge.length_m IS 'Walking length in metres on the ground (geodesic length of the geometry on the GRS 80/WGS 84 ellipsoid, set by network_finish()); the routing cost';
+COMMENT ON COLUMN skolval.edge.source_id IS 'The id of the feature the edge was cut from at the source: the OpenStreetMap way id (load-osm.sh), the NVDB element id, or whatever id the loading query returned as source_id; NULL when the source gave none';
+CREATE INDEX edge_source_id_idx ON skolval.edge (network_id, source_id);
+CREATE TABLE skolval.network_dropped_edge (
+  network_id       bigint NOT NULL REFERENCES skolval.network ON DELETE CASCADE,
+  edge_id          bigint NOT NULL,
+  source_id        bigint,
+  source           bigint NOT NULL,
+  target           bigint NOT NULL,
+  length_m         double precision NOT NULL,
+  kind             text,
+  name             text,
+  geom             geometry(LineString) NOT NULL,
+  component        bigint NOT NULL,
+  component_edges  bigint NOT NULL,
+  PRIMARY KEY (network_id, edge_id)
+);
+CREATE INDEX network_dropped_edge_geom_idx ON skolval.network_dropped_edge USING gist (geom);
+COMMENT ON TABLE skolval.network_dropped_edge IS
+  'Edges network_finish() removed because they are not connected to the largest component (islands: a path whose junction is missing, a clipped road): not routed, kept for the GIS team to fix at the source';
+COMMENT ON COLUMN skolval.network_dropped_edge.network_id IS 'Network version';
+COMMENT ON COLUMN skolval.network_dropped_edge.edge_id IS 'Edge id as loaded';
+COMMENT ON COLUMN skolval.network_dropped_edge.source_id IS 'OpenStreetMap way id or NVDB element id the edge came from';
+COMMENT ON COLUMN skolval.network_dropped_edge.source IS 'Vertex id at the start of the geometry';
+COMMENT ON COLUMN skolval.network_dropped_edge.target IS 'Vertex id at the end of the geometry';
+COMMENT ON COLUMN skolval.network_dropped_edge.length_m IS 'Length in metres on the ground';
+COMMENT ON COLUMN skolval.network_dropped_edge.kind IS 'Kind of way (OSM highway tag and the like)';
+COMMENT ON COLUMN skolval.network_dropped_edge.name IS 'Street or path name when known';
+COMMENT ON COLUMN skolval.network_dropped_edge.geom IS 'The edge as a LineString in the settings'' SRID';
+COMMENT ON COLUMN skolval.network_dropped_edge.component IS 'The island it belongs to: the smallest vertex id of its connected component';
+COMMENT ON COLUMN skolval.network_dropped_edge.component_edges IS 'How many edges that island has';
+ALTER TABLE skolval.settings
+  ADD COLUMN snap_warn_m double precision NOT NULL DEFAULT 100
+             CONSTRAINT settings_snap_warn_positive CHECK (snap_warn_m > 0 AND snap_warn_m <= 100000);
+COMMENT ON COLUMN skolval.settings.snap_warn_m IS
+  'A home or unit snapped to an edge more than this many metres (on the ground) away is measured, but becomes a warning data issue (long_snap): the straight stretch may cross a river, a railway or private land';
+COMMENT ON COLUMN skolval.snap.fraction IS 'Position on the edge from its source (0) to its target (1) as a share of the edge''s ground length (what pgRouting multiplies the cost by), kept strictly inside (0, 1) because pgRouting 3.4 drops points at exactly 0 or 1';
+COMMENT ON COLUMN skolval.snap.snap_m IS 'Straight distance in metres on the ground (geodesic) from the point to the snapped point on the edge; added to every walk from or to it';
+COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres on the ground between home and unit (grid length divided by the mean scale factor of the two points), for comparison only; never used as a fallback';
+COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres on the ground along the network including both snap segments; NULL unless status is ok';
+COMMENT ON COLUMN skolval.distance.computed_at IS 'When the value was last set: a recomputation that finds the same status and metres leaves the row (and this time) as it was';

@@ -80,9 +80,14 @@ BEGIN
   DELETE FROM skolval.snap s
    USING ROWS FROM (pg_catalog.unnest(point_kinds), pg_catalog.unnest(ref_ids)) AS t(point_kind, ref_id)
    WHERE s.network_id = _snap_points.network_id AND s.point_kind = t.point_kind AND s.ref_id = t.ref_id;
+  -- The nearest edge in the projection (the GiST index; the scale factor is the same in every
+  -- direction and all but constant over a few hundred metres, so it is the nearest on the
+  -- ground too); the snap segment and the limit in metres on the ground; the fraction is the
+  -- share of the edge's ground length from its source to the snapped point, which is what
+  -- pgRouting multiplies the edge's cost by.
   INSERT INTO skolval.snap (network_id, point_kind, ref_id, source_point, edge_id, fraction, snap_m, snapped_point)
-  SELECT _snap_points.network_id, t.point_kind, t.ref_id, t.pt, e.edge_id, f.fraction, e.d,
-         CASE WHEN e.edge_id IS NOT NULL THEN ST_LineInterpolatePoint(e.geom, f.fraction) END
+  SELECT _snap_points.network_id, t.point_kind, t.ref_id, t.pt, e.edge_id, f.fraction,
+         e.ground_m, e.snapped
     FROM ROWS FROM (pg_catalog.unnest(point_kinds), pg_catalog.unnest(ref_ids), pg_catalog.unnest(points)) AS t(point_kind, ref_id, pt)
     LEFT JOIN LATERAL (
       SELECT ST_Distance(x.geom, t.pt) AS d
@@ -93,15 +98,22 @@ BEGIN
     -- Of the edges equally near (within a micrometre: a point on a vertex touches several), the
     -- lowest edge_id, so that the snap never depends on the physical order of the rows (issue 13).
     LEFT JOIN LATERAL (
-      SELECT x.edge_id, x.geom, ST_Distance(x.geom, t.pt) AS d
+      SELECT x.edge_id, x.geom, x.length_m
         FROM skolval.edge x
        WHERE x.network_id = _snap_points.network_id
          AND ST_DWithin(x.geom, t.pt, e1.d + 1e-6)
        ORDER BY x.edge_id
-       LIMIT 1) e0 ON true
-    LEFT JOIN LATERAL (SELECT e0.* WHERE e0.d <= lim) e ON true
+       LIMIT 1) n ON true
+    LEFT JOIN LATERAL (
+      SELECT n.edge_id, n.geom, n.length_m, g.grid_fraction, g.snapped, skolval.ground_distance(t.pt, g.snapped) AS ground_m
+        FROM (SELECT ST_LineLocatePoint(n.geom, t.pt) AS grid_fraction,
+                     ST_LineInterpolatePoint(n.geom, ST_LineLocatePoint(n.geom, t.pt)) AS snapped) g
+       WHERE n.edge_id IS NOT NULL) e0 ON true
+    LEFT JOIN LATERAL (SELECT e0.* WHERE e0.ground_m <= lim) e ON true
     -- pgRouting 3.4 returns nothing for a point at fraction exactly 0 or 1: keep it just inside.
-    LEFT JOIN LATERAL (SELECT LEAST(GREATEST(ST_LineLocatePoint(e.geom, t.pt), 1e-9), 1 - 1e-9) AS fraction) f
+    LEFT JOIN LATERAL (SELECT LEAST(GREATEST(
+                                skolval.ground_length(ST_LineSubstring(e.geom, 0::pg_catalog.float8, e.grid_fraction))
+                                  OPERATOR(pg_catalog./) e.length_m, 1e-9::pg_catalog.float8), 1::pg_catalog.float8 OPERATOR(pg_catalog.-) 1e-9::pg_catalog.float8) AS fraction) f
       ON e.edge_id IS NOT NULL;
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
@@ -250,6 +262,10 @@ DECLARE
   snap_refs bigint[];
   snap_points geometry[];
   issues jsonb;
+  lim double precision := coalesce((SELECT s.snap_limit_m FROM skolval.settings s), 250);
+  warn double precision := coalesce((SELECT s.snap_warn_m FROM skolval.settings s), 100);
+  rows_changed bigint := 0;
+  rows_added bigint := 0;
 BEGIN
   IF compute_distances.round_id IS NULL OR compute_distances.full_refresh IS NULL THEN
     RAISE EXCEPTION 'compute_distances(): % must not be NULL', CASE WHEN compute_distances.round_id IS NULL THEN 'round_id' ELSE 'full_refresh' END
@@ -271,7 +287,7 @@ BEGIN
             HINT = 'Load a network into skolval.edge and call skolval.network_finish(network_id).';
   END IF;
   PERFORM skolval._require_no_scratch('_sv_dist_homes', '_sv_dist_units', '_sv_dist_all_pairs',
-                                      '_sv_dist_snap_todo', '_sv_dist_pairs', '_sv_dist_walk');
+                                      '_sv_dist_snap_todo', '_sv_dist_pairs', '_sv_dist_walk', '_sv_dist_new');
   -- One computation per round at a time; a second caller waits rather than interleaves (a row
   -- lock read-only roles cannot take, not an advisory lock anyone could hold).
   PERFORM skolval._job_lock('compute_distances', r.round_id);
@@ -295,18 +311,20 @@ BEGIN
   -- Homes and units with their coordinates taken out once: per-pair geometry functions cost
   -- more than the routing itself at 60,000 pairs.
   CREATE TEMP TABLE pg_temp._sv_dist_homes ON COMMIT DROP AS
-  SELECT h.residence_id, h.child_id, res.home, ST_X(res.home) AS x, ST_Y(res.home) AS y
+  SELECT h.residence_id, h.child_id, res.home, ST_X(res.home) AS x, ST_Y(res.home) AS y, NULL::pg_catalog.float8 AS k
     FROM skolval.round_home h JOIN skolval.residence res ON res.residence_id = h.residence_id
    WHERE h.round_id = r.round_id;
   CREATE TEMP TABLE pg_temp._sv_dist_units ON COMMIT DROP AS
-  SELECT u.unit_id, u.unit_code, u.location, ST_X(u.location) AS x, ST_Y(u.location) AS y
+  SELECT u.unit_id, u.unit_code, u.location, ST_X(u.location) AS x, ST_Y(u.location) AS y,
+         skolval.grid_scale(u.location) AS k
     FROM skolval.unit u WHERE r.school_form = ANY (u.school_forms::text[]);
   ANALYZE pg_temp._sv_dist_homes;
   ANALYZE pg_temp._sv_dist_units;
   CREATE TEMP TABLE pg_temp._sv_dist_all_pairs ON COMMIT DROP AS
   SELECT h.residence_id, h.child_id, u.unit_id
     FROM pg_temp._sv_dist_homes h CROSS JOIN pg_temp._sv_dist_units u
-   WHERE radius_m IS NULL OR (h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8 <= radius_m ^ 2::pg_catalog.float8
+   -- (the radius in metres on the ground: grid metres are ground metres times the scale factor)
+   WHERE radius_m IS NULL OR (h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8 <= (radius_m * u.k) ^ 2::pg_catalog.float8
       OR EXISTS (SELECT 1 FROM skolval.wish w WHERE w.round_id = r.round_id
                     AND w.child_id = h.child_id AND w.unit_id = u.unit_id);
   CREATE INDEX ON pg_temp._sv_dist_all_pairs (residence_id, unit_id);
@@ -347,6 +365,10 @@ BEGIN
   CREATE INDEX ON pg_temp._sv_dist_pairs (residence_id, unit_id);
   ANALYZE pg_temp._sv_dist_pairs;
   SELECT pg_catalog.count(*), pg_catalog.count(DISTINCT p.residence_id) INTO pairs_computed, homes_routed FROM pg_temp._sv_dist_pairs p;
+  -- Straight lines in metres on the ground: the grid length divided by the mean scale factor of
+  -- its two ends (doc/distances.md), for the homes of the pairs computed now.
+  UPDATE pg_temp._sv_dist_homes h SET k = skolval.grid_scale(h.home)
+   WHERE h.home IS NOT NULL AND EXISTS (SELECT 1 FROM pg_temp._sv_dist_pairs p WHERE p.residence_id = h.residence_id);
 
   IF pairs_computed > 0 THEN
     -- Only homes with a point are routed; a home without one is no_home_point whatever its
@@ -363,10 +385,10 @@ BEGIN
     t := pg_catalog.clock_timestamp();
 
     -- A walk shorter than the straight line means a broken network or snap: stop, store nothing.
-    SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) AS straight INTO bad
+    SELECT h.child_id, w.unit_id, w.walking_m, sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) / ((h.k + u.k) / 2::pg_catalog.float8) AS straight INTO bad
       FROM pg_temp._sv_dist_walk w JOIN pg_temp._sv_dist_homes h USING (residence_id)
       JOIN pg_temp._sv_dist_units u USING (unit_id)
-     WHERE w.walking_m < sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) - 0.5::pg_catalog.float8
+     WHERE w.walking_m < sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) / ((h.k + u.k) / 2::pg_catalog.float8) - 0.5::pg_catalog.float8
      ORDER BY h.child_id, w.unit_id
      LIMIT 1;
     IF FOUND THEN
@@ -377,29 +399,47 @@ BEGIN
               HINT = 'The network''s edge lengths do not match their geometry; check length_m in skolval.edge.';
     END IF;
 
-    DELETE FROM skolval.distance d USING pg_temp._sv_dist_pairs p
-     WHERE d.network_id = nid AND d.residence_id = p.residence_id AND d.unit_id = p.unit_id;
-    INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
-    SELECT nid, p.residence_id, p.unit_id, p.child_id,
+    -- Store only what changed: the new rows of the pairs computed, then an UPDATE of the stored
+    -- rows whose status or metres differ and an INSERT of the pairs not stored yet. A
+    -- recomputation that finds the same metres writes nothing (computed_at is when the value
+    -- was last set).
+    CREATE TEMP TABLE pg_temp._sv_dist_new ON COMMIT DROP AS
+    SELECT p.residence_id, p.unit_id, p.child_id,
            CASE WHEN h.x IS NULL THEN 'no_home_point'
                 WHEN hs.edge_id IS NULL THEN 'home_off_network'
                 WHEN us.edge_id IS NULL THEN 'unit_off_network'
                 WHEN w.walking_m IS NULL THEN 'unreachable'
-                ELSE 'ok' END,
+                ELSE 'ok' END AS status,
            w.walking_m,
-           sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8)
+           sqrt((h.x - u.x) ^ 2::pg_catalog.float8 + (h.y - u.y) ^ 2::pg_catalog.float8) / ((h.k + u.k) / 2::pg_catalog.float8) AS straight_m
       FROM pg_temp._sv_dist_pairs p
       JOIN pg_temp._sv_dist_homes h ON h.residence_id = p.residence_id
       JOIN pg_temp._sv_dist_units u ON u.unit_id = p.unit_id
       LEFT JOIN skolval.snap hs ON hs.network_id = nid AND hs.point_kind = 'home' AND hs.ref_id = p.residence_id
       LEFT JOIN skolval.snap us ON us.network_id = nid AND us.point_kind = 'unit' AND us.ref_id = p.unit_id
       LEFT JOIN pg_temp._sv_dist_walk w ON w.residence_id = p.residence_id AND w.unit_id = p.unit_id;
+    ANALYZE pg_temp._sv_dist_new;
+    UPDATE skolval.distance d
+       SET child_id = n.child_id, status = n.status, walking_m = n.walking_m, straight_m = n.straight_m,
+           computed_at = pg_catalog.now()
+      FROM pg_temp._sv_dist_new n
+     WHERE d.network_id = nid AND d.residence_id = n.residence_id AND d.unit_id = n.unit_id
+       AND (d.child_id IS DISTINCT FROM n.child_id OR d.status IS DISTINCT FROM n.status
+            OR d.walking_m IS DISTINCT FROM n.walking_m OR d.straight_m IS DISTINCT FROM n.straight_m);
+    GET DIAGNOSTICS rows_changed = ROW_COUNT;
+    INSERT INTO skolval.distance (network_id, residence_id, unit_id, child_id, status, walking_m, straight_m)
+    SELECT nid, n.residence_id, n.unit_id, n.child_id, n.status, n.walking_m, n.straight_m
+      FROM pg_temp._sv_dist_new n
+     WHERE NOT EXISTS (SELECT 1 FROM skolval.distance d
+                        WHERE d.network_id = nid AND d.residence_id = n.residence_id AND d.unit_id = n.unit_id);
+    GET DIAGNOSTICS rows_added = ROW_COUNT;
+    DROP TABLE pg_temp._sv_dist_new;
     DROP TABLE pg_temp._sv_dist_walk;
   END IF;
 
 
   -- Bulk changes leave the planner's statistics behind; placement reads these tables next.
-  IF pairs_computed > 1000 THEN
+  IF rows_changed + rows_added > 1000 THEN
     ANALYZE skolval.distance;
     ANALYZE skolval.round_home;
   END IF;
@@ -407,7 +447,9 @@ BEGIN
 
   -- Data issues for everything that is not a distance.
   SELECT coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
-           'category', i.category, 'severity', 'error', 'child_id', i.child_id, 'unit_id', i.unit_id,
+           'category', i.category,
+           'severity', CASE WHEN i.category IN ('nearest_edge_dropped', 'long_snap') THEN 'warning' ELSE 'error' END,
+           'child_id', i.child_id, 'unit_id', i.unit_id,
            'message', i.message, 'detail', i.detail) ORDER BY i.o, i.child_id, i.unit_id), '[]')
     INTO issues
     FROM (
@@ -428,7 +470,7 @@ BEGIN
                                x.child_id, round(x.d::numeric)),
              pg_catalog.jsonb_build_object('residence_id', x.residence_id, 'distance_m', round(x.d::numeric, 1))
         FROM (SELECT h.child_id, h.residence_id,
-                     (SELECT ST_Distance(e.geom, res.home) FROM skolval.edge e WHERE e.network_id = nid
+                     (SELECT skolval.ground_distance(e.geom, res.home) FROM skolval.edge e WHERE e.network_id = nid
                        ORDER BY e.geom <-> res.home LIMIT 1) AS d
                 FROM skolval.round_home h
                 JOIN skolval.residence res USING (residence_id)
@@ -443,6 +485,54 @@ BEGIN
                 JOIN skolval.snap s ON s.network_id = nid AND s.point_kind = 'unit' AND s.ref_id = u.unit_id
                WHERE s.edge_id IS NULL) x
       UNION ALL
+      -- A home or unit whose nearest edge was dropped with its island (network_dropped_edge):
+      -- it is measured from the nearest kept edge, which may lie across whatever separates them.
+      SELECT 6, 'nearest_edge_dropped', x.child_id, x.unit_id,
+             pg_catalog.format('%s: the nearest walkable edge (%s m away) was dropped with an island of %s edge(s) not connected to the network; measured from an edge %s m away',
+                               CASE WHEN x.child_id IS NOT NULL THEN pg_catalog.format('child %s, home', x.child_id) ELSE pg_catalog.format('unit %s', x.unit_code) END,
+                               round(x.dropped_m::numeric), x.component_edges,
+                               coalesce(round(x.snap_m::numeric)::text, 'more than the snap limit')),
+             pg_catalog.jsonb_build_object('ref_id', x.ref_id, 'dropped_edge_id', x.edge_id, 'source_id', x.source_id,
+                                           'component', x.component, 'dropped_m', round(x.dropped_m::numeric, 1),
+                                           'snap_m', round(x.snap_m::numeric, 1))
+        FROM (SELECT s.ref_id, CASE WHEN s.point_kind = 'home' THEN hh.child_id END AS child_id,
+                     CASE WHEN s.point_kind = 'unit' THEN s.ref_id END AS unit_id, uu.unit_code,
+                     s.snap_m, dr.edge_id, dr.source_id, dr.component, dr.component_edges,
+                     skolval.ground_distance(dr.geom, s.source_point) AS dropped_m
+                FROM skolval.snap s
+                LEFT JOIN (SELECT DISTINCT h.residence_id, h.child_id FROM pg_temp._sv_dist_homes h) hh
+                       ON s.point_kind = 'home' AND hh.residence_id = s.ref_id
+                LEFT JOIN pg_temp._sv_dist_units uu ON s.point_kind = 'unit' AND uu.unit_id = s.ref_id
+                CROSS JOIN LATERAL (
+                  SELECT x.edge_id, x.source_id, x.component, x.component_edges, x.geom,
+                         x.geom <-> s.source_point AS grid_d
+                    FROM skolval.network_dropped_edge x WHERE x.network_id = nid
+                   ORDER BY x.geom <-> s.source_point LIMIT 1) dr
+               WHERE s.network_id = nid
+                 AND (hh.residence_id IS NOT NULL OR uu.unit_id IS NOT NULL)
+                 AND EXISTS (SELECT 1 FROM pg_temp._sv_dist_all_pairs p
+                              WHERE (s.point_kind = 'home' AND p.residence_id = s.ref_id)
+                                 OR (s.point_kind = 'unit' AND p.unit_id = s.ref_id))
+                 AND dr.grid_d < coalesce(ST_Distance(s.source_point, s.snapped_point), lim)) x
+      UNION ALL
+      -- A long snap segment: measured, but the straight stretch may cross a river or a railway.
+      SELECT 7, 'long_snap', CASE WHEN s.point_kind = 'home' THEN hh.child_id END,
+             CASE WHEN s.point_kind = 'unit' THEN s.ref_id END,
+             pg_catalog.format('%s lies %s m from the nearest walkable edge (more than %s m): check the point and the network there',
+                               CASE WHEN s.point_kind = 'home' THEN pg_catalog.format('child %s: home', hh.child_id) ELSE pg_catalog.format('unit %s', uu.unit_code) END,
+                               round(s.snap_m::numeric), round(warn::numeric)),
+             pg_catalog.jsonb_build_object('ref_id', s.ref_id, 'snap_m', round(s.snap_m::numeric, 1), 'edge_id', s.edge_id,
+                                           'source_id', (SELECT e.source_id FROM skolval.edge e WHERE e.network_id = nid AND e.edge_id = s.edge_id))
+        FROM skolval.snap s
+        LEFT JOIN (SELECT DISTINCT h.residence_id, h.child_id FROM pg_temp._sv_dist_homes h) hh
+               ON s.point_kind = 'home' AND hh.residence_id = s.ref_id
+        LEFT JOIN pg_temp._sv_dist_units uu ON s.point_kind = 'unit' AND uu.unit_id = s.ref_id
+       WHERE s.network_id = nid AND s.edge_id IS NOT NULL AND s.snap_m > warn
+         AND (hh.residence_id IS NOT NULL OR uu.unit_id IS NOT NULL)
+         AND EXISTS (SELECT 1 FROM pg_temp._sv_dist_all_pairs p
+                      WHERE (s.point_kind = 'home' AND p.residence_id = s.ref_id)
+                         OR (s.point_kind = 'unit' AND p.unit_id = s.ref_id))
+      UNION ALL
       SELECT 5, 'unreachable_unit', d.child_id, d.unit_id,
              pg_catalog.format('child %s cannot reach unit %s on the network', d.child_id, d.unit_id),
              pg_catalog.jsonb_build_object('residence_id', d.residence_id, 'network_id', nid)
@@ -450,7 +540,8 @@ BEGIN
         JOIN pg_temp._sv_dist_all_pairs p ON p.residence_id = d.residence_id AND p.unit_id = d.unit_id
        WHERE d.network_id = nid AND d.status = 'unreachable') i;
   PERFORM skolval._reconcile_issues(r.round_id,
-            ARRAY['no_residence', 'no_home_point', 'home_off_network', 'unit_off_network', 'unreachable_unit'],
+            ARRAY['no_residence', 'no_home_point', 'home_off_network', 'unit_off_network', 'unreachable_unit',
+                  'nearest_edge_dropped', 'long_snap'],
             issues);
 
   SELECT pg_catalog.count(*) INTO children FROM skolval.round_home h WHERE h.round_id = r.round_id;
@@ -542,7 +633,11 @@ DECLARE
   us skolval.snap;
   home geometry;
   pieces geometry[];
-  e skolval.edge;
+  eh skolval.edge;
+  eu skolval.edge;
+  gh double precision;
+  gu double precision;
+  best record;
 BEGIN
   IF route.residence_id IS NULL OR route.unit_id IS NULL THEN
     RAISE EXCEPTION 'route(): % must not be NULL', CASE WHEN route.residence_id IS NULL THEN 'residence_id' ELSE 'unit_id' END
@@ -570,37 +665,64 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Run skolval.compute_distances() first.';
   END IF;
 
-  IF hs.edge_id = us.edge_id THEN
-    SELECT * INTO e FROM skolval.edge x WHERE x.network_id = nid AND x.edge_id = hs.edge_id;
-    pieces := ARRAY[CASE WHEN hs.fraction <= us.fraction
-                         THEN ST_LineSubstring(e.geom, hs.fraction, us.fraction)
-                         ELSE ST_Reverse(ST_LineSubstring(e.geom, us.fraction, hs.fraction)) END];
+  -- The walk is the shortest of: along the shared edge when home and unit lie on the same one;
+  -- or from the home's point to one end of its edge (either end, also on a loop edge whose two
+  -- ends are one vertex), the shortest path between vertices, and from one end of the unit's
+  -- edge to the unit's point. That is exactly the minimum pgr_withPointsCost finds on the graph
+  -- with both points inserted, with the same costs (fraction * length_m), so the route drawn is
+  -- the walk measured. Ties go to the first candidate: along the edge, then (source, source),
+  -- (source, target), (target, source), (target, target).
+  SELECT * INTO eh FROM skolval.edge x WHERE x.network_id = nid AND x.edge_id = hs.edge_id;
+  SELECT * INTO eu FROM skolval.edge x WHERE x.network_id = nid AND x.edge_id = us.edge_id;
+  -- Where to cut the edges' geometry: the grid position _snap_points found, computed the same
+  -- way from the same point (not located back from the snapped point, which is ambiguous at
+  -- the closing vertex of a loop edge).
+  gh := ST_LineLocatePoint(eh.geom, hs.source_point);
+  gu := ST_LineLocatePoint(eu.geom, us.source_point);
+  SELECT c.o, c.h_side, c.u_side, c.a, c.b INTO best
+    FROM (SELECT 0 AS o, NULL::text AS h_side, NULL::text AS u_side, NULL::bigint AS a, NULL::bigint AS b,
+                 abs(hs.fraction - us.fraction) * eh.length_m AS cost
+           WHERE hs.edge_id = us.edge_id
+          UNION ALL
+          SELECT sd.o, sd.h_side, sd.u_side, sd.a, sd.b,
+                 sd.off_h + CASE WHEN sd.a = sd.b THEN 0::pg_catalog.float8 ELSE dj.agg_cost END + sd.off_u
+            FROM (VALUES (1, 's', 's', eh.source, eu.source, hs.fraction * eh.length_m, us.fraction * eu.length_m),
+                         (2, 's', 't', eh.source, eu.target, hs.fraction * eh.length_m, (1::pg_catalog.float8 - us.fraction) * eu.length_m),
+                         (3, 't', 's', eh.target, eu.source, (1::pg_catalog.float8 - hs.fraction) * eh.length_m, us.fraction * eu.length_m),
+                         (4, 't', 't', eh.target, eu.target, (1::pg_catalog.float8 - hs.fraction) * eh.length_m, (1::pg_catalog.float8 - us.fraction) * eu.length_m))
+                 AS sd(o, h_side, u_side, a, b, off_h, off_u)
+            LEFT JOIN pgr_dijkstraCost(skolval.network_edges_sql(nid), ARRAY[eh.source, eh.target], ARRAY[eu.source, eu.target],
+                                       directed => false) dj ON dj.start_vid = sd.a AND dj.end_vid = sd.b
+           WHERE sd.a = sd.b OR dj.agg_cost IS NOT NULL) c
+   ORDER BY c.cost, c.o
+   LIMIT 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'no route from residence % to unit % on network %', route.residence_id, route.unit_id, nid
+      USING ERRCODE = 'no_data_found';
+  END IF;
+
+  IF best.o = 0 THEN
+    pieces := ARRAY[CASE WHEN gh <= gu THEN ST_LineSubstring(eh.geom, gh, gu)
+                         ELSE ST_Reverse(ST_LineSubstring(eh.geom, gu, gh)) END];
   ELSE
-    -- pgRouting gives the sequence of nodes and edges; each edge is cut to the part walked,
-    -- from where the walk enters it to where it leaves it, in walking order.
-    SELECT pg_catalog.array_agg(CASE WHEN pos.a <= pos.b THEN ST_LineSubstring(x.geom, pos.a, pos.b)
-                          ELSE ST_Reverse(ST_LineSubstring(x.geom, pos.b, pos.a)) END ORDER BY p.seq)
-      INTO pieces
-      FROM (SELECT q.seq, q.node, q.edge, pg_catalog.lead(q.node) OVER (ORDER BY q.seq) AS next_node
-              FROM pgr_withPoints(skolval.network_edges_sql(nid),
-                                  pg_catalog.format('SELECT 1::pg_catalog.int8 AS pid, %s::pg_catalog.int8 AS edge_id, %s::pg_catalog.float8 AS fraction '
-                                                    'UNION ALL SELECT 2::pg_catalog.int8, %s::pg_catalog.int8, %s::pg_catalog.float8',
-                                                    hs.edge_id, hs.fraction, us.edge_id, us.fraction),
-                                  -1, -2, directed => false) q) p
-      JOIN skolval.edge x ON x.network_id = nid AND x.edge_id = p.edge
-      CROSS JOIN LATERAL (SELECT
-          CASE p.node WHEN -1 THEN hs.fraction WHEN -2 THEN us.fraction
-                      ELSE CASE WHEN p.node = x.source THEN 0 ELSE 1 END END AS a,
-          CASE p.next_node WHEN -1 THEN hs.fraction WHEN -2 THEN us.fraction
-                      ELSE CASE WHEN p.next_node = x.source THEN 0 ELSE 1 END END AS b) pos
-     WHERE p.edge > 0;
-    IF pieces IS NULL THEN
-      RAISE EXCEPTION 'no route from residence % to unit % on network %', route.residence_id, route.unit_id, nid
-        USING ERRCODE = 'no_data_found';
+    -- From the home's point to the chosen end of its edge ...
+    pieces := ARRAY[CASE WHEN best.h_side = 's' THEN ST_Reverse(ST_LineSubstring(eh.geom, 0::pg_catalog.float8, gh))
+                         ELSE ST_LineSubstring(eh.geom, gh, 1::pg_catalog.float8) END];
+    -- ... every edge of the shortest path between the two vertices, in walking order ...
+    IF best.a <> best.b THEN
+      pieces := pieces OPERATOR(pg_catalog.||) (
+        SELECT pg_catalog.array_agg(CASE WHEN p.node = x.source THEN x.geom ELSE ST_Reverse(x.geom) END ORDER BY p.path_seq)
+          FROM pgr_dijkstra(skolval.network_edges_sql(nid), best.a, best.b, directed => false) p
+          JOIN skolval.edge x ON x.network_id = nid AND x.edge_id = p.edge
+         WHERE p.edge > 0);
     END IF;
+    -- ... and from the chosen end of the unit's edge to the unit's point.
+    pieces := pieces OPERATOR(pg_catalog.||)
+              CASE WHEN best.u_side = 's' THEN ST_LineSubstring(eu.geom, 0::pg_catalog.float8, gu)
+                   ELSE ST_Reverse(ST_LineSubstring(eu.geom, gu, 1::pg_catalog.float8)) END;
   END IF;
   RETURN ST_MakeLine(ARRAY[home] OPERATOR(pg_catalog.||) pieces
                     OPERATOR(pg_catalog.||) ARRAY[(SELECT u.location FROM skolval.unit u WHERE u.unit_id = route.unit_id)]);
 END $$;
 COMMENT ON FUNCTION skolval.route(bigint, bigint, bigint) IS
-  'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path, the snap segment to the unit. Its length equals the stored walking distance. network_id NULL: the active network';
+  'The walked route from a home (residence_id) to a unit as a LineString in the stored coordinate system: the snap segment from the home, the network path (the same minimum pgr_withPointsCost measures: also through loop edges and round the block when home and unit share an edge), the snap segment to the unit. Its length on the ground (skolval.ground_length) equals the stored walking distance. network_id NULL: the active network';

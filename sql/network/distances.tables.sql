@@ -26,8 +26,8 @@ COMMENT ON COLUMN skolval.snap.point_kind IS 'home (ref_id is a residence_id) or
 COMMENT ON COLUMN skolval.snap.ref_id IS 'residence_id or unit_id';
 COMMENT ON COLUMN skolval.snap.source_point IS 'The home or unit point as it was when snapped; when the register''s point differs, the snap is redone';
 COMMENT ON COLUMN skolval.snap.edge_id IS 'Nearest walkable edge; NULL when none lies within settings.snap_limit_m (a data issue)';
-COMMENT ON COLUMN skolval.snap.fraction IS 'Position on the edge from its source (0) to its target (1), kept strictly inside (0, 1) because pgRouting 3.4 drops points at exactly 0 or 1';
-COMMENT ON COLUMN skolval.snap.snap_m IS 'Straight distance in metres from the point to the edge; added to every walk from or to it';
+COMMENT ON COLUMN skolval.snap.fraction IS 'Position on the edge from its source (0) to its target (1) as a share of the edge''s ground length (what pgRouting multiplies the cost by), kept strictly inside (0, 1) because pgRouting 3.4 drops points at exactly 0 or 1';
+COMMENT ON COLUMN skolval.snap.snap_m IS 'Straight distance in metres on the ground (geodesic) from the point to the snapped point on the edge; added to every walk from or to it';
 COMMENT ON COLUMN skolval.snap.snapped_point IS 'The point on the edge';
 COMMENT ON COLUMN skolval.snap.snapped_at IS 'When the snap was made';
 
@@ -56,9 +56,9 @@ COMMENT ON COLUMN skolval.distance.unit_id IS 'The unit walked to';
 COMMENT ON COLUMN skolval.distance.child_id IS 'The child living there (from the residence)';
 COMMENT ON COLUMN skolval.distance.status IS
   'ok; unreachable (no path on the network); home_off_network / unit_off_network (farther than the snap limit from every edge); no_home_point (the address has no point)';
-COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres along the network including both snap segments; NULL unless status is ok';
-COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres between home and unit, for comparison only; never used as a fallback';
-COMMENT ON COLUMN skolval.distance.computed_at IS 'When it was computed';
+COMMENT ON COLUMN skolval.distance.walking_m IS 'Walking metres on the ground along the network including both snap segments; NULL unless status is ok';
+COMMENT ON COLUMN skolval.distance.straight_m IS 'Straight-line metres on the ground between home and unit (grid length divided by the mean scale factor of the two points), for comparison only; never used as a fallback';
+COMMENT ON COLUMN skolval.distance.computed_at IS 'When the value was last set: a recomputation that finds the same status and metres leaves the row (and this time) as it was';
 
 CREATE TABLE skolval.round_home (
   round_id      bigint NOT NULL REFERENCES skolval.placement_round ON DELETE CASCADE,

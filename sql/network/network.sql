@@ -6,6 +6,42 @@ CREATE OR REPLACE FUNCTION skolval.active_network_id() RETURNS bigint
   AS $$ SELECT n.network_id FROM skolval.network n WHERE n.is_active $$;
 COMMENT ON FUNCTION skolval.active_network_id() IS 'The id of the active network, NULL when there is none';
 
+-- Metres on the ground (doc/distances.md, "Metres on the ground"). Grid lengths in a
+-- projection differ from the ground by the scale factor (SWEREF99 TM: -0.04 % on the central
+-- meridian to +0.17 % in the far east of the zone); every length skolval stores is geodesic, on
+-- the ellipsoid of WGS 84 (GRS 80 for SWEREF99: the same to 0.1 mm), through PostGIS geography.
+CREATE OR REPLACE FUNCTION skolval.ground_length(g geometry) RETURNS double precision
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT ST_Length(ST_Transform(g, 4326)::geography, true) $$;
+COMMENT ON FUNCTION skolval.ground_length(geometry) IS
+  'Length of a line in metres on the ground: geodesic, on the WGS 84 ellipsoid, whatever the projection it is stored in';
+
+CREATE OR REPLACE FUNCTION skolval.ground_distance(g geometry, to_g geometry) RETURNS double precision
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  AS $$ SELECT ST_Distance(ST_Transform(g, 4326)::geography, ST_Transform(to_g, 4326)::geography, true) $$;
+COMMENT ON FUNCTION skolval.ground_distance(geometry, geometry) IS
+  'Distance between two geometries in metres on the ground (geodesic, WGS 84 ellipsoid)';
+
+-- The point scale factor of the stored projection at a point: grid metres per ground metre,
+-- from the geodesic length of a 100 m grid stretch centred on it (central difference: exact to
+-- 1e-9 for a transverse Mercator). Used for straight lines of many pairs, where a geodesic per
+-- pair would cost more than the routing (doc/distances.md).
+CREATE OR REPLACE FUNCTION skolval.grid_scale(g geometry) RETURNS double precision
+  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  -- (ST_Affine with every argument a double precision, not ST_Translate: see _map_shift)
+  AS $$ SELECT 100::pg_catalog.float8 OPERATOR(pg_catalog./)
+               skolval.ground_distance(
+                 ST_Affine(g, 1::pg_catalog.float8, 0::pg_catalog.float8, 0::pg_catalog.float8,
+                              0::pg_catalog.float8, 1::pg_catalog.float8, 0::pg_catalog.float8,
+                              0::pg_catalog.float8, 0::pg_catalog.float8, 1::pg_catalog.float8,
+                              '-50'::pg_catalog.float8, 0::pg_catalog.float8, 0::pg_catalog.float8),
+                 ST_Affine(g, 1::pg_catalog.float8, 0::pg_catalog.float8, 0::pg_catalog.float8,
+                              0::pg_catalog.float8, 1::pg_catalog.float8, 0::pg_catalog.float8,
+                              0::pg_catalog.float8, 0::pg_catalog.float8, 1::pg_catalog.float8,
+                              50::pg_catalog.float8, 0::pg_catalog.float8, 0::pg_catalog.float8)) $$;
+COMMENT ON FUNCTION skolval.grid_scale(geometry) IS
+  'Point scale factor of the stored (conformal) projection at a point: grid metres per metre on the ground';
+
 CREATE OR REPLACE FUNCTION skolval.network_edges_sql(network_id bigint) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
   AS $$ SELECT pg_catalog.format(
@@ -22,6 +58,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
   net skolval.network;
   dropped bigint;
+  kept_n bigint;
   components bigint;
 BEGIN
   IF network_finish.network_id IS NULL OR network_finish.activate IS NULL THEN
@@ -38,7 +75,17 @@ BEGIN
       USING ERRCODE = 'no_data_found', HINT = 'Load the edges into skolval.edge first.';
   END IF;
 
+  -- Lengths are metres on the ground: the geodesic length of the geometry on the ellipsoid
+  -- (doc/distances.md, "Metres on the ground"), whatever the loader wrote.
+  UPDATE skolval.edge e SET length_m = g.len
+    FROM (SELECT x.edge_id, skolval.ground_length(x.geom) AS len
+            FROM skolval.edge x WHERE x.network_id = net.network_id) g
+   WHERE e.network_id = net.network_id AND e.edge_id = g.edge_id
+     AND e.length_m IS DISTINCT FROM g.len;
+
   -- pgr_connectedComponents labels every vertex with the smallest vertex id of its component.
+  -- The edges of the other components leave the routable network but are kept, with their
+  -- island, in skolval.network_dropped_edge.
   WITH component AS MATERIALIZED (
     SELECT c.node, c.component
       FROM pgr_connectedComponents(skolval.network_edges_sql(net.network_id)) c
@@ -49,10 +96,19 @@ BEGIN
      WHERE e.network_id = net.network_id
        AND NOT EXISTS (SELECT 1 FROM component c JOIN biggest b USING (component)
                         WHERE c.node = e.source)
+    RETURNING e.*
+  ), kept AS (
+    INSERT INTO skolval.network_dropped_edge (network_id, edge_id, source_id, source, target, length_m, kind, name,
+                                              geom, component, component_edges)
+    SELECT g.network_id, g.edge_id, g.source_id, g.source, g.target, g.length_m, g.kind, g.name, g.geom,
+           c.component, pg_catalog.count(*) OVER (PARTITION BY c.component)
+      FROM gone g JOIN component c ON c.node = g.source
+    ON CONFLICT ON CONSTRAINT network_dropped_edge_pkey DO NOTHING
     RETURNING 1
   )
-  SELECT (SELECT pg_catalog.count(DISTINCT c.component) FROM component c), (SELECT pg_catalog.count(*) FROM gone)
-    INTO components, dropped;
+  SELECT (SELECT pg_catalog.count(DISTINCT c.component) FROM component c), (SELECT pg_catalog.count(*) FROM gone),
+         (SELECT pg_catalog.count(*) FROM kept)
+    INTO components, dropped, kept_n;
   IF dropped > 0 THEN
     RAISE NOTICE 'network %: kept the largest of % connected components; dropped % edges not connected to it',
       net.network_id, components, dropped;
@@ -94,11 +150,11 @@ BEGIN
   RETURN net;
 END $$;
 COMMENT ON FUNCTION skolval.network_finish(bigint, boolean) IS
-  'Finish loading a network: keep the largest connected component (NOTICE with what was dropped), compute hash, counts and extent, and by default make it the active network';
+  'Finish loading a network: set every edge''s length_m to its length in metres on the ground (geodesic), keep the largest connected component (the other pieces move to skolval.network_dropped_edge; NOTICE with the count), compute hash, counts and extent, and by default make it the active network';
 
 -- Load a network from any query returning pgRouting-ready edges: id, source, target, geom and
--- optionally kind and name. Geometry in another SRID is transformed; lengths are measured in
--- metres in the stored system. A bad row stops the load with its id in the message.
+-- optionally kind, name and source_id (the OSM way or NVDB element the edge was cut from).
+-- Geometry in another SRID is transformed; lengths are metres on the ground. A bad row stops the load with its id in the message.
 CREATE OR REPLACE FUNCTION skolval.network_load(name text, source text, edges_sql text, activate boolean DEFAULT true)
 RETURNS skolval.network
 LANGUAGE plpgsql AS $$
@@ -135,6 +191,13 @@ BEGIN
   END IF;
   IF NOT 'kind' = ANY (cols) THEN ALTER TABLE pg_temp._sv_network_load ADD COLUMN kind pg_catalog.text; END IF;
   IF NOT 'name' = ANY (cols) THEN ALTER TABLE pg_temp._sv_network_load ADD COLUMN name pg_catalog.text; END IF;
+  IF NOT 'source_id' = ANY (cols) THEN ALTER TABLE pg_temp._sv_network_load ADD COLUMN source_id pg_catalog.int8; END IF;
+  BEGIN
+    ALTER TABLE pg_temp._sv_network_load ALTER COLUMN source_id TYPE pg_catalog.int8 USING source_id::text::pg_catalog.int8;
+  EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range OR datatype_mismatch OR cannot_coerce THEN
+    RAISE EXCEPTION 'edges query: source_id must be a whole number (the OSM way id or NVDB element id)'
+      USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM;
+  END;
 
   -- Multi-part lines that merge into one line are accepted (NVDB exports them).
   UPDATE pg_temp._sv_network_load l SET geom = ST_LineMerge(l.geom) WHERE GeometryType(l.geom) = 'MULTILINESTRING';
@@ -164,8 +227,8 @@ BEGIN
 
   INSERT INTO skolval.network (name, source, srid) VALUES (network_load.name, network_load.source, srid)
   RETURNING network_id INTO nid;
-  INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, kind, name, geom)
-  SELECT nid, l.id, l.source, l.target, ST_Length(g.g), l.kind, l.name, g.g
+  INSERT INTO skolval.edge (network_id, edge_id, source, target, length_m, kind, name, geom, source_id)
+  SELECT nid, l.id, l.source, l.target, skolval.ground_length(g.g), l.kind, l.name, g.g, l.source_id
     FROM pg_temp._sv_network_load l,
          LATERAL (SELECT CASE WHEN ST_SRID(l.geom) = srid THEN l.geom ELSE ST_Transform(l.geom, srid) END AS g) g
    WHERE ST_Length(g.g) > 0::pg_catalog.float8;
@@ -173,4 +236,4 @@ BEGIN
   RETURN skolval.network_finish(nid, activate);
 END $$;
 COMMENT ON FUNCTION skolval.network_load(text, text, text, boolean) IS
-  'Load a walking network from a query returning id, source, target, geom (LineString with an SRID; MultiLineStrings that merge are accepted) and optionally kind and name, then finish it (largest component kept, hash, extent) and by default activate it. Zero-length edges are skipped';
+  'Load a walking network from a query returning id, source, target, geom (LineString with an SRID; MultiLineStrings that merge are accepted) and optionally kind, name and source_id (OSM way id, NVDB element id), then finish it (largest component kept, hash, extent) and by default activate it. Zero-length edges are skipped';

@@ -41,6 +41,7 @@ CREATE TABLE skolval.edge (
   kind        text,
   name        text,
   geom        geometry(LineString) NOT NULL,
+  source_id   bigint,
   PRIMARY KEY (network_id, edge_id)
 );
 CREATE INDEX edge_geom_idx ON skolval.edge USING gist (geom);
@@ -50,7 +51,40 @@ COMMENT ON COLUMN skolval.edge.network_id IS 'Network version the edge belongs t
 COMMENT ON COLUMN skolval.edge.edge_id IS 'Edge id, unique within the network';
 COMMENT ON COLUMN skolval.edge.source IS 'Vertex id at the start of the geometry';
 COMMENT ON COLUMN skolval.edge.target IS 'Vertex id at the end of the geometry';
-COMMENT ON COLUMN skolval.edge.length_m IS 'Walking length in metres (the routing cost)';
+COMMENT ON COLUMN skolval.edge.length_m IS 'Walking length in metres on the ground (geodesic length of the geometry on the GRS 80/WGS 84 ellipsoid, set by network_finish()); the routing cost';
 COMMENT ON COLUMN skolval.edge.kind IS 'What kind of way it is: the OSM highway tag (footway, residential, ...) or bridge, crossing and the like for generated networks';
 COMMENT ON COLUMN skolval.edge.name IS 'Street or path name when known';
 COMMENT ON COLUMN skolval.edge.geom IS 'The edge as a LineString in the settings'' SRID';
+COMMENT ON COLUMN skolval.edge.source_id IS 'The id of the feature the edge was cut from at the source: the OpenStreetMap way id (load-osm.sh), the NVDB element id, or whatever id the loading query returned as source_id; NULL when the source gave none';
+CREATE INDEX edge_source_id_idx ON skolval.edge (network_id, source_id);
+
+-- Pieces of a network not connected to its largest component: removed from routing by
+-- network_finish(), kept here so the GIS team can find and fix them at the source.
+CREATE TABLE skolval.network_dropped_edge (
+  network_id       bigint NOT NULL REFERENCES skolval.network ON DELETE CASCADE,
+  edge_id          bigint NOT NULL,
+  source_id        bigint,
+  source           bigint NOT NULL,
+  target           bigint NOT NULL,
+  length_m         double precision NOT NULL,
+  kind             text,
+  name             text,
+  geom             geometry(LineString) NOT NULL,
+  component        bigint NOT NULL,
+  component_edges  bigint NOT NULL,
+  PRIMARY KEY (network_id, edge_id)
+);
+CREATE INDEX network_dropped_edge_geom_idx ON skolval.network_dropped_edge USING gist (geom);
+COMMENT ON TABLE skolval.network_dropped_edge IS
+  'Edges network_finish() removed because they are not connected to the largest component (islands: a path whose junction is missing, a clipped road): not routed, kept for the GIS team to fix at the source';
+COMMENT ON COLUMN skolval.network_dropped_edge.network_id IS 'Network version';
+COMMENT ON COLUMN skolval.network_dropped_edge.edge_id IS 'Edge id as loaded';
+COMMENT ON COLUMN skolval.network_dropped_edge.source_id IS 'OpenStreetMap way id or NVDB element id the edge came from';
+COMMENT ON COLUMN skolval.network_dropped_edge.source IS 'Vertex id at the start of the geometry';
+COMMENT ON COLUMN skolval.network_dropped_edge.target IS 'Vertex id at the end of the geometry';
+COMMENT ON COLUMN skolval.network_dropped_edge.length_m IS 'Length in metres on the ground';
+COMMENT ON COLUMN skolval.network_dropped_edge.kind IS 'Kind of way (OSM highway tag and the like)';
+COMMENT ON COLUMN skolval.network_dropped_edge.name IS 'Street or path name when known';
+COMMENT ON COLUMN skolval.network_dropped_edge.geom IS 'The edge as a LineString in the settings'' SRID';
+COMMENT ON COLUMN skolval.network_dropped_edge.component IS 'The island it belongs to: the smallest vertex id of its connected component';
+COMMENT ON COLUMN skolval.network_dropped_edge.component_edges IS 'How many edges that island has';

@@ -98,7 +98,7 @@ CREATE TABLE gis.gangnat AS
   SELECT e.edge_id AS id, e.source, e.target, e.kind AS typ, e.name AS namn, e.geom FROM skolval.edge e;
 CREATE TABLE gis.nvdb_gangnat AS
   SELECT e.edge_id AS objectid, e.source AS from_node, e.target AS to_node, ST_Multi(e.geom) AS geom,
-         e.kind AS vagtyp, e.name AS namn, true AS gangbar FROM skolval.edge e;
+         e.kind AS vagtyp, e.name AS namn, true AS gangbar, 900000 + e.edge_id AS element_id FROM skolval.edge e;
 SQL
 
 # doc/user-guide.md walks through a municipality's own set-up from an empty database: it gets

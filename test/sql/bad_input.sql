@@ -387,6 +387,8 @@ INSERT INTO null_sample VALUES
   ('seed', '1'), ('serial', '1'), ('snap_limit_m', '250'), ('source', '''probe'''), ('srid', '3006'),
   ('status', '''draft'''), ('stream', '''lottery'''), ('target_edges', '100'), ('to_month', '''2026-09-01'''),
   ('today', '''2026-10-01'''), ('unit_id', '2'), ('value', '100'), ('what', '''a probe'''), ('what_if', 'true');
+-- walking distances (issue 17): the second geometry of ground_distance
+INSERT INTO null_sample VALUES ('to_g', 'pg_temp.pt(300)');
 -- Arguments whose NULL has a documented meaning.
 CREATE TEMP TABLE null_meaning (fn text, arg text, meaning text, PRIMARY KEY (fn, arg));
 INSERT INTO null_meaning VALUES

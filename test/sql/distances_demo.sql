@@ -22,7 +22,7 @@ SELECT count(*) FILTER (WHERE walking_m < straight_m - 0.5) AS shorter_than_stra
   FROM skolval.distance WHERE straight_m > 100;
 
 -- The route geometry a case officer shows has the stored length (30 pairs, incl. across the river).
-SELECT count(*) AS routes, max(abs(ST_Length(skolval.route(d.residence_id, d.unit_id)) - d.walking_m)) < 0.01 AS lengths_agree
+SELECT count(*) AS routes, max(abs(skolval.ground_length(skolval.route(d.residence_id, d.unit_id)) - d.walking_m)) < 0.001 AS lengths_agree
   FROM (SELECT * FROM skolval.distance ORDER BY skolval.seeded_random(9, 'sample', residence_id * 1000 + unit_id) LIMIT 30) d;
 
 -- Every child has a nearest and second-nearest municipal unit; RN of a wish for the nearest
