@@ -46,6 +46,32 @@ record_error(HPDF_STATUS status, HPDF_STATUS detail, void *user_data)
 	}
 }
 
+/*
+ * libharu's allocator. Saving (HPDF_SaveToStream: deflating and writing every page) is one
+ * library call that can take a good part of a second for a document of thousands of pages; the
+ * memory stream it writes to asks for a new 4 kB block as it fills, so the allocator is where a
+ * pending cancel is seen during the save: it refuses the block, libharu gives up with an
+ * allocation error, and the document is marked interrupted (not out of memory). libharu has no
+ * user data for its allocator: the document being saved is kept here (one backend, one thread).
+ */
+static pdf_doc *saving_doc = NULL;
+
+static void *
+pdf_alloc(HPDF_UINT size)
+{
+	if (saving_doc != NULL && !saving_doc->interrupted && DOC_INTERRUPTED())
+		saving_doc->interrupted = true;
+	if (saving_doc != NULL && saving_doc->interrupted)
+		return NULL;
+	return malloc(size);
+}
+
+static void
+pdf_free(void *p)
+{
+	free(p);
+}
+
 const char *
 sv_pdf_status_text(unsigned long status)
 {
@@ -302,7 +328,7 @@ sv_pdf_open(pdf_doc *d, const char *font_path, const char *bold_font_path)
 
 	memset(d, 0, sizeof(*d));
 	d->step = "creating the document";
-	d->doc = HPDF_New(record_error, d);
+	d->doc = HPDF_NewEx(record_error, pdf_alloc, pdf_free, 0, d);
 	if (d->doc == NULL)
 	{
 		d->oom = true;
@@ -725,7 +751,9 @@ sv_pdf_finish(pdf_doc *d, doc_output *out)
 	if (!PDF_OK(d))
 		return false;
 	d->step = "saving the document";
+	saving_doc = d;
 	rc = HPDF_SaveToStream(d->doc);
+	saving_doc = NULL;
 	if (rc != HPDF_OK || !PDF_OK(d))
 		return false;
 	size = HPDF_GetStreamSize(d->doc);
