@@ -5,7 +5,7 @@
 # unit on one edge, where going round the block can be shorter than along it) and at random
 # points near the network, compute the distances of a round, and check for EVERY pair of the
 # round that the ground length of skolval.route() equals the stored walking distance to a
-# millimetre. Also: every edge carries its OSM way id, and every dropped piece is kept.
+# millimetre, and that the routes a run's documents record (_routes) are route()'s. Also: every edge carries its OSM way id, and every dropped piece is kept.
 # Generated instances: the seed is printed; SKOLVAL_SEED chooses another.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -78,6 +78,20 @@ SELECT count(*),
   FROM skolval.round_home h
   JOIN skolval.distance d ON d.residence_id = h.residence_id AND d.network_id = h.network_id
  WHERE h.round_id = 1 AND d.status = 'ok';
+-- The routes a published run's documents record (skolval._routes(): all pairs in one
+-- pgRouting call) are route()'s, byte for byte, for every pair of the round.
+WITH pairs AS (
+  SELECT d.residence_id, d.unit_id FROM skolval.round_home h
+    JOIN skolval.distance d ON d.residence_id = h.residence_id AND d.network_id = h.network_id
+   WHERE h.round_id = 1 AND d.status = 'ok'),
+r AS (SELECT * FROM skolval._routes(skolval.active_network_id(),
+                                    ARRAY(SELECT p.residence_id FROM pairs p ORDER BY p.residence_id, p.unit_id),
+                                    ARRAY(SELECT p.unit_id FROM pairs p ORDER BY p.residence_id, p.unit_id)))
+SELECT (SELECT count(*) FROM pairs), count(*),
+       count(*) FILTER (WHERE ST_AsEWKB(r.route) = ST_AsEWKB(skolval.route(r.residence_id, r.unit_id))),
+       coalesce(string_agg(r.residence_id || '->' || r.unit_id, ' ')
+                  FILTER (WHERE ST_AsEWKB(r.route) IS DISTINCT FROM ST_AsEWKB(skolval.route(r.residence_id, r.unit_id))), '-')
+  FROM r;
 SQL
 ) || fail "SQL failed on $file: $out"
     echo "$out"
@@ -88,6 +102,8 @@ SQL
     IFS='|' read -r n agree bad <<<"$(sed -n 6p <<<"$out")"
     [ "$n" -gt 270 ] || fail "$file: only $n reachable pairs"
     assert_eq "$file: routes as long as the stored distance ($n pairs; wrong: $bad)" "$n" "$agree"
+    IFS='|' read -r n_pairs n_drawn n_same differ <<<"$(sed -n 7p <<<"$out")"
+    assert_eq "$file: the documents' routes (_routes) are route()'s for every pair (differ: $differ)" "$n|$n|$n" "$n_pairs|$n_drawn|$n_same"
     dropdb --if-exists skolval_test_osm_routes >/dev/null 2>&1 || true
 }
 
