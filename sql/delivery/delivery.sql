@@ -83,9 +83,11 @@ COMMENT ON COLUMN skolval.outbox_batch.claimed_at IS 'When';
 COMMENT ON COLUMN skolval.outbox_batch.rows IS 'How many outbox rows it claimed';
 
 COMMENT ON TABLE skolval.outbox IS
-  'One row per decision, recipient (a guardian with custody) and channel: the letter (PDF, made when claimed) and the e-service''s JSON, what was sent when, delivery and the appeal deadline. Written only through the delivery functions';
+  'One row per decision (of a published main round, or of the school year after it: amendments, offers, appeal steps), recipient (a guardian with custody) and channel: the letter (PDF, made when claimed) and the e-service''s JSON, what was sent when, delivery and the appeal deadline. Written only through the delivery functions';
 COMMENT ON COLUMN skolval.outbox.outbox_id IS 'Internal id';
-COMMENT ON COLUMN skolval.outbox.run_id IS 'The published run';
+COMMENT ON COLUMN skolval.outbox.run_id IS 'The published run whose decision this is (NULL for a letter of the school year)';
+COMMENT ON COLUMN skolval.outbox.letter_id IS 'The letter of the school year this is (skolval.year_letter: an amendment, an offer, an appeal step, a waiting-list notice; NULL for a main round''s decision)';
+COMMENT ON COLUMN skolval.outbox.case_number IS 'The case number (diarienummer) the letter bears: the decision''s, an amendment''s own, or for a notice the case it belongs to';
 COMMENT ON COLUMN skolval.outbox.child_id IS 'The child the decision is about';
 COMMENT ON COLUMN skolval.outbox.guardian_id IS 'The recipient';
 COMMENT ON COLUMN skolval.outbox.channel IS 'e_service (Mina sidor), digital_mailbox or paper';
@@ -782,8 +784,8 @@ BEGIN
 
   -- one INSERT for the whole run: every decision x guardian with custody x channel (the
   -- e-service, and the guardian's formal channel); the PDF is made when a row is claimed
-  INSERT INTO skolval.outbox (run_id, child_id, guardian_id, channel, via_forwarding, postal_order, json)
-  SELECT d.run_id, d.child_id, g.guardian_id, ch.channel, fw.via, 
+  INSERT INTO skolval.outbox (run_id, case_number, child_id, guardian_id, channel, via_forwarding, postal_order, json)
+  SELECT d.run_id, d.case_number, d.child_id, g.guardian_id, ch.channel, fw.via, 
          CASE WHEN fw.via THEN '0|' || pg_catalog.array_to_string(s.forwarding_address, ' ')
               ELSE '1|' || pg_catalog.replace(g.postal_code, ' ', '') || '|' || pg_catalog.upper(g.address) END
            || '|' || g.family_name || ' ' || g.given_name || '|' || d.case_number,
@@ -844,6 +846,196 @@ COMMENT ON FUNCTION skolval.delivery_enqueue(bigint) IS
   'Queue the decisions of a published run in the outbox, in one statement: one row per decision, guardian with custody and channel (the e-service, and the guardian''s formal channel: digital mailbox or paper), with the e-service''s JSON; letters to or about a person with protected identity go through Skatteverket''s forwarding. Idempotent (rows already queued stay as they are). A child without a guardian with custody gets a data issue no_guardian. Notifies channel skolval_outbox. Returns the rows per channel. skolval_admin only';
 
 -- ---------------------------------------------------------------------------------------
+-- The letters of the school year (sql/year: amendments, offers, appeal steps, waiting-list
+-- notices) go out through the same outbox, to every guardian with custody
+-- ---------------------------------------------------------------------------------------
+
+-- The next case number of the configured series, in the year given.
+CREATE OR REPLACE FUNCTION skolval._delivery_next_case_number(yr integer) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+  s skolval.delivery_settings := skolval.delivery_setup();
+  k integer;
+BEGIN
+  INSERT INTO skolval.case_series AS c (prefix, year, last_number) VALUES (s.case_prefix, yr, 1)
+  ON CONFLICT (prefix, year) DO UPDATE SET last_number = c.last_number + 1
+  RETURNING c.last_number INTO k;
+  RETURN pg_catalog.format('%s %s/%s', s.case_prefix, yr, pg_catalog.lpad(k::text, greatest(4, pg_catalog.length(k::text)), '0'));
+END $$;
+
+-- Queue one letter of the school year: its case number (an amendment is a decision of its own
+-- and takes the next number of the series, written once into the amendment; a notice bears the
+-- number of the case it belongs to: the appealed decision, else the child's current decision),
+-- then one row per guardian with custody and channel, as delivery_enqueue() does for a run.
+-- Called by skolval._year_record_letter() for every letter it records. Returns the rows queued.
+CREATE OR REPLACE FUNCTION skolval._delivery_queue_letter(letter_id bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER AS $$
+DECLARE
+  l skolval.year_letter;
+  r skolval.placement_round;
+  m skolval.round_decision_maker;
+  s skolval.delivery_settings := skolval.delivery_setup();
+  board text := (SELECT d.board_name FROM skolval.document_setup() d);
+  muni text := skolval._document_municipality();
+  yr integer;
+  cn text;
+  n bigint;
+  first_id bigint;
+BEGIN
+  SELECT * INTO l FROM skolval.year_letter x WHERE x.letter_id = _delivery_queue_letter.letter_id;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'letter % of the school year does not exist', _delivery_queue_letter.letter_id USING ERRCODE = 'no_data_found';
+  END IF;
+  SELECT * INTO r FROM skolval.placement_round x WHERE x.round_id = l.round_id;
+  SELECT * INTO m FROM skolval.round_decision_maker x WHERE x.round_id = l.round_id;
+  yr := pg_catalog.date_part('year', l.created_at)::integer;
+  IF l.amendment_id IS NOT NULL THEN
+    cn := (SELECT a.case_number FROM skolval.placement_amendment a WHERE a.amendment_id = l.amendment_id);
+    IF cn IS NULL THEN
+      cn := skolval._delivery_next_case_number(yr);
+      UPDATE skolval.placement_amendment a SET case_number = cn WHERE a.amendment_id = l.amendment_id;
+    END IF;
+  ELSE
+    cn := coalesce(
+      (SELECT a.case_number FROM skolval.appeal ap JOIN skolval.placement_amendment a ON a.amendment_id = ap.amendment_id
+        WHERE ap.appeal_id = l.appeal_id),
+      (SELECT d.case_number FROM skolval.appeal ap JOIN skolval.decision d ON d.run_id = ap.run_id AND d.child_id = ap.child_id
+        WHERE ap.appeal_id = l.appeal_id),
+      (SELECT a.case_number FROM skolval.placement_amendment a
+        WHERE a.round_id = l.round_id AND a.child_id = l.child_id AND a.case_number IS NOT NULL
+        ORDER BY a.amendment_id DESC LIMIT 1),
+      (SELECT d.case_number FROM skolval.decision d JOIN skolval.placement_run x ON x.run_id = d.run_id
+        WHERE x.round_id = l.round_id AND x.status = 'published' AND d.child_id = l.child_id),
+      -- a newcomer's first letter: a case of its own
+      skolval._delivery_next_case_number(yr));
+  END IF;
+
+  IF NOT EXISTS (SELECT 1 FROM skolval.custody k WHERE k.child_id = l.child_id) THEN
+    INSERT INTO skolval.data_issue (category, severity, child_id, round_id, message, detail)
+    VALUES ('no_guardian', 'error', l.child_id, l.round_id,
+            'no guardian with custody is known: the letter cannot be sent',
+            pg_catalog.jsonb_build_object('letter_id', l.letter_id, 'kind', l.kind, 'case_number', cn));
+  END IF;
+  INSERT INTO skolval.data_issue (category, severity, child_id, round_id, message, detail)
+  SELECT 'guardian_without_address', 'error', l.child_id, l.round_id,
+         'a guardian who gets paper letters has no address and no protected identity: the letter cannot be sent',
+         pg_catalog.jsonb_build_object('letter_id', l.letter_id, 'guardian_id', g.guardian_id, 'case_number', cn)
+    FROM skolval.custody k JOIN skolval.guardian g ON g.guardian_id = k.guardian_id
+   WHERE k.child_id = l.child_id AND g.channel = 'paper' AND g.address IS NULL
+     AND NOT (g.sekretessmarkering OR g.skyddad_folkbokforing OR skolval._delivery_protected_child(l.child_id));
+
+  INSERT INTO skolval.outbox (letter_id, case_number, child_id, guardian_id, channel, via_forwarding, postal_order, json)
+  SELECT l.letter_id, cn, l.child_id, g.guardian_id, ch.channel, fw.via,
+         CASE WHEN fw.via THEN '0|' || pg_catalog.array_to_string(s.forwarding_address, ' ')
+              ELSE '1|' || pg_catalog.replace(g.postal_code, ' ', '') || '|' || pg_catalog.upper(g.address) END
+           || '|' || g.family_name || ' ' || g.given_name || '|' || cn,
+         pg_catalog.jsonb_build_object(
+           'kind', l.kind, 'letter_id', l.letter_id, 'case_number', cn,
+           'amendment_id', l.amendment_id, 'offer_id', l.offer_id, 'appeal_id', l.appeal_id,
+           'written_at', l.created_at,
+           'decided_by', CASE WHEN l.amendment_id IS NOT NULL AND m.round_id IS NOT NULL
+                              THEN pg_catalog.jsonb_build_object('role', m.role_title, 'name', m.name, 'delegation', m.delegation) END,
+           'municipality', muni, 'board', board, 'round', r.name,
+           'child', pg_catalog.jsonb_build_object('child_id', c.child_id,
+                                                  'name', pg_catalog.concat_ws(' ', c.given_name, c.family_name),
+                                                  'personal_number', skolval.personal_number_display(c.personal_number),
+                                                  'protected_identity', fw.child_protected),
+           'recipient', pg_catalog.jsonb_build_object('guardian_id', g.guardian_id,
+                                                      'name', g.given_name || ' ' || g.family_name,
+                                                      'personal_number', skolval.personal_number_display(g.personal_number)),
+           'subject', l.subject_sv, 'text', l.body_sv,
+           'deadline_rule', CASE WHEN l.kind = 'amendment' THEN 'tre veckor från delfåendet (FL 44 §)' END,
+           'channel', ch.channel)
+    FROM skolval.custody k
+    JOIN skolval.guardian g ON g.guardian_id = k.guardian_id
+    JOIN skolval.child c ON c.child_id = k.child_id
+   CROSS JOIN LATERAL (SELECT c.protected_identity OR EXISTS (SELECT 1 FROM skolval.child_protection cp WHERE cp.child_id = c.child_id)
+                              AS child_protected) cpx
+   CROSS JOIN LATERAL (SELECT cpx.child_protected, cpx.child_protected OR g.sekretessmarkering OR g.skyddad_folkbokforing AS via) fw
+   CROSS JOIN LATERAL (VALUES ('e_service'), (g.channel)) ch(channel)
+   WHERE k.child_id = l.child_id
+     AND NOT (ch.channel = 'paper' AND g.address IS NULL AND NOT fw.via)
+  ON CONFLICT ON CONSTRAINT outbox_one_per_letter_recipient_and_channel DO NOTHING;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  first_id := (SELECT pg_catalog.min(o.outbox_id) FROM skolval.outbox o WHERE o.letter_id = l.letter_id);
+  IF first_id IS NOT NULL AND l.outbox_id IS NULL THEN
+    UPDATE skolval.year_letter x SET outbox_id = first_id WHERE x.letter_id = l.letter_id;
+  END IF;
+  IF n > 0 THEN
+    PERFORM pg_catalog.pg_notify('skolval_outbox', pg_catalog.jsonb_build_object('letter_id', l.letter_id, 'queued', n)::text);
+  END IF;
+  RETURN n;
+END $$;
+COMMENT ON FUNCTION skolval._delivery_queue_letter(bigint) IS
+  'Queue a letter of the school year in the outbox: its case number (an amendment takes the next of the series; a notice the number of its case), one row per guardian with custody and channel, Skatteverket''s forwarding for protected identity, data issues no_guardian and guardian_without_address, NOTIFY skolval_outbox';
+
+-- The words of a school-year letter in an outbox row (delivery_letter_content() for letter rows).
+CREATE OR REPLACE FUNCTION skolval._delivery_year_letter_content(o skolval.outbox)
+RETURNS TABLE (ord integer, part text, label text, body text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+  l skolval.year_letter;
+  g skolval.guardian;
+  c skolval.child;
+  m skolval.round_decision_maker;
+  ds record;
+  s skolval.delivery_settings := skolval.delivery_setup();
+  muni text := skolval._document_municipality();
+  is_decision boolean;
+  delivery_note text;
+BEGIN
+  SELECT * INTO l FROM skolval.year_letter x WHERE x.letter_id = o.letter_id;
+  SELECT * INTO g FROM skolval.guardian x WHERE x.guardian_id = o.guardian_id;
+  SELECT * INTO c FROM skolval.child x WHERE x.child_id = o.child_id;
+  SELECT * INTO m FROM skolval.round_decision_maker x WHERE x.round_id = l.round_id;
+  SELECT * INTO ds FROM skolval.document_setup() x;
+  is_decision := l.kind IN ('amendment', 'appeal_review');
+  delivery_note := CASE WHEN NOT is_decision THEN NULL
+    WHEN o.channel = 'paper' THEN 'Beslutet skickas med förenklad delgivning. Det räknas som delgivet två veckor efter att det skickades, om ett kontrollmeddelande har skickats till er senast första arbetsdagen därefter. Tiden för överklagande räknas från den dagen.'
+    WHEN o.channel = 'digital_mailbox' THEN 'Beslutet skickas till er digitala brevlåda. Det räknas som delgivet när det har kommit fram till brevlådan. Tiden för överklagande räknas från den dagen.'
+    ELSE 'Beslutet finns i e-tjänsten. Det räknas som delgivet när ni har öppnat det där. Tiden för överklagande räknas från den dagen.' END;
+  RETURN QUERY
+  SELECT (pg_catalog.row_number() OVER (ORDER BY x.o))::integer, x.part, x.label, x.body FROM (
+    SELECT v.o, v.part, NULL::text AS label, v.body
+      FROM (VALUES
+        (1, 'sender', muni),
+        (2, 'sender_unit', ds.board_name),
+        (3, 'doc_kind', CASE WHEN is_decision THEN 'BESLUT' ELSE 'MEDDELANDE' END),
+        (4, 'date', 'Datum ' || l.created_at::date::text),
+        (5, 'reference', 'Ärendenummer ' || o.case_number),
+        (6, 'title', l.subject_sv),
+        (7, 'running_head', l.subject_sv || ' · ' || o.case_number),
+        (8, 'footer', muni || ' · ' || ds.board_name || coalesce(' · ' || ds.board_address, ''))) v(o, part, body)
+    UNION ALL
+    -- the address block, where a C5 window envelope shows it: the guardian, or Skatteverket
+    SELECT 100 + a.k, 'recipient', NULL, a.line
+      FROM pg_catalog.unnest(CASE WHEN o.via_forwarding THEN s.forwarding_address
+                                  ELSE ARRAY[g.given_name || ' ' || g.family_name, g.address, g.postal_code || ' ' || g.postal_town] END)
+           WITH ORDINALITY a(line, k)
+    UNION ALL
+    SELECT 200 + f.k, 'fact', f.label, f.body
+      FROM (VALUES
+        (1, 'Barn', pg_catalog.concat_ws(', ', nullif(btrim(pg_catalog.concat_ws(' ', c.given_name, c.family_name)), ''),
+                                         skolval.personal_number_display(c.personal_number))),
+        (2, 'Mottagare', g.given_name || ' ' || g.family_name || ', ' || skolval.personal_number_display(g.personal_number)
+                         || CASE WHEN o.via_forwarding THEN ' (vidarebefordras av Skatteverket)' ELSE '' END),
+        (3, 'Ärendenummer', o.case_number)) f(k, label, body)
+    UNION ALL
+    SELECT 300 + t.k, 'section', t.label, t.body
+      FROM (VALUES
+        (1, CASE WHEN is_decision THEN 'Beslut' ELSE 'Meddelande' END,
+            skolval._keep_numbers(pg_catalog.regexp_replace(l.body_sv, '\n\s*\n', E'\n', 'g'))),
+        (2, 'Vem har beslutat',
+            CASE WHEN is_decision AND m.round_id IS NOT NULL
+                 THEN pg_catalog.format('Beslutet har fattats av %s, %s, med stöd av %s.', m.name,
+                                        pg_catalog.lower(pg_catalog.left(m.role_title, 1)) || pg_catalog.substr(m.role_title, 2), m.delegation) END),
+        (3, 'När beslutet räknas som delgivet', delivery_note),
+        (4, 'Frågor', 'Har ni frågor kan ni kontakta ' || ds.contact || '.')) t(k, label, body)
+     WHERE t.body IS NOT NULL
+  ) x;
+END $$;
+
+-- ---------------------------------------------------------------------------------------
 -- The letter of one outbox row
 -- ---------------------------------------------------------------------------------------
 
@@ -871,6 +1063,11 @@ BEGIN
   SELECT * INTO o FROM skolval.outbox x WHERE x.outbox_id = delivery_letter_content.outbox_id;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'outbox row % does not exist', delivery_letter_content.outbox_id USING ERRCODE = 'no_data_found';
+  END IF;
+  IF o.letter_id IS NOT NULL THEN
+    -- a letter of the school year
+    RETURN QUERY SELECT * FROM skolval._delivery_year_letter_content(o);
+    RETURN;
   END IF;
   SELECT * INTO d FROM skolval.decision x WHERE x.run_id = o.run_id AND x.child_id = o.child_id;
   SELECT * INTO g FROM skolval.guardian x WHERE x.guardian_id = o.guardian_id;
@@ -997,13 +1194,12 @@ BEGIN
   UPDATE skolval.outbox o SET pdf = skolval.delivery_letter(o.outbox_id)
    WHERE o.batch_id = b AND o.pdf IS NULL AND o.channel = 'digital_mailbox';
   RETURN QUERY
-  SELECT o.outbox_id, o.batch_id, d.case_number, o.attempts, o.via_forwarding,
+  SELECT o.outbox_id, o.batch_id, o.case_number, o.attempts, o.via_forwarding,
          CASE WHEN o.channel <> 'paper' THEN NULL
               WHEN o.via_forwarding THEN s.forwarding_address
               ELSE ARRAY[g.given_name || ' ' || g.family_name, g.address, g.postal_code || ' ' || g.postal_town] END,
          o.pdf, o.json
     FROM skolval.outbox o
-    JOIN skolval.decision d ON d.run_id = o.run_id AND d.child_id = o.child_id
     JOIN skolval.guardian g ON g.guardian_id = o.guardian_id
    WHERE o.batch_id = b
    ORDER BY o.postal_order, o.outbox_id;
@@ -1083,11 +1279,11 @@ BEGIN
    WHERE o.outbox_id = ANY (outbox_ids);
   -- out of attempts: reported for good
   INSERT INTO skolval.data_issue (category, severity, child_id, round_id, message, detail)
-  SELECT 'delivery_failed', 'error', o.child_id, x.round_id,
+  SELECT 'delivery_failed', 'error', o.child_id, coalesce(x.round_id, l.round_id),
          pg_catalog.format('the %s to guardian %s failed %s times and is not tried again', o.channel, o.guardian_id, o.attempts),
-         pg_catalog.jsonb_build_object('outbox_id', o.outbox_id, 'reason', o.failure_reason, 'case_number', d.case_number)
-    FROM skolval.outbox o JOIN skolval.placement_run x ON x.run_id = o.run_id
-    JOIN skolval.decision d ON d.run_id = o.run_id AND d.child_id = o.child_id
+         pg_catalog.jsonb_build_object('outbox_id', o.outbox_id, 'reason', o.failure_reason, 'case_number', o.case_number)
+    FROM skolval.outbox o LEFT JOIN skolval.placement_run x ON x.run_id = o.run_id
+    LEFT JOIN skolval.year_letter l ON l.letter_id = o.letter_id
    WHERE o.outbox_id = ANY (outbox_ids) AND o.attempts >= s.max_attempts;
   IF EXISTS (SELECT 1 FROM skolval.outbox o WHERE o.outbox_id = ANY (outbox_ids) AND o.attempts < s.max_attempts) THEN
     PERFORM pg_catalog.pg_notify('skolval_outbox', pg_catalog.jsonb_build_object('retry', pg_catalog.cardinality(outbox_ids))::text);
@@ -1179,10 +1375,12 @@ BEGIN
    WHERE o.outbox_id = ANY (outbox_control_notice.outbox_ids);
   -- too late for förenklad delgivning: the decision must be delivered another way
   INSERT INTO skolval.data_issue (category, severity, child_id, round_id, message, detail)
-  SELECT 'control_notice_late', 'error', o.child_id, x.round_id,
+  SELECT 'control_notice_late', 'error', o.child_id, coalesce(x.round_id, l.round_id),
          'the control notice was sent later than the first working day after the letter: förenklad delgivning does not apply; deliver the decision another way',
-         pg_catalog.jsonb_build_object('outbox_id', o.outbox_id, 'sent_at', o.sent_at, 'control_notice_at', o.control_notice_at)
-    FROM skolval.outbox o JOIN skolval.placement_run x ON x.run_id = o.run_id
+         pg_catalog.jsonb_build_object('outbox_id', o.outbox_id, 'sent_at', o.sent_at, 'control_notice_at', o.control_notice_at,
+                                       'case_number', o.case_number)
+    FROM skolval.outbox o LEFT JOIN skolval.placement_run x ON x.run_id = o.run_id
+    LEFT JOIN skolval.year_letter l ON l.letter_id = o.letter_id
    WHERE o.outbox_id = ANY (outbox_control_notice.outbox_ids) AND o.delivered_on IS NULL;
   RETURN QUERY SELECT o.outbox_id, o.delivered_on, o.appeal_deadline FROM skolval.outbox o
    WHERE o.outbox_id = ANY (outbox_control_notice.outbox_ids) ORDER BY o.outbox_id;
@@ -1196,7 +1394,7 @@ COMMENT ON FUNCTION skolval.outbox_control_notice(bigint[], timestamptz) IS
 
 CREATE OR REPLACE FUNCTION skolval.decision_delivery(child_id bigint, run_id bigint DEFAULT NULL)
 RETURNS TABLE (published_run_id bigint, case_number text, guardian_id bigint, recipient text, channels text[], sent_at timestamptz,
-               delivered_on date, delivered_by text, appeal_deadline date)
+               delivered_on date, delivered_by text, appeal_deadline date, letter_id bigint)
 LANGUAGE plpgsql STABLE SECURITY DEFINER AS $$
 BEGIN
   PERFORM skolval._delivery_require('decision_delivery', 'skolval_admin', 'skolval_officer');
@@ -1204,21 +1402,20 @@ BEGIN
     RAISE EXCEPTION 'decision_delivery(): child_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
   END IF;
   RETURN QUERY
-  SELECT o.run_id, d.case_number, o.guardian_id, g.given_name || ' ' || g.family_name,
+  SELECT o.run_id, o.case_number, o.guardian_id, g.given_name || ' ' || g.family_name,
          pg_catalog.array_agg(o.channel || ':' || o.status ORDER BY o.channel), pg_catalog.min(o.sent_at),
          pg_catalog.min(o.delivered_on),
          (pg_catalog.array_agg(o.channel ORDER BY o.delivered_on, o.channel) FILTER (WHERE o.delivered_on IS NOT NULL))[1],
-         skolval.appeal_deadline(pg_catalog.min(o.delivered_on))
+         skolval.appeal_deadline(pg_catalog.min(o.delivered_on)), o.letter_id
     FROM skolval.outbox o
-    JOIN skolval.decision d ON d.run_id = o.run_id AND d.child_id = o.child_id
     JOIN skolval.guardian g ON g.guardian_id = o.guardian_id
    WHERE o.child_id = decision_delivery.child_id
      AND (decision_delivery.run_id IS NULL OR o.run_id = decision_delivery.run_id)
-   GROUP BY o.run_id, d.case_number, o.guardian_id, g.given_name, g.family_name
-   ORDER BY o.run_id, o.guardian_id;
+   GROUP BY o.run_id, o.letter_id, o.case_number, o.guardian_id, g.given_name, g.family_name
+   ORDER BY o.run_id NULLS LAST, o.letter_id, o.guardian_id;
 END $$;
 COMMENT ON FUNCTION skolval.decision_delivery(bigint, bigint) IS
-  'Per decision of a child (run_id NULL: every published run) and recipient: the channels with their status, when it was first sent, the first day the decision counts as delivered to that recipient and by which channel, and the appeal deadline from it (three weeks, moved to the next working day); NULL while not delivered. For the case officer and the appeals work (skolval_admin, skolval_officer)';
+  'Per decision of a child (run_id NULL: every published run and every letter of the school year; run_id given: that run''s decision) and recipient: the channels with their status, when it was first sent, the first day the decision counts as delivered to that recipient and by which channel, and the appeal deadline from it (three weeks, moved to the next working day); NULL while not delivered. For the case officer and the appeals work (skolval_admin, skolval_officer)';
 
 CREATE OR REPLACE FUNCTION skolval.child_case(child_id bigint)
 RETURNS TABLE (section text, at timestamptz, item text, detail jsonb)
@@ -1272,7 +1469,8 @@ BEGIN
      WHERE d.child_id = c.child_id
     UNION ALL
     SELECT 6, 'letter', o.created_at, pg_catalog.format('%s till %s: %s', o.channel, g.given_name || ' ' || g.family_name, o.status),
-           pg_catalog.jsonb_build_object('outbox_id', o.outbox_id, 'run_id', o.run_id, 'via_forwarding', o.via_forwarding, 'attempts', o.attempts,
+           pg_catalog.jsonb_build_object('outbox_id', o.outbox_id, 'run_id', o.run_id, 'letter_id', o.letter_id, 'case_number', o.case_number,
+             'kind', coalesce(o.json ->> 'kind', 'decision'), 'via_forwarding', o.via_forwarding, 'attempts', o.attempts,
              'sent_at', o.sent_at, 'failure_reason', o.failure_reason, 'control_notice_at', o.control_notice_at,
              'delivered_at', o.delivered_at, 'read_at', o.read_at, 'delivered_on', o.delivered_on, 'appeal_deadline', o.appeal_deadline),
            o.outbox_id

@@ -343,9 +343,10 @@ RETURN pg_catalog.format('Hur man överklagar: Beslutet kan överklagas. Överkl
        'eller ekonomiska skäl (9 kap. 15 § andra stycket skollagen) prövas av Skolväsendets överklagandenämnd; andra beslut '
        'kan prövas genom laglighetsprövning hos förvaltningsrätten (13 kap. kommunallagen).', days);
 
--- HOOK: records a decision's letter. Until the decision outbox is merged the letter is written
--- to skolval.year_letter; the outbox takes it over by setting outbox_id (and the amendment's
--- case_number). Returns the letter id.
+-- Records a decision's letter in skolval.year_letter and queues it in the decision outbox
+-- (sql/delivery: skolval._delivery_queue_letter gives it its case number and one row per
+-- guardian with custody and channel; year_letter.outbox_id is its first outbox row). Returns
+-- the letter id.
 CREATE OR REPLACE FUNCTION skolval._year_record_letter(round_id bigint, child_id bigint, kind text, subject_sv text, body_sv text,
                                                       amendment_id bigint DEFAULT NULL, offer_id bigint DEFAULT NULL,
                                                       appeal_id bigint DEFAULT NULL) RETURNS bigint
@@ -358,6 +359,7 @@ BEGIN
           _year_record_letter.amendment_id, _year_record_letter.offer_id, _year_record_letter.appeal_id,
           _year_record_letter.subject_sv, _year_record_letter.body_sv)
   RETURNING letter_id INTO id;
+  PERFORM skolval._delivery_queue_letter(id);
   RETURN id;
 END $$;
 
@@ -1451,7 +1453,7 @@ BEGIN
   END IF;
 END $$;
 
-CREATE OR REPLACE FUNCTION skolval.register_appeal(round_id bigint, child_id bigint, received_date date, delivered_date date,
+CREATE OR REPLACE FUNCTION skolval.register_appeal(round_id bigint, child_id bigint, received_date date, delivered_date date DEFAULT NULL,
                                                   wished_unit_id bigint DEFAULT NULL, grounds_sv text DEFAULT NULL,
                                                   amendment_id bigint DEFAULT NULL)
 RETURNS skolval.appeal
@@ -1462,13 +1464,13 @@ DECLARE
   rt record;
   dl date;
   ap skolval.appeal;
+  delivered date := register_appeal.delivered_date;
 BEGIN
   PERFORM skolval._year_require_admin('register an appeal');
-  PERFORM skolval._year_not_null(ARRAY['round_id', 'child_id', 'received_date', 'delivered_date'],
-            ARRAY[register_appeal.round_id IS NULL, register_appeal.child_id IS NULL, register_appeal.received_date IS NULL,
-                  register_appeal.delivered_date IS NULL]);
-  IF register_appeal.received_date < register_appeal.delivered_date THEN
-    RAISE EXCEPTION 'received_date % is before delivered_date %', register_appeal.received_date, register_appeal.delivered_date
+  PERFORM skolval._year_not_null(ARRAY['round_id', 'child_id', 'received_date'],
+            ARRAY[register_appeal.round_id IS NULL, register_appeal.child_id IS NULL, register_appeal.received_date IS NULL]);
+  IF register_appeal.received_date < delivered THEN
+    RAISE EXCEPTION 'received_date % is before delivered_date %', register_appeal.received_date, delivered
       USING ERRCODE = 'invalid_parameter_value', DETAIL = pg_catalog.format('Appeal of child %s.', register_appeal.child_id);
   END IF;
   run := skolval._year_run(register_appeal.round_id);
@@ -1483,16 +1485,40 @@ BEGIN
                     register_appeal.child_id, register_appeal.round_id
       USING ERRCODE = 'no_data_found';
   END IF;
+  IF delivered IS NULL THEN
+    -- the delivery the decision outbox recorded: per guardian the first day it counts as
+    -- delivered by any channel, and of those the latest (the time runs for each guardian from
+    -- their own delivery; the latest never turns an appeal away that is on time for one of them)
+    SELECT pg_catalog.max(x.first_on) INTO delivered
+      FROM (SELECT o.guardian_id, pg_catalog.min(o.delivered_on) AS first_on
+              FROM skolval.outbox o
+             WHERE o.child_id = register_appeal.child_id
+               AND CASE WHEN register_appeal.amendment_id IS NULL THEN o.run_id = run.run_id
+                        ELSE o.letter_id IN (SELECT l.letter_id FROM skolval.year_letter l
+                                              WHERE l.amendment_id = register_appeal.amendment_id) END
+             GROUP BY o.guardian_id) x;
+    IF delivered IS NULL THEN
+      RAISE EXCEPTION 'the decision outbox has recorded no delivery of the decision appealed (child %, %)', register_appeal.child_id,
+                      CASE WHEN register_appeal.amendment_id IS NULL THEN pg_catalog.format('run %s', run.run_id)
+                           ELSE pg_catalog.format('amendment %s', register_appeal.amendment_id) END
+        USING ERRCODE = 'object_not_in_prerequisite_state',
+              HINT = 'Give delivered_date (when the decision was delivered some other way), or record the delivery in the outbox first.';
+    END IF;
+    IF register_appeal.received_date < delivered THEN
+      RAISE EXCEPTION 'received_date % is before the delivery % the outbox recorded', register_appeal.received_date, delivered
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = pg_catalog.format('Appeal of child %s.', register_appeal.child_id);
+    END IF;
+  END IF;
   INSERT INTO skolval.school_year_settings (round_id) VALUES (register_appeal.round_id) ON CONFLICT DO NOTHING;
   SELECT * INTO s FROM skolval.school_year_settings x WHERE x.round_id = register_appeal.round_id;
   SELECT * INTO rt FROM skolval._appeal_route(register_appeal.round_id, register_appeal.child_id, register_appeal.amendment_id,
                                               register_appeal.wished_unit_id);
-  dl := skolval.next_weekday(register_appeal.delivered_date + s.appeal_days);
+  dl := skolval.next_weekday(delivered + s.appeal_days);
   INSERT INTO skolval.appeal (round_id, child_id, run_id, amendment_id, wished_unit_id, received_date, delivered_date, deadline,
                               on_time, route, route_reason_sv, grounds_sv, registered_by)
   VALUES (register_appeal.round_id, register_appeal.child_id,
           CASE WHEN register_appeal.amendment_id IS NULL THEN run.run_id END, register_appeal.amendment_id,
-          register_appeal.wished_unit_id, register_appeal.received_date, register_appeal.delivered_date, dl,
+          register_appeal.wished_unit_id, register_appeal.received_date, delivered, dl,
           register_appeal.received_date <= dl, rt.route, rt.reason_sv, register_appeal.grounds_sv, skolval._acting_role())
   RETURNING * INTO ap;
   PERFORM skolval._year_record_letter(ap.round_id, ap.child_id, 'appeal_received', 'Vi har tagit emot ert överklagande',
@@ -1505,7 +1531,7 @@ BEGIN
   RETURN ap;
 END $$;
 COMMENT ON FUNCTION skolval.register_appeal(bigint, bigint, date, date, bigint, text, bigint) IS
-  'Register an appeal of a placement decision (the published run''s, or an amendment''s): on time when received by the delivery date + the appeal period (moved to the next weekday); the route from the decisive criterion at the wished unit (förvaltningsbesvär to Skolväsendets överklagandenämnd for a full unit under 9 kap. 15 § andra stycket, laglighetsprövning otherwise). Writes an acknowledgement letter. Needs skolval_admin';
+  'Register an appeal of a placement decision (the published run''s, or an amendment''s): on time when received by the delivery date (delivered_date NULL: the one the decision outbox recorded, per guardian the first day delivered by any channel and of those the latest; an error when it recorded none) + the appeal period (moved to the next weekday); the route from the decisive criterion at the wished unit (förvaltningsbesvär to Skolväsendets överklagandenämnd for a full unit under 9 kap. 15 § andra stycket, laglighetsprövning otherwise). Writes an acknowledgement letter. Needs skolval_admin';
 
 CREATE OR REPLACE FUNCTION skolval.review_appeal(appeal_id bigint, change boolean, review_date date, new_unit_id bigint DEFAULT NULL)
 RETURNS skolval.appeal

@@ -140,7 +140,7 @@ COMMENT ON COLUMN skolval.placement_amendment.decided_by IS 'Who decided it (act
 COMMENT ON COLUMN skolval.placement_amendment.decision_sv IS 'The decision in Swedish';
 COMMENT ON COLUMN skolval.placement_amendment.motivation_sv IS 'The motivation (FL 32 §) in Swedish';
 COMMENT ON COLUMN skolval.placement_amendment.explanation IS 'The decisive facts as JSON (wishes in force, priority, cut-off)';
-COMMENT ON COLUMN skolval.placement_amendment.case_number IS 'Case number (diarienummer); hook for the decision outbox, NULL until it assigns one';
+COMMENT ON COLUMN skolval.placement_amendment.case_number IS 'Case number (diarienummer) of the amendment''s decision, the next of the configured series, given when its letter is queued in the decision outbox (written once)';
 
 -- Waiting lists: a child is on the list of each unit it ranks above its placement.
 CREATE TABLE skolval.waiting_list (
@@ -343,7 +343,7 @@ CREATE TABLE skolval.year_letter (
 );
 CREATE INDEX year_letter_amendment_idx ON skolval.year_letter (amendment_id);
 COMMENT ON TABLE skolval.year_letter IS
-  'The letter of each decision of the school year (amendments, offers, appeal steps), in Swedish. Hook for the decision outbox: outbox_id is set when the outbox takes the letter over. No address is stored: delivery (and Skatteverket''s forwarding for protected identity) is the outbox''s job';
+  'The letter of each decision of the school year (amendments, offers, appeal steps), in Swedish. Queued in the decision outbox as it is written (skolval.outbox.letter_id). No address is stored: delivery (and Skatteverket''s forwarding for protected identity) is the outbox''s job';
 COMMENT ON COLUMN skolval.year_letter.letter_id IS 'Id';
 COMMENT ON COLUMN skolval.year_letter.round_id IS 'The main round';
 COMMENT ON COLUMN skolval.year_letter.child_id IS 'The child the letter is about';
@@ -354,4 +354,4 @@ COMMENT ON COLUMN skolval.year_letter.appeal_id IS 'The appeal';
 COMMENT ON COLUMN skolval.year_letter.subject_sv IS 'Subject line';
 COMMENT ON COLUMN skolval.year_letter.body_sv IS 'The letter: decision, motivation, how to appeal';
 COMMENT ON COLUMN skolval.year_letter.created_at IS 'When it was written';
-COMMENT ON COLUMN skolval.year_letter.outbox_id IS 'HOOK: the decision outbox''s id once it takes the letter (NULL until then)';
+COMMENT ON COLUMN skolval.year_letter.outbox_id IS 'The first of the letter''s rows in the decision outbox (skolval.outbox.letter_id lists them all: one per guardian with custody and channel); NULL when no guardian with custody is known (a data issue no_guardian says so)';

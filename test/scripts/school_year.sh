@@ -29,6 +29,13 @@ zero() { # zero LABEL SQL: the query must count 0 violations
     echo "ok: $1"
 }
 
+refused() { # refused LABEL SQLSTATE SQL
+    local out
+    out=$(q -v VERBOSITY=verbose -c "$3" 2>&1 || true)
+    grep -q "ERROR:  $2" <<<"$out" || fail "$1: expected SQLSTATE $2, got: $out"
+    echo "ok: $1 is refused with $2 ($(grep -o -m1 'ERROR: .*' <<<"$out" | cut -c15-100))"
+}
+
 checks_sql=$(cat <<'EOF'
 CREATE SCHEMA chk;
 -- The current placement derived from the base tables: the run's row, overridden by the child's
@@ -80,7 +87,9 @@ scratch_db $db
 q -c "SET client_min_messages = warning" \
   -c "SELECT count(*) FROM skolval.demo_municipality(children => 300, seed => $seed, network_edges => 3000)" \
   -c "SELECT skolval.set_four_eyes(false, 'school_year.sh: one login plays every part')" \
-  -c "SELECT count(*) FROM skolval.compute_distances(1)" >/dev/null
+  -c "SELECT count(*) FROM skolval.compute_distances(1)" \
+  -c "SELECT count(*) FROM skolval.demo_guardians($seed)" \
+  -c "SELECT skolval.set_decision_maker(1, 'Handläggare', 'Eva Ek', 'Delegationsordning BSN 2026, punkt 4.2')" >/dev/null
 q -c "$checks_sql" >/dev/null
 run=$(q -c "SELECT run_id FROM skolval.allocate(1)")
 q -c "SET client_min_messages = warning" \
@@ -114,6 +123,24 @@ every_step() { # every_step LABEL
     zero "$1: every offer and appeal has its letter" \
       "SELECT (SELECT count(*) FROM skolval.placement_offer o WHERE NOT EXISTS (SELECT 1 FROM skolval.year_letter l WHERE l.offer_id = o.offer_id AND l.kind = 'offer'))
             + (SELECT count(*) FROM skolval.appeal a WHERE NOT EXISTS (SELECT 1 FROM skolval.year_letter l WHERE l.appeal_id = a.appeal_id AND l.kind = 'appeal_received'))"
+    # the decision outbox (sql/delivery): every letter reaches every guardian with custody, by the
+    # e-service and by the guardian's own channel, with a case number; an amendment has its own
+    zero "$1: every letter is in the outbox for every guardian with custody, on both channels" \
+      "SELECT count(*) FROM skolval.year_letter l JOIN skolval.custody k ON k.child_id = l.child_id
+         JOIN skolval.guardian g ON g.guardian_id = k.guardian_id CROSS JOIN LATERAL (VALUES ('e_service'), (g.channel)) ch(channel)
+        WHERE NOT EXISTS (SELECT 1 FROM skolval.outbox o WHERE o.letter_id = l.letter_id AND o.guardian_id = g.guardian_id
+                             AND o.channel = ch.channel AND o.case_number IS NOT NULL AND o.child_id = l.child_id)"
+    zero "$1: every child with a letter has a guardian with custody, and nothing else is in the outbox for it" \
+      "SELECT (SELECT count(*) FROM skolval.year_letter l WHERE NOT EXISTS (SELECT 1 FROM skolval.custody k WHERE k.child_id = l.child_id)
+                 OR l.outbox_id IS DISTINCT FROM (SELECT min(o.outbox_id) FROM skolval.outbox o WHERE o.letter_id = l.letter_id))
+            + (SELECT count(*) FROM skolval.outbox o WHERE o.letter_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM skolval.custody k WHERE k.child_id = o.child_id AND k.guardian_id = o.guardian_id))"
+    zero "$1: every amendment has a case number of its own, printed on its letters" \
+      "SELECT (SELECT count(*) FROM skolval.placement_amendment a WHERE a.case_number IS NULL
+                 OR EXISTS (SELECT 1 FROM skolval.year_letter l JOIN skolval.outbox o ON o.letter_id = l.letter_id
+                             WHERE l.amendment_id = a.amendment_id AND o.case_number IS DISTINCT FROM a.case_number))
+            + (SELECT count(*) - count(DISTINCT n) FROM (SELECT case_number FROM skolval.placement_amendment
+                                                         UNION ALL SELECT case_number FROM skolval.decision) x(n))"
 }
 no_one_worse() { # no_one_worse LABEL LATER_ROUND_ID: for a direct round
     zero "$1: no placed child lost its place or ended worse off" \
@@ -194,6 +221,15 @@ q -c "CREATE FUNCTION chk.pnr(b date, serial int) RETURNS text LANGUAGE sql AS \
 q -c "INSERT INTO skolval.child (personal_number, given_name, family_name, birth_date, protected_identity)
       SELECT chk.pnr(date '2021-12-01' + i, 900 + i), 'Ny' || i, 'Inflyttad', date '2021-12-01' + i, i = 3
         FROM generate_series(1, 15) i" >/dev/null
+# their guardians, from the population register: one each, the protected child's without address
+q -c "INSERT INTO skolval.guardian (personal_number, given_name, family_name, address, postal_code, postal_town, channel, sekretessmarkering)
+      SELECT chk.pnr(date '1990-01-01' + i, 800 + i), 'Förälder' || i, 'Inflyttad', CASE WHEN i <> 3 THEN 'Nyväg ' || i END,
+             CASE WHEN i <> 3 THEN '999 99' END, CASE WHEN i <> 3 THEN 'Exempelstad' END,
+             CASE WHEN i % 2 = 0 THEN 'digital_mailbox' ELSE 'paper' END, i = 3
+        FROM generate_series(1, 15) i" >/dev/null
+q -c "INSERT INTO skolval.custody (child_id, guardian_id)
+      SELECT c.child_id, g.guardian_id FROM skolval.child c JOIN skolval.guardian g ON g.given_name = 'Förälder' || substr(c.given_name, 3)
+       WHERE c.family_name = 'Inflyttad' AND g.family_name = 'Inflyttad'" >/dev/null
 q -c "INSERT INTO skolval.residence (child_id, municipality_code, address, district_code, home, valid_from)
       SELECT c.child_id, '9999', 'Nyväg ' || c.child_id, r.district_code, ST_Translate(r.home, 25, 25), '2027-05-01'
         FROM skolval.child c
@@ -363,6 +399,67 @@ every_step "refill after the ordered place"
 no_one_worse "refill after the ordered place" $lr
 stable "refill after the ordered place" $lr false
 
+# ---- the year's letters through the decision outbox ---------------------------------------------
+# A robot claims the paper letters (amendments, offers, appeal steps among them): the batch's
+# print file is one PDF; an amendment's letter names the child, its case number and who decided;
+# the protected newcomer's goes through Skatteverket's forwarding and shows no address.
+claimed=$(q -c "SELECT count(*) || '|' || count(*) FILTER (WHERE o.letter_id IS NOT NULL) FROM skolval.outbox_claim('paper', 10000, 'robot 1') c
+                JOIN skolval.outbox o USING (outbox_id)")
+IFS='|' read -r n_claimed n_letters <<<"$claimed"
+[ "$n_letters" -gt 20 ] || fail "the robot claimed only $n_letters school-year letters ($n_claimed rows)"
+echo "ok: the robot claimed $n_claimed paper letters, $n_letters of them of the school year"
+batch=$(q -c "SELECT max(batch_id) FROM skolval.outbox_batch")
+q -At -c "SELECT encode(skolval.delivery_print_file($batch), 'base64')" | base64 -d > /tmp/skolval-year-print.$$.pdf
+pages=$(pdfinfo /tmp/skolval-year-print.$$.pdf | awk '/^Pages:/ { print $2 }')
+[ "$pages" -ge "$n_claimed" ] || fail "the print file has $pages pages for $n_claimed letters"
+echo "ok: the batch's print file is one PDF of $pages pages"
+read -r ob am <<<"$(q -F ' ' -c "SELECT o.outbox_id, l.amendment_id FROM skolval.outbox o JOIN skolval.year_letter l USING (letter_id)
+                                   JOIN skolval.placement_amendment a ON a.amendment_id = l.amendment_id
+                                  WHERE o.channel = 'paper' AND NOT o.via_forwarding AND a.kind = 'later_round' ORDER BY o.outbox_id LIMIT 1")"
+q -At -c "SELECT encode(skolval.delivery_letter($ob), 'base64')" | base64 -d > /tmp/skolval-year-letter.$$.pdf
+text=$(pdftotext -layout /tmp/skolval-year-letter.$$.pdf - | tr -s ' \n' ' ')
+expect_text() { grep -qF -- "$2" <<<"$text" || fail "$1: the letter lacks \"$2\": $(head -c 600 <<<"$text")"; }
+expect_text "amendment letter" "$(q -c "SELECT case_number FROM skolval.placement_amendment WHERE amendment_id = $am")"
+expect_text "amendment letter" "$(q -c "SELECT c.given_name FROM skolval.placement_amendment a JOIN skolval.child c USING (child_id) WHERE a.amendment_id = $am")"
+expect_text "amendment letter" "Eva Ek"
+expect_text "amendment letter" "Motivering"
+expect_text "amendment letter" "förenklad delgivning"
+echo "ok: an amendment's letter names the child, its own case number, who decided, the motivation and how it is delivered"
+pob=$(q -c "SELECT min(o.outbox_id) FROM skolval.outbox o JOIN skolval.child c USING (child_id) WHERE o.letter_id IS NOT NULL
+             AND c.family_name = 'Inflyttad' AND c.protected_identity")
+[ -n "$pob" ] || fail "the protected newcomer got no letter in the outbox"
+assert_eq "the protected newcomer's letters all go through Skatteverket" "t" \
+  "$(q -c "SELECT bool_and(o.via_forwarding) FROM skolval.outbox o JOIN skolval.child c USING (child_id) WHERE c.family_name = 'Inflyttad' AND c.protected_identity")"
+q -At -c "SELECT encode(skolval.delivery_letter($pob), 'base64')" | base64 -d > /tmp/skolval-year-letter.$$.pdf
+text=$(pdftotext -layout /tmp/skolval-year-letter.$$.pdf - | tr -s ' \n' ' ')
+expect_text "protected newcomer's letter" "Skatteverket"
+expect_text "protected newcomer's letter" "Ny3"
+! grep -q "Nyväg" <<<"$text" || fail "the protected newcomer's letter shows an address: $(head -c 600 <<<"$text")"
+echo "ok: the protected newcomer's letter names the child inside, goes through Skatteverket and shows no address"
+rm -f /tmp/skolval-year-print.$$.pdf /tmp/skolval-year-letter.$$.pdf
+# An appeal registered without a delivery date is timed from the delivery the outbox recorded:
+# the main round's decisions are queued, the e-service shows one child's decision, which is read
+# today; an appeal of another child's decision, not yet delivered, is refused (55000).
+read -r c4 u4 c5 <<<"$(q -F ' ' -c "WITH cand AS (SELECT DISTINCT ON (pw.child_id) pw.child_id, pw.unit_id FROM skolval.placement_wish pw
+      JOIN chk.derived() d USING (child_id)
+     WHERE pw.run_id = $run AND pw.outcome = 'rejected' AND NOT pw.implicit AND d.unit_id <> pw.unit_id
+       AND pw.child_id NOT IN ($c1, $c2, $c3) AND EXISTS (SELECT 1 FROM skolval.custody k WHERE k.child_id = pw.child_id)
+       AND NOT EXISTS (SELECT 1 FROM skolval.appeal a WHERE a.child_id = pw.child_id)
+     ORDER BY pw.child_id, pw.rank)
+  SELECT (SELECT child_id || ' ' || unit_id FROM cand ORDER BY child_id LIMIT 1) || ' ' || (SELECT max(child_id) FROM cand)")"
+[ -n "${c5:-}" ] && [ "$c4" != "$c5" ] || fail "the generated round has too few children with a rejected wish left to appeal"
+q -c "SET client_min_messages = warning" -c "SELECT count(*) FROM skolval.delivery_enqueue($run)" >/dev/null
+q -c "SELECT count(*) FROM skolval.outbox_claim('e_service', 10000, 'e-tjänsten')" >/dev/null
+q -c "SELECT count(*) FROM skolval.outbox_mark_sent((SELECT array_agg(outbox_id) FROM skolval.outbox WHERE run_id = $run AND child_id = $c4
+        AND channel = 'e_service'), 'e-tjänsten', now())" >/dev/null
+q -c "SELECT count(*) FROM (SELECT skolval.outbox_mark_delivered(outbox_id, NULL, now()) FROM skolval.outbox
+        WHERE run_id = $run AND child_id = $c4 AND channel = 'e_service') x" >/dev/null
+refused "an appeal without a delivery date of a decision the outbox has not delivered" 55000 \
+  "SELECT skolval.register_appeal(1, $c5, current_date + 3)"
+assert_eq "an appeal without a delivery date: delivered when the e-service showed it (today), deadline 21 days on, on time" \
+  "$(q -c "SELECT current_date || '|' || skolval.next_weekday(current_date + 21) || '|true'")" \
+  "$(q -c "SELECT delivered_date || '|' || deadline || '|' || on_time FROM skolval.register_appeal(1, $c4, current_date + 3, wished_unit_id => $u4)")"
+
 # ---- records, exports, roles ------------------------------------------------------------------
 assert_eq "the published run never changed" "$run_md5" \
   "$(q -c "SELECT md5(string_agg(p::text, '|' ORDER BY child_id)) FROM skolval.placement p WHERE run_id = $run")"
@@ -395,12 +492,6 @@ echo "ok: roles: BI cannot read identified placements; analysts cannot decide or
 # ---- bad input: a clear error with a specific SQLSTATE, nothing changed ------------------------
 before_counts=$(q -c "SELECT (SELECT count(*) FROM skolval.placement_amendment) || '|' || (SELECT count(*) FROM skolval.year_application)
                         || '|' || (SELECT count(*) FROM skolval.later_round) || '|' || (SELECT count(*) FROM skolval.appeal)")
-refused() { # refused LABEL SQLSTATE SQL
-    local out
-    out=$(q -v VERBOSITY=verbose -c "$3" 2>&1 || true)
-    grep -q "ERROR:  $2" <<<"$out" || fail "$1: expected SQLSTATE $2, got: $out"
-    echo "ok: $1 is refused with $2 ($(grep -o -m1 'ERROR: .*' <<<"$out" | cut -c15-100))"
-}
 u=$(q -c "SELECT min(unit_id) FROM skolval.round_capacity WHERE round_id = 1")
 refused "a unit listed twice" 22023 "SELECT skolval.year_apply(1, $c1, ARRAY[$u, $u], now())"
 refused "too many wishes" 22023 "SELECT skolval.year_apply(1, $c1, (SELECT array_agg(unit_id) FROM skolval.unit), now())"

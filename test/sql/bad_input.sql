@@ -424,6 +424,7 @@ INSERT INTO null_meaning VALUES
   ('set_capacity_justification', 'later_round_id', 'the main round'),
   ('register_appeal', 'wished_unit_id', 'the first wish not met'), ('register_appeal', 'grounds_sv', 'none given'),
   ('register_appeal', 'amendment_id', 'the published run''s decision'),
+  ('register_appeal', 'delivered_date', 'the delivery the outbox recorded'),
   ('review_appeal', 'new_unit_id', 'no new unit (unchanged)'),
   ('record_appeal_outcome', 'reference', 'no reference'), ('record_appeal_outcome', 'ordered_unit_id', 'the wished unit');
 -- Task "pay" (issue 14): retroactive rate decisions.
