@@ -665,7 +665,7 @@ COMMENT ON COLUMN skolval.appeal.amendment_id IS 'The amendment whose decision i
 COMMENT ON COLUMN skolval.appeal.wished_unit_id IS 'The unit the guardians want';
 COMMENT ON COLUMN skolval.appeal.received_date IS 'Day the appeal reached the municipality';
 COMMENT ON COLUMN skolval.appeal.delivered_date IS 'Day the decision was delivered (from the decision outbox; förenklad delgivning: two weeks after sending)';
-COMMENT ON COLUMN skolval.appeal.deadline IS 'Last day for an appeal: delivery + appeal_days, moved to the next weekday when it falls on a Saturday or Sunday (lag 1930:173)';
+COMMENT ON COLUMN skolval.appeal.deadline IS 'Last day for an appeal: delivery + appeal_days, moved to the next working day when it falls on a Saturday, Sunday, public holiday, midsommarafton, julafton or nyårsafton (lag 1930:173; skolval.working_day)';
 COMMENT ON COLUMN skolval.appeal.on_time IS 'received_date <= deadline';
 COMMENT ON COLUMN skolval.appeal.route IS 'forvaltningsbesvar (to Skolväsendets överklagandenämnd: a wish not met for organisational or economic reasons, 9 kap. 15 § andra stycket, 28 kap. 12 § 6) or laglighetsprovning (förvaltningsrätten, KL 13 kap.: a wish not met because it would displace another child''s near-home claim, and everything else)';
 COMMENT ON COLUMN skolval.appeal.route_reason_sv IS 'Why this route, in Swedish';

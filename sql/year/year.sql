@@ -1513,7 +1513,12 @@ BEGIN
   SELECT * INTO s FROM skolval.school_year_settings x WHERE x.round_id = register_appeal.round_id;
   SELECT * INTO rt FROM skolval._appeal_route(register_appeal.round_id, register_appeal.child_id, register_appeal.amendment_id,
                                               register_appeal.wished_unit_id);
-  dl := skolval.next_weekday(delivered + s.appeal_days);
+  -- The last day moves past Saturdays, Sundays, public holidays, midsommarafton, julafton and
+  -- nyårsafton (lag 1930:173), as the main round's appeal deadline (skolval.appeal_deadline) does.
+  dl := delivered + s.appeal_days;
+  WHILE NOT skolval.working_day(dl) LOOP
+    dl := dl + 1;
+  END LOOP;
   INSERT INTO skolval.appeal (round_id, child_id, run_id, amendment_id, wished_unit_id, received_date, delivered_date, deadline,
                               on_time, route, route_reason_sv, grounds_sv, registered_by)
   VALUES (register_appeal.round_id, register_appeal.child_id,

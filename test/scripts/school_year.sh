@@ -330,6 +330,12 @@ a3=$(q -c "SELECT appeal_id FROM skolval.register_appeal(1, $c3, '2027-04-19', '
 assert_eq "appeals: deadline, on time, route" "2027-04-20|true|forvaltningsbesvar 2027-04-20|false|forvaltningsbesvar 2027-04-20|true|forvaltningsbesvar" \
   "$(q -c "SELECT string_agg(deadline || '|' || on_time || '|' || route, ' ' ORDER BY appeal_id) FROM skolval.appeal")"
 assert_eq "appeals: a deadline on a Saturday moves to Monday" 2027-04-26 "$(q -c "SELECT skolval.next_weekday(date '2027-04-03' + 21)")"
+# A decision delivered Thu 15 April 2027: 21 days on is Kristi himmelsfärdsdag (Thu 6 May), so
+# the last day is Fri 7 May; an appeal received on 7 May is on time, one received on 8 May is late.
+# (registered in a transaction that is rolled back: the scenario keeps its three appeals)
+assert_eq "appeals: a deadline on a public holiday (Ascension Day) moves to the next working day" "2027-05-07|true 2027-05-07|false" \
+  "$(q -c "BEGIN" -c "SELECT string_agg(deadline || '|' || on_time, ' ' ORDER BY received_date)
+       FROM unnest(ARRAY[date '2027-05-07', '2027-05-08']) r, LATERAL skolval.register_appeal(1, $c1, r, '2027-04-15') a" -c "ROLLBACK")"
 q -c "SELECT skolval.review_appeal($a1, false, '2027-04-26'), skolval.review_appeal($a2, false, '2027-04-26'), skolval.review_appeal($a3, false, '2027-04-26')" >/dev/null
 reply=$(q -c "SELECT skolval.appeal_draft_reply($a3)")
 grep -q "BSN 2026-12-01 § 14" <<<"$reply" && grep -q "Gränsvärde" <<<"$reply" && grep -q "Motivering i beslutet" <<<"$reply" \
@@ -456,8 +462,8 @@ q -c "SELECT count(*) FROM (SELECT skolval.outbox_mark_delivered(outbox_id, NULL
         WHERE run_id = $run AND child_id = $c4 AND channel = 'e_service') x" >/dev/null
 refused "an appeal without a delivery date of a decision the outbox has not delivered" 55000 \
   "SELECT skolval.register_appeal(1, $c5, current_date + 3)"
-assert_eq "an appeal without a delivery date: delivered when the e-service showed it (today), deadline 21 days on, on time" \
-  "$(q -c "SELECT current_date || '|' || skolval.next_weekday(current_date + 21) || '|true'")" \
+assert_eq "an appeal without a delivery date: delivered when the e-service showed it (today), deadline as the main round's (21 days, past holidays), on time" \
+  "$(q -c "SELECT current_date || '|' || skolval.appeal_deadline(current_date) || '|true'")" \
   "$(q -c "SELECT delivered_date || '|' || deadline || '|' || on_time FROM skolval.register_appeal(1, $c4, current_date + 3, wished_unit_id => $u4)")"
 
 # ---- records, exports, roles ------------------------------------------------------------------
