@@ -317,13 +317,21 @@ CREATE OR REPLACE TRIGGER placement_run_decisions AFTER UPDATE OF status ON skol
 
 -- The decision in words: a decision, not an offer.
 CREATE OR REPLACE FUNCTION skolval.decision_sentence_sv(school_form text, unit_name text, start_date date, kind text,
-                                                        wish_rank integer, had_wishes boolean)
+                                                        wish_rank integer, had_wishes boolean, independent boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- not STRICT: a placement that is not a wish has no wish rank (NULL), and its sentence is still
 -- needed; NULL only when something the sentence names is missing
-RETURN CASE WHEN school_form IS NULL OR unit_name IS NULL OR start_date IS NULL OR kind IS NULL
+RETURN CASE WHEN school_form IS NULL OR unit_name IS NULL OR start_date IS NULL OR kind IS NULL OR independent IS NULL
                  OR (kind = 'wish' AND wish_rank IS NULL) OR (kind <> 'wish' AND had_wishes IS NULL) THEN NULL
+       -- a place at an independent unit is that school's offer under its own rules, not the
+       -- board's placement (issue 13): only a wish can lead there
+       WHEN independent AND kind = 'wish' THEN 'Ert barn har fått plats i '
+       || CASE school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
+                           WHEN 'fritidshem' THEN 'fritidshem' WHEN 'forskola' THEN 'förskola' ELSE school_form END
+       || ' vid ' || unit_name || ' från och med den ' || skolval.date_sv(start_date) || '. '
+       || CASE WHEN wish_rank = 1 THEN 'Platsen följer ert förstahandsval' ELSE 'Platsen följer ert önskemål ' || wish_rank END
+       || ' och är skolans erbjudande enligt dess egna urvalsregler, inte ett beslut av kommunen.'
        ELSE 'Ert barn placeras i '
        || CASE school_form WHEN 'forskoleklass' THEN 'förskoleklass' WHEN 'grundskola' THEN 'grundskola'
                            WHEN 'fritidshem' THEN 'fritidshem' WHEN 'forskola' THEN 'förskola' ELSE school_form END
@@ -336,8 +344,8 @@ RETURN CASE WHEN school_form IS NULL OR unit_name IS NULL OR start_date IS NULL 
                     ELSE CASE WHEN had_wishes THEN 'Inget av era önskemål kunde tillgodoses och skolorna nära hemmet var fulla; skolan har en ledig plats.'
                               ELSE 'Ni har inte gjort något skolval och skolorna nära hemmet var fulla; skolan har en ledig plats.' END END
        END;
-COMMENT ON FUNCTION skolval.decision_sentence_sv(text, text, date, text, integer, boolean) IS
-  'The decision of a placement in Swedish, as letters and the e-service print it: "Ert barn placeras i förskoleklass vid ... från och med den ...", and whether it follows a wish (wish_rank), or, for a near-home offer or an administrative placement, whether the guardians had made wishes (had_wishes). NULL when a part it names is missing';
+COMMENT ON FUNCTION skolval.decision_sentence_sv(text, text, date, text, integer, boolean, boolean) IS
+  'The decision of a placement in Swedish, as letters and the e-service print it: "Ert barn placeras i förskoleklass vid ... från och med den ...", and whether it follows a wish (wish_rank), or, for a near-home offer or an administrative placement, whether the guardians had made wishes (had_wishes). A wish met at an independent unit (independent => true) reads "Ert barn har fått plats ... vid ...": the school''s offer under its own rules, not the board''s decision. NULL when a part it names is missing';
 
 -- ---------------------------------------------------------------------------------------
 -- Guardians: staging, check, merge
@@ -803,10 +811,12 @@ BEGIN
            'recipient', pg_catalog.jsonb_build_object('guardian_id', g.guardian_id,
                                                       'name', g.given_name || ' ' || g.family_name,
                                                       'personal_number', skolval.personal_number_display(g.personal_number)),
-           'school', pg_catalog.jsonb_build_object('unit_code', u.unit_code, 'name', u.name),
+           'school', pg_catalog.jsonb_build_object('unit_code', u.unit_code, 'name', u.name,
+                                                   'independent', u.organizer::text <> 'municipal'),
            'start_date', r.start_date,
            'placement', p.kind, 'wish_rank', p.wish_rank,
-           'decision', skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank, ap.had_wishes),
+           'decision', skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank, ap.had_wishes,
+                                                    u.organizer::text <> 'municipal'),
            'motivation', pg_catalog.regexp_replace(p.motivation_sv, 'erbjuds (därför )?plats (i förskoleklass )?på ', 'placeras \1\2vid ', 'g'),
            'appeal', pg_catalog.jsonb_build_object(
               'route', CASE WHEN ap.contested THEN 'forvaltningsbesvar' ELSE 'laglighetsprovning' END,
@@ -819,7 +829,8 @@ BEGIN
     FROM skolval.decision d
     JOIN skolval.placement p ON p.run_id = d.run_id AND p.child_id = d.child_id
     JOIN skolval.child c ON c.child_id = d.child_id
-    JOIN skolval.unit u ON u.unit_id = p.unit_id
+    -- the unit as the published run's record shows it (a later rename or takeover changes nothing)
+    JOIN skolval._document_units('placement', run.run_id) u ON u.unit_id = p.unit_id
     JOIN skolval.custody k ON k.child_id = d.child_id
     JOIN skolval.guardian g ON g.guardian_id = k.guardian_id
    CROSS JOIN LATERAL (SELECT c.protected_identity OR EXISTS (SELECT 1 FROM skolval.child_protection cp WHERE cp.child_id = c.child_id)
@@ -833,6 +844,7 @@ BEGIN
    CROSS JOIN LATERAL (VALUES ('e_service'), (g.channel)) ch(channel)
    WHERE d.run_id = run.run_id
      AND NOT (ch.channel = 'paper' AND g.address IS NULL AND NOT fw.via)
+   ORDER BY d.child_id, g.guardian_id, ch.channel   -- outbox ids in a reproducible order
   ON CONFLICT ON CONSTRAINT outbox_one_per_recipient_and_channel DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
   IF n > 0 THEN
@@ -1049,7 +1061,8 @@ DECLARE
   c skolval.child;
   p skolval.placement;
   r skolval.placement_round;
-  u skolval.unit;
+  u_name text;
+  u_organizer skolval.organizer_type;
   s skolval.delivery_settings := skolval.delivery_setup();
   old_ref text;
   decision_text text;
@@ -1074,11 +1087,17 @@ BEGIN
   SELECT * INTO c FROM skolval.child x WHERE x.child_id = o.child_id;
   SELECT * INTO p FROM skolval.placement x WHERE x.run_id = o.run_id AND x.child_id = o.child_id;
   SELECT x.* INTO r FROM skolval.placement_round x JOIN skolval.placement_run y ON y.round_id = x.round_id WHERE y.run_id = o.run_id;
-  SELECT * INTO u FROM skolval.unit x WHERE x.unit_id = p.unit_id;
+  -- the unit as the published run's record shows it
+  SELECT x.name, x.organizer INTO u_name, u_organizer FROM skolval._document_units('placement', o.run_id) x WHERE x.unit_id = p.unit_id;
   old_ref := pg_catalog.format('%s, beslut %s-%s', r.name, o.run_id, o.child_id);
-  decision_text := skolval._keep_numbers(skolval.decision_sentence_sv(r.school_form::text, u.name, r.start_date, p.kind, p.wish_rank,
-                    EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = p.run_id AND w.child_id = p.child_id AND NOT w.implicit)));
-  maker := pg_catalog.format('Beslutet har fattats av %s, %s, med stöd av %s.', d.maker_name, pg_catalog.lower(pg_catalog.left(d.maker_role_title, 1)) || pg_catalog.substr(d.maker_role_title, 2), d.maker_delegation);
+  decision_text := skolval._keep_numbers(skolval.decision_sentence_sv(r.school_form::text, u_name, r.start_date, p.kind, p.wish_rank,
+                    EXISTS (SELECT 1 FROM skolval.placement_wish w WHERE w.run_id = p.run_id AND w.child_id = p.child_id AND NOT w.implicit),
+                    coalesce(u_organizer::text <> 'municipal', false)));
+  maker := CASE WHEN coalesce(u_organizer::text <> 'municipal', false) AND p.kind = 'wish'
+    -- a place at an independent unit is the school's offer: the board only gives notice of it
+    THEN pg_catalog.format('Platsen vid %s är skolans erbjudande enligt dess egna urvalsregler; kommunen lämnar beskedet i den gemensamma antagningen. Beskedet har lämnats av %s, %s, med stöd av %s.',
+                           u_name, d.maker_name, pg_catalog.lower(pg_catalog.left(d.maker_role_title, 1)) || pg_catalog.substr(d.maker_role_title, 2), d.maker_delegation)
+    ELSE pg_catalog.format('Beslutet har fattats av %s, %s, med stöd av %s.', d.maker_name, pg_catalog.lower(pg_catalog.left(d.maker_role_title, 1)) || pg_catalog.substr(d.maker_role_title, 2), d.maker_delegation) END;
   delivery_note := CASE o.channel
     WHEN 'paper' THEN 'Beslutet skickas med förenklad delgivning. Det räknas som delgivet två veckor efter att det skickades, om ett kontrollmeddelande har skickats till er senast första arbetsdagen därefter. Tiden för överklagande räknas från den dagen.'
     WHEN 'digital_mailbox' THEN 'Beslutet skickas till er digitala brevlåda. Det räknas som delgivet när det har kommit fram till brevlådan. Tiden för överklagande räknas från den dagen.'

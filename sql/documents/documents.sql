@@ -201,7 +201,7 @@ BEGIN
                    THEN 'Ert barn har fått plats enligt ert förstahandsval. Beslutet har inte gått er emot och kan därför inte överklagas genom förvaltningsbesvär.'
                    WHEN d.kind = 'wish'
                    THEN pg_catalog.format('Ert barn har fått plats enligt ert önskemål %s. De önskemål ni rangordnade högre gällde fristående skolor, som antar efter sina egna regler; kommunens beslut har inte gått er emot och kan därför inte överklagas genom förvaltningsbesvär.', d.wish_rank)
-                   ELSE 'Ni har inte gjort något skolval, och ert barn erbjuds plats på en kommunal skola nära hemmet. Beslutet går inte emot något önskemål och kan därför inte överklagas genom förvaltningsbesvär.' END
+                   ELSE 'Ni har inte gjort något skolval, och ert barn placeras vid en kommunal skola nära hemmet. Beslutet går inte emot något önskemål och kan därför inte överklagas genom förvaltningsbesvär.' END
       || E'\n' || pg_catalog.format('Vill ni att ert barn ska gå på en annan skola kan ni ansöka om skolbyte hos %s, %s%s.',
                                     h.board_name, muni, coalesce(', ' || h.board_address, ''))
       || E'\n' || 'Den som är medlem i kommunen kan överklaga beslutet genom laglighetsprövning (13 kap. kommunallagen). Överklagandet skickas till förvaltningsrätten och ska ha kommit in inom tre veckor från den dag då det tillkännagavs på kommunens anslagstavla att protokollet där beslutet redovisas har justerats.';

@@ -932,9 +932,17 @@ store_run(SvRun *run, const char *fp, const char *created_by, TimestampTz starte
 				dc = criterion_at(r, u, key_difference(r, got, run->m.first_rejected_wish[u]))->name;
 
 			initStringInfo(&ds);
-			appendStringInfo(&ds, skolval_sv("Ert barn erbjuds plats i förskoleklass på %s från den %s"), r->unit_name[u], start_sv);
+			/*
+			 * A municipal place is the board's decision ("placeras"); a place at an
+			 * independent unit is that school's offer under its own rules ("har fått
+			 * plats"), and the sentence says so (issue 13, issue 15).
+			 */
 			if (kind == SV_KIND_WISH && r->unit_rules_sv[u])
-				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d). Platsen är skolans erbjudande enligt dess egna urvalsregler."), r->app_rank[got]);
+				appendStringInfo(&ds, skolval_sv("Ert barn har fått plats i förskoleklass vid %s från och med den %s"), r->unit_name[u], start_sv);
+			else
+				appendStringInfo(&ds, skolval_sv("Ert barn placeras i förskoleklass vid %s från och med den %s"), r->unit_name[u], start_sv);
+			if (kind == SV_KIND_WISH && r->unit_rules_sv[u])
+				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d). Platsen är skolans erbjudande enligt dess egna urvalsregler, inte ett beslut av kommunen."), r->app_rank[got]);
 			else if (kind == SV_KIND_WISH)
 				appendStringInfo(&ds, skolval_sv(" (ert önskemål %d)."), r->app_rank[got]);
 			else if (kind == SV_KIND_NEAR_HOME_OFFER)

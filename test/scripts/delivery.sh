@@ -49,6 +49,27 @@ assert_eq "every guardian with custody of every placed child gets the decision" 
                                    AND o.channel = 'e_service')
                  OR NOT EXISTS (SELECT 1 FROM skolval.outbox o JOIN skolval.guardian g USING (guardian_id)
                                  WHERE o.child_id = k.child_id AND o.guardian_id = k.guardian_id AND o.channel = g.channel)")"
+# The decision in words follows the organizer recorded with the published run: a wish met at an
+# independent unit is the school's offer ("har fått plats", no board decision), every other place
+# the board's placement ("placeras"); the e-service JSON says the same as the letter. A unit
+# renamed after publishing keeps its recorded name in letters queued later.
+indep=$(q -c "SELECT count(*) FROM skolval.placement p JOIN skolval.document_record_unit r ON r.kind = 'placement' AND r.run_id = 1 AND r.unit_id = p.unit_id
+               WHERE p.run_id = 1 AND r.organizer = 'independent'")
+[ "$indep" -gt 0 ] || fail "the example placed no child at an independent unit: the independent letter is not exercised"
+assert_eq "letters: decision sentence by the recorded organizer (wrong sentences, of $(q -c "SELECT count(*) FROM skolval.outbox WHERE channel = 'e_service'") e-service rows)" 0 \
+    "$(q -c "SELECT count(*) FROM skolval.outbox o
+               JOIN skolval.placement p ON p.run_id = o.run_id AND p.child_id = o.child_id
+               JOIN skolval.document_record_unit r ON r.kind = 'placement' AND r.run_id = o.run_id AND r.unit_id = p.unit_id
+               CROSS JOIN LATERAL (SELECT c.body FROM skolval.delivery_letter_content(o.outbox_id) c WHERE c.part = 'section' AND c.label = 'Beslut') b
+               CROSS JOIN LATERAL (SELECT c.body FROM skolval.delivery_letter_content(o.outbox_id) c WHERE c.part = 'section' AND c.label = 'Vem har beslutat') m
+              WHERE o.channel = 'e_service'
+                AND NOT (CASE WHEN r.organizer = 'independent'
+                              THEN b.body LIKE 'Ert barn har fått plats i förskoleklass vid ' || r.name || ' %skolans erbjudande%'
+                                   AND m.body LIKE 'Platsen vid ' || r.name || ' är skolans erbjudande%'
+                              ELSE b.body LIKE 'Ert barn placeras i förskoleklass vid ' || r.name || ' %' AND m.body LIKE 'Beslutet har fattats av %' END)
+                    OR o.json ->> 'decision' IS DISTINCT FROM b.body
+                    OR (o.json -> 'school' ->> 'independent')::boolean IS DISTINCT FROM (r.organizer = 'independent')")"
+echo "ok: $indep children placed at independent units get the school's offer, not a board decision"
 two=$(q -c "SELECT count(*) FROM (SELECT child_id FROM skolval.outbox WHERE channel = 'e_service' GROUP BY child_id HAVING count(*) = 2) x")
 [ "$two" -gt 0 ] || fail "no child with two guardians"
 echo "ok: $two children have decisions for both guardians"

@@ -438,7 +438,7 @@ INSERT INTO null_sample VALUES
   ('delivered_on', '''2027-03-20'''), ('disagreement_rule', '''no_choice'''),
   ('forwarding_address', 'ARRAY[''Skatteverket'']'), ('kind', '''wish'''), ('max_attempts', '3'),
   ('outbox_id', '1'), ('outbox_ids', 'ARRAY[1]::bigint[]'), ('read_at', 'now()'), ('role_title', '''Handläggare'''),
-  ('school_form', '''forskoleklass'''), ('had_wishes', 'true'), ('sent_at', 'now()'), ('start_date', '''2027-08-16'''),
+  ('school_form', '''forskoleklass'''), ('had_wishes', 'true'), ('independent', 'false'), ('sent_at', 'now()'), ('start_date', '''2027-08-16'''),
   ('unit_name', '''Skolan'''), ('wish_rank', '1'), ('worker', '''probe'''), ('year', '2027');
 INSERT INTO null_meaning VALUES
   ('configure_delivery', 'case_prefix', 'keep'), ('configure_delivery', 'disagreement_rule', 'keep'),

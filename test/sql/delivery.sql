@@ -95,6 +95,15 @@ SELECT o.json ->> 'case_number' = d.case_number AS case_number_matches, o.json -
   FROM skolval.outbox o JOIN skolval.decision d USING (run_id, child_id)
  WHERE o.channel = 'e_service' AND o.guardian_id IN (41, 11) ORDER BY o.guardian_id;
 
+-- The decision in words: a municipal place is the board's placement; a wish met at an
+-- independent unit is that school's offer under its own rules, not a decision of the board.
+SELECT k, skolval.decision_sentence_sv('forskoleklass', 'Friskolan', '2027-08-16', kind, rank, had, indep) AS sentence
+  FROM (VALUES ('municipal, wish 2', 'wish', 2, true, false), ('independent, wish 1', 'wish', 1, true, true),
+               ('independent, wish 3', 'wish', 3, true, true), ('near home, no wishes', 'near_home_offer', NULL, false, false),
+               ('administrative', 'administrative', NULL, true, false)) v(k, kind, rank, had, indep)
+ ORDER BY k;
+SELECT skolval.decision_sentence_sv('forskoleklass', 'A', '2027-08-16', 'wish', 1, true, NULL) IS NULL AS null_when_unknown;
+
 -- The mail robot: a claim hands out paper rows in postal order (forwarding first), never the
 -- same row twice; an empty claim returns nothing.
 SELECT pg_temp.expect_error($$ SELECT * FROM skolval.outbox_claim('fax', 10, 'robot-a') $$);
@@ -148,7 +157,7 @@ SELECT count(*) AS digital_claimed FROM skolval.outbox_claim('digital_mailbox', 
 SELECT count(*) FILTER (WHERE o.pdf IS NOT NULL AND substr(o.pdf, 1, 5) = '%PDF-'::bytea) AS pdf_per_recipient
   FROM skolval.outbox o WHERE o.channel = 'digital_mailbox';
 SELECT skolval.outbox_mark_sent((SELECT array_agg(outbox_id) FROM skolval.outbox WHERE claimed_by = 'kivra'), 'kivra') AS marked_sent;
-SELECT pg_temp.expect_error($$ SELECT skolval.outbox_mark_delivered((SELECT min(outbox_id) FROM skolval.outbox WHERE channel = 'paper'), now()) $$);
+SELECT pg_temp.expect_error($$ SELECT skolval.outbox_mark_delivered((SELECT min(outbox_id) FROM skolval.outbox WHERE channel = 'paper' AND status = 'sent'), now()) $$);
 SELECT pg_temp.expect_error($$ SELECT skolval.outbox_mark_delivered((SELECT min(outbox_id) FROM skolval.outbox WHERE claimed_by = 'kivra'), now() - interval '10 years') $$);
 SELECT pg_temp.expect_error($$ SELECT skolval.outbox_mark_delivered(999999, now()) $$);
 SELECT (o).delivered_on = current_date AS delivered_today, (o).appeal_deadline = skolval.appeal_deadline(current_date) AS deadline_follows
